@@ -1,0 +1,311 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mhago/mhago/instance"
+)
+
+// evaluation accumulates findings while the rules run.
+type evaluation struct {
+	in  Input
+	res Result
+}
+
+func (e *evaluation) fail(cat Category, host, check, msg, fix string) {
+	e.res.Findings = append(e.res.Findings, Finding{SevFail, cat, host, check, msg, fix})
+	if !slices.Contains(e.res.Failed, cat) {
+		e.res.Failed = append(e.res.Failed, cat)
+	}
+}
+
+func (e *evaluation) warn(host, check, msg, fix string) {
+	e.res.Findings = append(e.res.Findings, Finding{SevWarn, "", host, check, msg, fix})
+}
+
+// Evaluate turns observations into findings. It never touches a server.
+func Evaluate(in Input) Result {
+	e := &evaluation{in: in, res: Result{Findings: []Finding{}}}
+	master := e.findMaster()
+	if master != nil {
+		e.res.Master = master.Name
+	}
+	for i := range in.Hosts {
+		h := &in.Hosts[i]
+		e.checkLogin(h, master)
+		e.checkSSH(h, h == master)
+		if h.Status != nil && h != master {
+			e.checkReplica(h, master)
+		}
+		e.checkGrant(h)
+	}
+	e.checkPromotable()
+	e.checkRedis()
+	e.checkHooks()
+	return e.res
+}
+
+// findMaster decides which configured host is the master: the only alive
+// server that replicates from nobody, else the host the replicas point at.
+func (e *evaluation) findMaster() *HostObs {
+	var roots []*HostObs
+	for i := range e.in.Hosts {
+		h := &e.in.Hosts[i]
+		if h.Status != nil && !h.Status.IsReplica() {
+			roots = append(roots, h)
+		}
+	}
+	if len(roots) == 1 {
+		return roots[0]
+	}
+	pointed := e.pointedAt()
+	if len(roots) > 1 {
+		names := make([]string, len(roots))
+		for i, r := range roots {
+			names[i] = r.Name
+		}
+		e.fail(CatReplication, "", "topology", fmt.Sprintf("%d servers replicate from nobody (%s); MHA-style failover needs exactly one master",
+			len(roots), strings.Join(names, ", ")), "point the extra servers at the master with CHANGE MASTER TO, or remove them from the config")
+		return pointed
+	}
+	if pointed == nil {
+		e.noMasterFound()
+		return nil
+	}
+	if pointed.Status == nil && errors.Is(pointed.SQLErr, instance.ErrUnreachable) {
+		e.fail(CatMasterUnreachable, pointed.Name, "master", fmt.Sprintf("master %s is unreachable over MySQL: %v", hostinfo(pointed), pointed.SQLErr),
+			"confirm the master is down, then run: mhago failover --conf <app.cnf> (or --dry-run first)")
+	}
+	return pointed
+}
+
+// pointedAt returns the configured host most replicas replicate from.
+func (e *evaluation) pointedAt() *HostObs {
+	votes := map[*HostObs]int{}
+	var best *HostObs
+	for i := range e.in.Hosts {
+		st := e.in.Hosts[i].Status
+		if !st.IsReplica() {
+			continue
+		}
+		if m := e.hostByAddr(st.Replica.MasterHost, st.Replica.MasterPort); m != nil {
+			votes[m]++
+			if best == nil || votes[m] > votes[best] {
+				best = m
+			}
+		}
+	}
+	return best
+}
+
+func (e *evaluation) hostByAddr(host string, port int) *HostObs {
+	for i := range e.in.Hosts {
+		h := &e.in.Hosts[i]
+		if (h.Hostname == host || h.IP == host) && h.Port == port {
+			return h
+		}
+	}
+	return nil
+}
+
+// noMasterFound explains why no master could be identified.
+func (e *evaluation) noMasterFound() {
+	alive, denied := 0, 0
+	for _, h := range e.in.Hosts {
+		if h.Status != nil {
+			alive++
+		}
+		if errors.Is(h.SQLErr, instance.ErrAccessDenied) {
+			denied++
+		}
+	}
+	switch {
+	case alive == 0 && denied == 0:
+		e.fail(CatMasterUnreachable, "", "master", "no configured server answered over MySQL",
+			"check that mariadbd/mysqld runs on the hosts and that the manager can reach their ports")
+	case alive > 0:
+		e.fail(CatReplication, "", "topology", "no alive server replicates from nobody, and the replicas point at no configured host",
+			"add the master to the config, or repair replication")
+	}
+	// denied logins are reported per host by checkLogin.
+}
+
+func (e *evaluation) checkLogin(h *HostObs, master *HostObs) {
+	switch {
+	case h.SQLErr == nil:
+	case errors.Is(h.SQLErr, instance.ErrAccessDenied):
+		e.fail(CatLogin, h.Name, "mysql_login", fmt.Sprintf("%s refused the login: %v", hostinfo(h), h.SQLErr),
+			"check user/password (or password_file) in [server default] and the account's host part; GRANT it from 127.0.0.% or the manager's address")
+	case h == master:
+		// reported by findMaster
+	case h.IgnoreFail:
+		e.warn(h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL (ignore_fail=1): %v", hostinfo(h), h.SQLErr), "")
+	default:
+		e.fail(CatReplication, h.Name, "mysql", fmt.Sprintf("replica %s is unreachable over MySQL: %v", hostinfo(h), h.SQLErr),
+			"start the server, or set ignore_fail=1 in its ["+h.Name+"] block to fail over without it")
+	}
+}
+
+func (e *evaluation) checkReplica(h, master *HostObs) {
+	st := h.Status
+	if !st.IsReplica() {
+		return // the extra root was reported by findMaster
+	}
+	rs := st.Replica
+	if master != nil && !(rs.MasterPort == master.Port && (rs.MasterHost == master.Hostname || rs.MasterHost == master.IP)) {
+		e.fail(CatReplication, h.Name, "master_host", fmt.Sprintf("replicates from %s:%d, not from the master %s", rs.MasterHost, rs.MasterPort, hostinfo(master)),
+			"CHANGE MASTER TO MASTER_HOST='"+master.IP+"', MASTER_PORT="+strconv.Itoa(master.Port)+" on this replica")
+	}
+	masterDown := master != nil && master.Status == nil
+	if !rs.IORunningYes() && !masterDown {
+		e.fail(CatReplication, h.Name, "io_thread", fmt.Sprintf("Slave_IO_Running=%s%s", rs.IORunning, lastErr(rs.LastIOErrno, rs.LastIOError)),
+			"fix the cause, then START SLAVE IO_THREAD")
+	}
+	if !rs.SQLRunningYes() {
+		e.fail(CatReplication, h.Name, "sql_thread", fmt.Sprintf("Slave_SQL_Running=%s%s", rs.SQLRunning, lastErr(rs.LastSQLErrno, rs.LastSQLError)),
+			"fix the cause, then START SLAVE SQL_THREAD")
+	}
+	e.checkLag(h)
+	e.checkReplicaSettings(h)
+}
+
+func (e *evaluation) checkLag(h *HostObs) {
+	lag := h.Status.Replica.SecondsBehindMaster
+	if e.in.MaxLag > 0 && lag != nil && time.Duration(*lag)*time.Second > e.in.MaxLag {
+		e.fail(CatReplication, h.Name, "lag", fmt.Sprintf("Seconds_Behind_Master=%d exceeds %s", *lag, e.in.MaxLag),
+			"wait for the replica to catch up, or raise --max-lag")
+	}
+}
+
+func (e *evaluation) checkReplicaSettings(h *HostObs) {
+	st := h.Status
+	if !st.ReadOnly {
+		e.warn(h.Name, "read_only", "replica is writable (read_only=OFF)", "SET GLOBAL read_only=ON and add read_only=1 to its my.cnf")
+	}
+	if st.RelayLogPurge {
+		e.warn(h.Name, "relay_log_purge", "relay_log_purge=ON: relay logs other replicas need may be gone at failover",
+			"SET GLOBAL relay_log_purge=0 and add relay_log_purge=0 to its my.cnf")
+	}
+	if h.NoMaster {
+		return
+	}
+	if !st.LogBin {
+		e.warn(h.Name, "log_bin", "log_bin is OFF: this host cannot become master", "enable log_bin in its my.cnf, or set no_master=1")
+	} else if !st.LogSlaveUpdates {
+		e.warn(h.Name, "log_slave_updates", "log_slave_updates is OFF: after promotion the other replicas would miss the events it applied",
+			"enable log_slave_updates in its my.cnf")
+	}
+}
+
+// checkPromotable fails when no replica could take over.
+func (e *evaluation) checkPromotable() {
+	for _, h := range e.in.Hosts {
+		if h.Name != e.res.Master && h.Status != nil && h.Status.IsReplica() && !h.NoMaster && h.Status.LogBin {
+			return
+		}
+	}
+	if len(e.in.Hosts) > 0 {
+		e.fail(CatEnvironment, "", "candidates", "no alive replica can become master (all have no_master=1, log_bin off, or are down)",
+			"enable log_bin on a replica, or clear no_master on one")
+	}
+}
+
+func (e *evaluation) checkSSH(h *HostObs, isMaster bool) {
+	if h.SSH == nil {
+		return
+	}
+	if h.SSH.Err != nil {
+		e.fail(CatSSH, h.Name, "ssh", h.SSH.Err.Error(), sshFix(h))
+		return
+	}
+	if d := h.SSH.Workdir; d.Err != "" {
+		e.fail(CatEnvironment, h.Name, "remote_workdir", fmt.Sprintf("remote_workdir %s is not writable: %s", d.Path, d.Err),
+			"create it and make it writable for ssh_user, or set remote_workdir")
+	}
+	e.checkBinlogDirs(h, isMaster)
+}
+
+// checkBinlogDirs requires that the server's current binlog is visible in
+// master_binlog_dir: that is where its binlog will be saved from if it dies.
+func (e *evaluation) checkBinlogDirs(h *HostObs, isMaster bool) {
+	if h.Status == nil || h.Status.Binlog == nil {
+		return
+	}
+	want := path.Base(h.Status.Binlog.File)
+	var tried []string
+	for _, d := range h.SSH.BinlogDirs {
+		if d.Err == "" && slices.Contains(d.Files, want) {
+			return
+		}
+		tried = append(tried, d.Path+statusSuffix(d.Err))
+	}
+	msg := fmt.Sprintf("current binlog %s not found in master_binlog_dir (%s)", want, strings.Join(tried, ", "))
+	fix := "set master_binlog_dir in [" + h.Name + "] to the directory of log_bin, readable by ssh_user"
+	if isMaster {
+		e.fail(CatEnvironment, h.Name, "master_binlog_dir", msg, fix)
+	} else if !h.NoMaster {
+		e.warn(h.Name, "master_binlog_dir", msg+"; its binlog could not be saved if it were master and died", fix)
+	}
+}
+
+func (e *evaluation) checkGrant(h *HostObs) {
+	g := h.ReplGrant
+	switch {
+	case g == nil:
+	case g.Err != nil:
+		e.warn(h.Name, "repl_grant", fmt.Sprintf("could not read grants of %s: %v", g.User, g.Err), "GRANT SELECT ON mysql.user to the admin user")
+	case !g.OK:
+		e.fail(CatEnvironment, h.Name, "repl_grant", fmt.Sprintf("replication user %q lacks REPLICATION SLAVE (accounts: %s)", g.User, strings.Join(g.Hosts, ", ")),
+			fmt.Sprintf("CREATE USER / GRANT REPLICATION SLAVE ON *.* TO '%s'@'<replica network>'", g.User))
+	}
+}
+
+func (e *evaluation) checkRedis() {
+	r := e.in.Redis
+	if r != nil && r.Err != nil {
+		e.fail(CatEnvironment, "", "redis", r.Err.Error(), "start Redis at "+r.Addr+" or fix redis_address; a failover refuses to run without its lock unless --no-lock")
+	}
+}
+
+func (e *evaluation) checkHooks() {
+	for _, hk := range e.in.Hooks {
+		switch {
+		case hk.Err != nil:
+			e.fail(CatEnvironment, "", hk.Key, fmt.Sprintf("%s %s: %v", hk.Key, hk.Path, hk.Err), "install the script at that path and chmod +x it, or remove "+hk.Key)
+		case hk.Called && hk.ExitCode != 0:
+			e.fail(CatEnvironment, "", hk.Key, fmt.Sprintf("%s --command=status exited %d: %s", hk.Path, hk.ExitCode, lastLine(hk.Output)),
+				"run the script by hand with --command=status and fix it; MHA refuses to start in this case too")
+		}
+	}
+}
+
+func hostinfo(h *HostObs) string { return fmt.Sprintf("%s(%s:%d)", h.Hostname, h.IP, h.Port) }
+
+func lastErr(no int, msg string) string {
+	if no == 0 && msg == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (error %d: %s)", no, msg)
+}
+
+func statusSuffix(err string) string {
+	if err == "" {
+		return ""
+	}
+	return ": " + err
+}
+
+func sshFix(h *HostObs) string {
+	return "check sshd on " + h.Hostname + ", ssh_user/ssh_port, the key in ssh_key_file and its entry in ssh_known_hosts_file"
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

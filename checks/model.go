@@ -1,0 +1,184 @@
+// Package checks is mhago's health check (MHA's check_ssh and check_repl in
+// one). Gather observes every host in parallel; Evaluate is a pure function
+// from those observations to findings, so every rule is table-tested without
+// servers.
+package checks
+
+import (
+	"errors"
+	"time"
+
+	"github.com/mhago/mhago/instance"
+)
+
+// Category groups failures by what the operator must do; the CLI maps each
+// to its own exit code. They are ordered by precedence: when several fail,
+// the first one in this list decides the exit code.
+type Category string
+
+// Failure categories, in precedence order.
+const (
+	CatMasterUnreachable Category = "master_unreachable"
+	CatReplication       Category = "replication_broken"
+	CatLogin             Category = "mysql_login"
+	CatSSH               Category = "ssh"
+	CatEnvironment       Category = "environment"
+)
+
+// Precedence lists the categories from most to least severe.
+var Precedence = []Category{CatMasterUnreachable, CatReplication, CatLogin, CatSSH, CatEnvironment}
+
+// Sentinels wrapped by Result.Err, one per category.
+var (
+	ErrMasterUnreachable = errors.New("master unreachable")
+	ErrReplication       = errors.New("replication broken")
+	ErrLogin             = errors.New("mysql login refused")
+	ErrSSH               = errors.New("ssh failure")
+	ErrEnvironment       = errors.New("host not ready for failover")
+)
+
+var categoryErr = map[Category]error{
+	CatMasterUnreachable: ErrMasterUnreachable, CatReplication: ErrReplication,
+	CatLogin: ErrLogin, CatSSH: ErrSSH, CatEnvironment: ErrEnvironment,
+}
+
+// Severity of a finding. Only FAIL makes the check unhealthy.
+type Severity string
+
+// Severities.
+const (
+	SevFail Severity = "FAIL"
+	SevWarn Severity = "WARN"
+)
+
+// Finding is one thing the operator should know, with the fix.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	Category Category `json:"category,omitempty"`
+	Host     string   `json:"host,omitempty"`
+	Check    string   `json:"check"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix,omitempty"`
+}
+
+// HostObs is everything observed about one configured server.
+type HostObs struct {
+	Name       string // config block, e.g. server1
+	Hostname   string
+	IP         string
+	Port       int
+	NoMaster   bool
+	Candidate  bool
+	IgnoreFail bool
+	// SSH is nil when the SSH check was skipped (skip_init_ssh_check).
+	SSH    *SSHObs
+	SQLErr error
+	Status *instance.Status
+	// ReplGrant is nil when it was not checked (host down or not a candidate).
+	ReplGrant *GrantObs
+}
+
+// SSHObs is what was seen over SSH on one host.
+type SSHObs struct {
+	Err        error
+	BinlogDirs []DirObs
+	Workdir    DirObs
+}
+
+// DirObs is one directory checked over SSH.
+type DirObs struct {
+	Path  string   `json:"path"`
+	Err   string   `json:"error,omitempty"`
+	Files []string `json:"-"`
+}
+
+// GrantObs is the replication user's account as seen on one server.
+type GrantObs struct {
+	User  string
+	OK    bool
+	Hosts []string
+	Err   error
+}
+
+// RedisObs is the Redis reachability result; nil when Redis is not configured.
+type RedisObs struct {
+	Addr string
+	Err  error
+}
+
+// HookObs is one configured hook script and its --command=status call.
+type HookObs struct {
+	Key      string // config key
+	Path     string
+	Err      error // not found or not executable
+	Called   bool
+	ExitCode int
+	Output   string
+}
+
+// Input is the whole observation of a cluster.
+type Input struct {
+	Hosts    []HostObs
+	Redis    *RedisObs
+	Hooks    []HookObs
+	ReplUser string
+	MaxLag   time.Duration
+}
+
+// Result is the evaluated health of a cluster.
+type Result struct {
+	Master   string    `json:"master,omitempty"` // config block name
+	Findings []Finding `json:"findings"`
+	Failed   []Category `json:"failed_categories,omitempty"`
+}
+
+// Healthy reports whether no check failed.
+func (r Result) Healthy() bool { return len(r.Failed) == 0 }
+
+// Worst is the failed category with the highest precedence, or "".
+func (r Result) Worst() Category {
+	for _, c := range Precedence {
+		for _, f := range r.Failed {
+			if f == c {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+// Err is nil when healthy, else an error wrapping the sentinel of the worst
+// category, with the first failing finding as its text.
+func (r Result) Err() error {
+	w := r.Worst()
+	if w == "" {
+		return nil
+	}
+	for _, f := range r.Findings {
+		if f.Severity == SevFail && f.Category == w {
+			return &CheckError{Category: w, Finding: f}
+		}
+	}
+	return &CheckError{Category: w}
+}
+
+// CheckError is an unhealthy check result as an error.
+type CheckError struct {
+	Category Category
+	Finding  Finding
+}
+
+func (e *CheckError) Error() string {
+	f := e.Finding
+	msg := string(e.Category)
+	if f.Host != "" {
+		msg += ": " + f.Host
+	}
+	if f.Message != "" {
+		msg += ": " + f.Message
+	}
+	return msg
+}
+
+// Unwrap lets errors.Is match the category's sentinel.
+func (e *CheckError) Unwrap() error { return categoryErr[e.Category] }

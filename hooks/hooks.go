@@ -1,0 +1,160 @@
+// Package hooks builds and runs the operator's hook scripts with the exact
+// arguments MHA 0.58 passes, so existing MHA scripts keep working unchanged.
+// Building an argument list is pure (table-tested); running is thin.
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Host is what a hook is told about one server.
+type Host struct {
+	Hostname string
+	IP       string
+	Port     int
+	SSHUser  string
+	SSHHost  string // empty means Hostname
+	SSHIP    string // empty means IP
+	SSHPort  int    // 0 means 22
+}
+
+// sshExtras are the --<prefix>ssh_* arguments MHA adds only when the SSH
+// endpoint differs from the defaults.
+func sshExtras(prefix string, h Host) []string {
+	var args []string
+	if (h.SSHHost != "" && h.SSHHost != h.Hostname) || (h.SSHIP != "" && h.SSHIP != h.IP) {
+		args = append(args, "--"+prefix+"ssh_host="+or(h.SSHHost, h.Hostname), "--"+prefix+"ssh_ip="+or(h.SSHIP, h.IP))
+	}
+	if h.SSHPort != 0 && h.SSHPort != 22 {
+		args = append(args, "--"+prefix+"ssh_port="+strconv.Itoa(h.SSHPort))
+	}
+	return args
+}
+
+// FailoverStatusArgs are master_ip_failover_script's arguments for the
+// health check (MHA calls it when monitoring starts).
+func FailoverStatusArgs(master Host) []string {
+	args := []string{"--command=status", "--ssh_user=" + master.SSHUser,
+		"--orig_master_host=" + master.Hostname, "--orig_master_ip=" + master.IP,
+		"--orig_master_port=" + strconv.Itoa(master.Port)}
+	return append(args, sshExtras("orig_master_", master)...)
+}
+
+// ShutdownStatusArgs are shutdown_script's arguments for the health check.
+func ShutdownStatusArgs(master Host) []string {
+	args := []string{"--command=status", "--ssh_user=" + master.SSHUser,
+		"--host=" + master.Hostname, "--ip=" + master.IP}
+	return append(args, sshExtras("", master)...)
+}
+
+// Call is one hook invocation.
+type Call struct {
+	Name    string // config key, e.g. master_ip_failover_script
+	Path    string
+	Args    []string
+	Env     []string // extra KEY=VALUE pairs; secrets go here, never in Args
+	Timeout time.Duration
+}
+
+// Result is what a hook did. Output is the combined stdout and stderr, cut to
+// its last 4 KiB so a chatty script cannot flood a report.
+type Result struct {
+	Name     string        `json:"name"`
+	Path     string        `json:"path"`
+	Args     []string      `json:"args"`
+	ExitCode int           `json:"exit_code"`
+	Output   string        `json:"output,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+	Err      string        `json:"error,omitempty"`
+}
+
+// ErrHookFailed marks a hook that ran and did not exit 0.
+var ErrHookFailed = errors.New("hook failed")
+
+// Run runs the hook and waits for it, at most Timeout. ExitCode is -1 when
+// the script could not be started or was killed.
+func Run(ctx context.Context, c Call) Result {
+	if c.Timeout <= 0 {
+		c.Timeout = time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
+	cmd.Env = append(os.Environ(), c.Env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	// A hook's children (ssh, sleep) would hold its output pipe open after
+	// a timeout; killing the whole process group ends them too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	res := Result{Name: c.Name, Path: c.Path, Args: c.Args, ExitCode: 0, Duration: time.Since(start), Output: tail(out.Bytes(), 4096)}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		res.ExitCode, res.Err = -1, fmt.Sprintf("timed out after %s", c.Timeout)
+	case errors.As(err, &ee):
+		res.ExitCode = ee.ExitCode()
+	default:
+		res.ExitCode, res.Err = -1, err.Error()
+	}
+	return res
+}
+
+// Error returns nil for exit 0, else an error naming the hook, its exit code
+// and the last line it printed.
+func (r Result) Error() error {
+	if r.ExitCode == 0 && r.Err == "" {
+		return nil
+	}
+	msg := fmt.Sprintf("exit code %d", r.ExitCode)
+	if r.Err != "" {
+		msg = r.Err
+	}
+	return fmt.Errorf("%w: %s %s: %s: %s", ErrHookFailed, r.Name, r.Path, msg, lastLine(r.Output))
+}
+
+// CheckExecutable reports why path cannot be run as a hook, or nil.
+func CheckExecutable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	if fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s is not executable (fix: chmod +x %s)", path, path)
+	}
+	return nil
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+func lastLine(s string) string {
+	lines := bytes.Split(bytes.TrimSpace([]byte(s)), []byte("\n"))
+	return string(lines[len(lines)-1])
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,95 @@
+package instance
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Sentinel errors the CLI maps to exit codes. A login refusal proves the
+// server is alive, so it must never be mistaken for a dead master.
+var (
+	ErrAccessDenied = errors.New("mysql login refused")
+	ErrUnreachable  = errors.New("mysql server unreachable")
+)
+
+// Endpoint is how to reach one server.
+type Endpoint struct {
+	Name           string // config block or hostname, for messages
+	Addr           string // host:port
+	User           string
+	Password       string
+	ConnectTimeout time.Duration
+	ReadTimeout    time.Duration
+}
+
+// Open connects to the server and proves the connection with a ping. The
+// password travels in the driver config, never in a DSN string that could be
+// logged.
+func Open(ctx context.Context, ep Endpoint) (*sql.DB, error) {
+	cfg := mysql.NewConfig()
+	cfg.User = ep.User
+	cfg.Passwd = ep.Password
+	cfg.Net = "tcp"
+	cfg.Addr = ep.Addr
+	cfg.Timeout = orDefault(ep.ConnectTimeout, 4*time.Second)
+	cfg.ReadTimeout = orDefault(ep.ReadTimeout, 30*time.Second)
+	cfg.WriteTimeout = cfg.ReadTimeout
+	cfg.AllowNativePasswords = true
+	cfg.Params = map[string]string{"wait_timeout": "3600"}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("mysql %s@%s (%s): %w", ep.User, ep.Addr, ep.Name, err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(4)
+	db.SetConnMaxIdleTime(time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, Classify(fmt.Errorf("mysql %s@%s (%s): %w", ep.User, ep.Addr, ep.Name, err))
+	}
+	return db, nil
+}
+
+// accessDeniedCodes are server errors that mean "alive, but refusing us":
+// MHA's list of errors that do not count as a crash, narrowed to logins.
+var accessDeniedCodes = map[uint16]bool{1044: true, 1045: true, 1129: true, 1130: true, 1227: true, 1251: true}
+
+// Classify adds ErrAccessDenied or ErrUnreachable to err's chain when the
+// cause is recognisable, so callers can tell a refused login from a dead host.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		if accessDeniedCodes[me.Number] {
+			return fmt.Errorf("%w: %w", ErrAccessDenied, err)
+		}
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	return err
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,171 @@
+package instance
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Read collects the Status of the server behind db. name is used in errors.
+func Read(ctx context.Context, db *sql.DB, name string) (*Status, error) {
+	st := &Status{}
+	if err := readVariables(ctx, db, st); err != nil {
+		return nil, fmt.Errorf("read variables on %s: %w", name, Classify(err))
+	}
+	if st.LogBin {
+		b, err := readBinlogStatus(ctx, db, st.MariaDB)
+		if err != nil {
+			return nil, fmt.Errorf("show master status on %s: %w", name, Classify(err))
+		}
+		st.Binlog = b
+	}
+	rs, err := readReplicaStatus(ctx, db, st.MariaDB)
+	if err != nil {
+		return nil, fmt.Errorf("show slave status on %s: %w", name, Classify(err))
+	}
+	st.Replica = rs
+	return st, nil
+}
+
+// readVariables reads global variables by name; unknown ones are simply
+// absent, which is how MariaDB and MySQL differences are told apart without
+// the "Unknown system variable" failures MHA hit.
+func readVariables(ctx context.Context, db *sql.DB, st *Status) error {
+	vars, err := globalVariables(ctx, db, "version", "server_id", "log_bin", "log_slave_updates",
+		"read_only", "super_read_only", "relay_log_purge", "gtid_binlog_pos", "gtid_slave_pos",
+		"gtid_current_pos", "gtid_strict_mode", "gtid_mode", "gtid_executed", "log_replica_updates")
+	if err != nil {
+		return err
+	}
+	st.Version = vars["version"]
+	st.MariaDB = strings.Contains(strings.ToLower(st.Version), "mariadb")
+	id, _ := strconv.ParseUint(vars["server_id"], 10, 32)
+	st.ServerID = uint32(id)
+	st.LogBin = boolVar(vars["log_bin"])
+	st.LogSlaveUpdates = boolVar(vars["log_slave_updates"]) || boolVar(vars["log_replica_updates"])
+	st.ReadOnly = boolVar(vars["read_only"])
+	if v, ok := vars["super_read_only"]; ok {
+		b := boolVar(v)
+		st.SuperReadOnly = &b
+	}
+	st.RelayLogPurge = boolVar(vars["relay_log_purge"])
+	st.GTIDBinlogPos, st.GTIDSlavePos, st.GTIDCurrentPos = vars["gtid_binlog_pos"], vars["gtid_slave_pos"], vars["gtid_current_pos"]
+	st.GTIDStrictMode = boolVar(vars["gtid_strict_mode"])
+	st.GTIDMode = vars["gtid_mode"]
+	st.ExecutedGTIDSet = oneLine(vars["gtid_executed"])
+	return nil
+}
+
+// globalVariables returns the named global variables that exist.
+func globalVariables(ctx context.Context, db *sql.DB, names ...string) (map[string]string, error) {
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	rows, err := db.QueryContext(ctx, "SELECT LOWER(VARIABLE_NAME), VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES WHERE LOWER(VARIABLE_NAME) IN ("+ph+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k string
+		var v sql.NullString
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v.String
+	}
+	return out, rows.Err()
+}
+
+func readBinlogStatus(ctx context.Context, db *sql.DB, mariadb bool) (*BinlogStatus, error) {
+	rows, err := queryMaps(ctx, db, "SHOW MASTER STATUS")
+	if isSyntaxError(err) && !mariadb {
+		rows, err = queryMaps(ctx, db, "SHOW BINARY LOG STATUS") // MySQL 8.4+
+	}
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &BinlogStatus{File: rows[0]["File"], Pos: atou(rows[0]["Position"])}, nil
+}
+
+func readReplicaStatus(ctx context.Context, db *sql.DB, mariadb bool) (*ReplicaStatus, error) {
+	rows, err := queryMaps(ctx, db, "SHOW SLAVE STATUS")
+	if isSyntaxError(err) && !mariadb {
+		rows, err = queryMaps(ctx, db, "SHOW REPLICA STATUS") // MySQL 8.4+
+	}
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	// A replica that was RESET SLAVE (not ALL) keeps a row with an empty host.
+	if strings.TrimSpace(rows[0]["Master_Host"]+rows[0]["Source_Host"]) == "" {
+		return nil, nil
+	}
+	return ParseReplicaStatus(rows[0]), nil
+}
+
+// isSyntaxError reports MySQL's ER_PARSE_ERROR (statement removed in 8.4).
+func isSyntaxError(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1064
+}
+
+// queryMaps runs a SHOW statement and returns each row as column name to
+// value; NULL columns are left out.
+func queryMaps(ctx context.Context, db *sql.DB, q string) ([]map[string]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		m := make(map[string]string, len(cols))
+		for i, c := range cols {
+			if vals[i].Valid {
+				m[c] = vals[i].String
+			}
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ReplUserGrant reports whether user exists with the REPLICATION SLAVE
+// privilege, as MHA checks before it trusts a candidate. hosts lists the
+// account host parts found.
+func ReplUserGrant(ctx context.Context, db *sql.DB, user string) (ok bool, hosts []string, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT Host, Repl_slave_priv FROM mysql.user WHERE User = ?", user)
+	if err != nil {
+		return false, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var host, priv string
+		if err := rows.Scan(&host, &priv); err != nil {
+			return false, nil, err
+		}
+		hosts = append(hosts, host)
+		ok = ok || priv == "Y"
+	}
+	return ok, hosts, rows.Err()
+}
