@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -87,7 +88,10 @@ func Run(ctx context.Context, c Call) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
+	// Like MHA, a configured script is a shell command that may carry its
+	// own arguments; ours are appended as positional parameters, unquoted
+	// by nobody, so values with spaces or quotes arrive intact.
+	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", c.Path + ` "$@"`, "mhago-hook"}, c.Args...)...)
 	cmd.Env = append(os.Environ(), c.Env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -123,6 +127,15 @@ func (r Result) Error() error {
 		msg = r.Err
 	}
 	return fmt.Errorf("%w: %s %s: %s: %s", ErrHookFailed, r.Name, r.Path, msg, lastLine(r.Output))
+}
+
+// Program is the executable of a configured hook command: its first word.
+func Program(command string) string {
+	f := strings.Fields(command)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // CheckExecutable reports why path cannot be run as a hook, or nil.

@@ -85,3 +85,14 @@ func TestCheckExecutable(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+func TestRunCommandWithOwnArgs(t *testing.T) {
+	p := writeScript(t, `for a in "$@"; do echo "[$a]"; done`)
+	r := Run(context.Background(), Call{Name: "x", Path: p + " --fixed=1", Args: []string{"--body=a b 'c' $(x)"}})
+	if r.ExitCode != 0 || r.Output != "[--fixed=1]\n[--body=a b 'c' $(x)]\n" {
+		t.Fatalf("got %d %q", r.ExitCode, r.Output)
+	}
+	if Program(p+" --fixed=1") != p {
+		t.Fatalf("Program = %q", Program(p+" --fixed=1"))
+	}
+}

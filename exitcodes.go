@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/mhago/mhago/checks"
+	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/remote"
+)
+
+// Exit codes. This table is the single place errors become exit codes; the
+// README and every command's help print exitStatusHelp.
+const (
+	exitOK                = 0
+	exitError             = 1  // unexpected error; nothing was changed by mhago
+	exitConfig            = 2  // bad config file or command-line usage
+	exitMasterUnreachable = 3  // the master does not answer (check)
+	exitReplication       = 4  // a replica's threads, master or lag are wrong
+	exitSSH               = 5  // a host is unreachable or untrusted over SSH
+	exitLogin             = 6  // MySQL refused the login (user, password, grants)
+	exitEnvironment       = 7  // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
+	exitInterrupted       = 130
+)
+
+const exitStatusHelp = `EXIT STATUS:
+   0    healthy / done
+   1    unexpected error
+   2    configuration or usage error (the message names file:line and the fix)
+   3    master unreachable over MySQL
+   4    replication broken (thread stopped, wrong master, lag, replica down)
+   5    SSH failure (unreachable, key refused, changed or unknown host key)
+   6    MySQL login refused (wrong user/password or account host)
+   7    not ready for failover (binlog dir, remote_workdir, repl grant, Redis, hooks)
+   130  interrupted`
+
+// errUsage marks command-line mistakes.
+var errUsage = errors.New("usage error")
+
+// exitCode maps an error to its exit code. Order matters: the most specific
+// and most severe conditions are tested first.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage):
+		return exitConfig
+	case errors.Is(err, checks.ErrMasterUnreachable):
+		return exitMasterUnreachable
+	case errors.Is(err, checks.ErrReplication):
+		return exitReplication
+	case errors.Is(err, checks.ErrLogin), errors.Is(err, instance.ErrAccessDenied):
+		return exitLogin
+	case errors.Is(err, checks.ErrSSH), errors.Is(err, remote.ErrHostKey), errors.Is(err, remote.ErrAuth), errors.Is(err, remote.ErrUnreachable):
+		return exitSSH
+	case errors.Is(err, checks.ErrEnvironment):
+		return exitEnvironment
+	}
+	return exitError
+}

@@ -1,0 +1,134 @@
+// Command mhago recovers a MySQL/MariaDB replication cluster when its master
+// dies, without losing committed data. It reads MHA's app.cnf unchanged.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mhago/mhago/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// run is main without the exit, so tests can drive the whole CLI.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, args)
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errReported) {
+		fmt.Fprintf(stderr, "mhago: %v\n", err)
+	}
+	if errors.Is(err, errReported) {
+		code = exitCode(errors.Unwrap(err))
+	}
+	return code
+}
+
+// errReported wraps an error whose details the command already printed in
+// its own output (a check table, a JSON document), so main only exits.
+var errReported = errors.New("reported")
+
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string        { return e.err.Error() }
+func (e *reportedError) Is(target error) bool { return target == errReported }
+func (e *reportedError) Unwrap() error        { return e.err }
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:           "mhago",
+		Usage:          "recover a MySQL/MariaDB replication cluster when its master dies",
+		Version:        version,
+		Writer:         stdout,
+		ErrWriter:      stderr,
+		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
+		OnUsageError:   usageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
+		},
+		Commands: withUsageErrors(checkCommand(), versionCommand()),
+		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
+	}
+}
+
+// withUsageErrors makes every command's flag mistakes exit with exitConfig.
+func withUsageErrors(cmds ...*cli.Command) []*cli.Command {
+	for _, c := range cmds {
+		c.OnUsageError = usageError
+	}
+	return cmds
+}
+
+func usageError(_ *cli.Context, err error, _ bool) error {
+	return fmt.Errorf("%w: %w", errUsage, err)
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "version",
+		Usage:       "print the version",
+		Description: "Example:\n   mhago version --json",
+		Flags:       []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "machine-readable output"}},
+		Action: func(c *cli.Context) error {
+			if c.Bool("json") {
+				return json.NewEncoder(c.App.Writer).Encode(map[string]string{"version": version})
+			}
+			_, err := fmt.Fprintf(c.App.Writer, "mhago %s\n", version)
+			return err
+		},
+	}
+}
+
+// errConfigRead marks a config file that could not be read at all.
+var errConfigRead = errors.New("cannot read config")
+
+// loadConfig reads --conf (and --global-conf).
+func loadConfig(c *cli.Context) (*config.Config, error) {
+	path := c.String("conf")
+	if path == "" {
+		return nil, fmt.Errorf("%w: --conf is required (the MHA app.cnf of the cluster)", errUsage)
+	}
+	cfg, err := config.Load(path, config.LoadOptions{GlobalPath: c.String("global-conf")})
+	if err != nil && !errors.Is(err, config.ErrInvalid) {
+		return nil, fmt.Errorf("%w: %w", errConfigRead, err)
+	}
+	return cfg, err
+}
+
+// newLogger writes structured logs to manager_log (appended) or stderr. The
+// operator's output (tables, JSON, plans, reports) never goes through it.
+func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error) {
+	level := slog.LevelWarn
+	var w io.Writer = c.App.ErrWriter
+	closeFn := func() {}
+	if cfg != nil && cfg.ManagerLog != "" {
+		f, err := os.OpenFile(cfg.ManagerLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open manager_log %s: %w", cfg.ManagerLog, err)
+		}
+		w, closeFn, level = f, func() { f.Close() }, cfg.SlogLevel()
+	}
+	if s := c.String("log-level"); s != "" {
+		if err := level.UnmarshalText([]byte(s)); err != nil {
+			return nil, nil, fmt.Errorf("%w: --log-level %q: %w", errUsage, s, err)
+		}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+}
