@@ -14,13 +14,13 @@ import (
 // README and every command's help print exitStatusHelp.
 const (
 	exitOK                = 0
-	exitError             = 1  // unexpected error; nothing was changed by mhago
-	exitConfig            = 2  // bad config file or command-line usage
-	exitMasterUnreachable = 3  // the master does not answer (check)
-	exitReplication       = 4  // a replica's threads, master or lag are wrong
-	exitSSH               = 5  // a host is unreachable or untrusted over SSH
-	exitLogin             = 6  // MySQL refused the login (user, password, grants)
-	exitEnvironment       = 7  // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
+	exitError             = 1 // unexpected error; nothing was changed by mhago
+	exitConfig            = 2 // bad config file or command-line usage
+	exitMasterUnreachable = 3 // the master does not answer (check)
+	exitReplication       = 4 // a replica's threads, master or lag are wrong
+	exitSSH               = 5 // a host is unreachable or untrusted over SSH
+	exitLogin             = 6 // MySQL refused the login (user, password, grants)
+	exitEnvironment       = 7 // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
 	exitInterrupted       = 130
 )
 

@@ -127,8 +127,8 @@ type Input struct {
 
 // Result is the evaluated health of a cluster.
 type Result struct {
-	Master   string    `json:"master,omitempty"` // config block name
-	Findings []Finding `json:"findings"`
+	Master   string     `json:"master,omitempty"` // config block name
+	Findings []Finding  `json:"findings"`
 	Failed   []Category `json:"failed_categories,omitempty"`
 }
 
