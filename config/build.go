@@ -1,0 +1,246 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Lower bounds of durations: below these the value is surely a typo
+// (a lock that expires during one Redis round trip, a zero timeout).
+const (
+	minLockTTL  = 3 * time.Second
+	minDuration = time.Millisecond
+)
+
+// logLevels are Log::Dispatch's level names and aliases, which MHA accepts.
+var logLevels = []string{"debug", "info", "notice", "warning", "warn", "error", "err",
+	"critical", "crit", "alert", "emergency", "emerg"}
+
+// readApp fills the application-level settings from [server default].
+func (l *loader) readApp(defaults layer) {
+	c := l.cfg
+	r := l.newReader(&section{name: defaultSection}, defaults)
+	r.section = location{file: l.name, section: defaultSection}
+	c.LogLevel = r.logLevel()
+	c.ManagerWorkdir = r.path("manager_workdir")
+	c.ManagerLog = r.path("manager_log")
+	c.CheckReplDelay = r.boolean("check_repl_delay")
+	c.CheckReplFilter = r.boolean("check_repl_filter")
+	c.LatestPriority = r.boolean("latest_priority")
+	c.MultiTierSlave = r.boolean("multi_tier_slave")
+	c.UseGTIDAutoPos = r.boolean("use_gtid_auto_pos")
+	c.PingInterval = r.duration("ping_interval", minDuration)
+	c.PingType = r.enum("ping_type", "SELECT", "CONNECT", "INSERT")
+	c.Scripts = r.scripts()
+	c.Redis = r.redis()
+	c.SSH = r.ssh()
+	c.Timeouts = Timeouts{
+		MySQLConnect: r.duration("mysql_connect_timeout", minDuration),
+		MySQLRead:    r.duration("mysql_read_timeout", minDuration),
+		Check:        r.duration("check_timeout", minDuration),
+		Phase:        r.duration("phase_timeout", minDuration),
+	}
+	c.AgentPath = r.path("agent_path")
+}
+
+func (r *reader) logLevel() string {
+	v, _ := r.get("log_level")
+	s := strings.ToLower(v.raw)
+	for _, lv := range logLevels {
+		if s == lv {
+			return s
+		}
+	}
+	r.problem(v, "log_level", fmt.Sprintf("%q is not a log level", v.raw), "use debug, info, notice, warning or error")
+	return "info"
+}
+
+func (r *reader) scripts() Scripts {
+	return Scripts{
+		SecondaryCheck:       r.script("secondary_check_script"),
+		MasterIPFailover:     r.script("master_ip_failover_script"),
+		MasterIPOnlineChange: r.script("master_ip_online_change_script"),
+		Shutdown:             r.script("shutdown_script"),
+		Report:               r.script("report_script"),
+		// Already checked before it was run.
+		InitConfLoad: r.str("init_conf_load_script"),
+	}
+}
+
+func (r *reader) redis() RedisConfig {
+	pw, _ := r.secret("redis_password", "redis_password_file")
+	prefix, _ := r.get("redis_key_prefix")
+	if prefix.raw == "" || strings.ContainsAny(prefix.raw, " \t") {
+		r.problem(prefix, "redis_key_prefix", "must be non-empty and without spaces", `use e.g. "mhago"`)
+	}
+	return RedisConfig{
+		Address:   r.hostPort("redis_address"),
+		Password:  pw,
+		DB:        r.integer("redis_db", 0, 1<<20),
+		KeyPrefix: prefix.raw,
+		LockTTL:   r.duration("lock_ttl", minLockTTL),
+	}
+}
+
+func (r *reader) ssh() SSHConfig {
+	return SSHConfig{
+		KeyFiles:              r.paths("ssh_key_file"),
+		UseAgent:              r.boolean("ssh_use_agent"),
+		KnownHostsFile:        r.path("ssh_known_hosts_file"),
+		AcceptUnknownHostKeys: r.boolean("ssh_accept_unknown_host_keys"),
+		CommandTimeout:        r.duration("ssh_command_timeout", minDuration),
+	}
+}
+
+// readBlocks reads every block of one kind, in MHA's order.
+func (l *loader) readBlocks(sections []*section, kind sectionKind, defaults layer) []Server {
+	var blocks []*section
+	for _, sec := range sections {
+		if classifySection(sec.name) == kind {
+			blocks = append(blocks, sec)
+		}
+	}
+	sortBlocks(blocks)
+	servers := make([]Server, 0, len(blocks))
+	for _, sec := range blocks {
+		own := l.toLayer(sec, l.name)
+		l.checkAppKeys(own, defaults)
+		servers = append(servers, l.readServer(sec, own, defaults))
+	}
+	return servers
+}
+
+var firstNumber = regexp.MustCompile(`[0-9]+`)
+
+// sortBlocks orders blocks like MHA: by the first number in the name if
+// every name has one, otherwise by name. This order is the candidate
+// priority, so it must be deterministic (ties fall back to the name).
+func sortBlocks(blocks []*section) {
+	nums := map[*section]uint64{}
+	for _, b := range blocks {
+		m := firstNumber.FindString(b.name)
+		if m == "" {
+			sort.Slice(blocks, func(i, j int) bool { return blocks[i].name < blocks[j].name })
+			return
+		}
+		n, err := strconv.ParseUint(m, 10, 64)
+		if err != nil {
+			n = ^uint64(0)
+		}
+		nums[b] = n
+	}
+	sort.SliceStable(blocks, func(i, j int) bool {
+		a, b := blocks[i], blocks[j]
+		if nums[a] != nums[b] {
+			return nums[a] < nums[b]
+		}
+		return a.name < b.name
+	})
+}
+
+// checkAppKeys rejects an app-level key in a server block whose value
+// differs from [server default]: MHA would use one server's copy, mhago
+// uses one value for all.
+func (l *loader) checkAppKeys(own, defaults layer) {
+	for key, v := range own {
+		if keyDefs[key].scope != scopeApp {
+			continue
+		}
+		app, ok := defaults[key]
+		if !ok {
+			app = value{raw: keyDefs[key].def}
+		}
+		if app.raw != v.raw {
+			l.ps.at(v.loc, key, "application-wide setting differs from [server default] (mhago uses one value for all servers)",
+				fmt.Sprintf("set %s once in [server default] and remove it here", key))
+		}
+	}
+}
+
+// readServer builds one server from its own keys over the defaults.
+func (l *loader) readServer(sec *section, own, defaults layer) Server {
+	r := l.newReader(sec, own, defaults)
+	s := Server{Block: sec.name, Line: sec.line}
+	s.Hostname = r.str("hostname")
+	s.NodeLabel = r.str("node_label")
+	s.Port = r.integer("port", 1, 65535)
+	s.User = r.str("user")
+	s.Password, _ = r.secret("password", "password_file")
+	s.ReplUser = r.str("repl_user")
+	s.ReplPassword, s.ReplPasswordSet = r.secret("repl_password", "repl_password_file")
+	r.readSSH(&s)
+	s.MasterBinlogDirs = r.paths("master_binlog_dir")
+	s.RemoteWorkdir = r.path("remote_workdir")
+	s.MasterPIDFile = r.path("master_pid_file")
+	s.ClientBindir = r.path("client_bindir")
+	s.ClientLibdir = r.path("client_libdir")
+	r.readFlags(&s)
+	if sec.name != defaultSection {
+		r.resolveIPs(&s)
+	}
+	return s
+}
+
+func (r *reader) readSSH(s *Server) {
+	s.SSHUser = r.str("ssh_user")
+	if s.SSHUser == "" {
+		s.SSHUser = r.l.opts.Username
+	}
+	s.SSHHost = r.str("ssh_host")
+	if s.SSHHost == "" {
+		s.SSHHost = s.Hostname
+	}
+	s.SSHPort = r.integer("ssh_port", 1, 65535)
+	s.SSHConnectionTimeout = r.duration("ssh_connection_timeout", minDuration)
+	s.SSHOptions = r.str("ssh_options")
+}
+
+func (r *reader) readFlags(s *Server) {
+	s.CandidateMaster = r.boolean("candidate_master")
+	s.NoMaster = r.boolean("no_master")
+	s.IgnoreFail = r.boolean("ignore_fail")
+	s.SkipInitSSHCheck = r.boolean("skip_init_ssh_check")
+	s.SkipResetSlave = r.boolean("skip_reset_slave")
+	s.DisableLogBin = r.boolean("disable_log_bin")
+	s.HandleRawBinlog = r.boolean("handle_raw_binlog")
+}
+
+// resolveIPs fills IP and SSHIP: an explicit value must be an IP literal;
+// otherwise the host itself if it is one, else the first resolved address.
+func (r *reader) resolveIPs(s *Server) {
+	if s.Hostname == "" {
+		r.l.ps.at(r.section, "hostname", "hostname is required", "add hostname=<host name or IP> to this block")
+		return
+	}
+	s.IP = r.ip("ip", "hostname", s.Hostname)
+	if _, set := r.get("ssh_ip"); set || s.SSHHost != s.Hostname {
+		s.SSHIP = r.ip("ssh_ip", "ssh_host", s.SSHHost)
+		return
+	}
+	s.SSHIP = s.IP
+}
+
+func (r *reader) ip(ipKey, hostKey, host string) string {
+	if v, set := r.get(ipKey); set {
+		if net.ParseIP(v.raw) == nil {
+			r.problem(v, ipKey, fmt.Sprintf("%q is not an IP address", v.raw), "write an IPv4 or IPv6 address, or remove the line to resolve "+hostKey)
+		}
+		return v.raw
+	}
+	if net.ParseIP(host) != nil {
+		return host
+	}
+	addrs, err := r.l.opts.Resolve(host)
+	if err != nil || len(addrs) == 0 {
+		hv, _ := r.get(hostKey)
+		r.problem(hv, hostKey, fmt.Sprintf("cannot resolve host %q: %v", host, err),
+			fmt.Sprintf("fix DNS or /etc/hosts, or set %s=<address> in this block", ipKey))
+		return ""
+	}
+	return addrs[0]
+}

@@ -1,0 +1,211 @@
+// Package config reads mhago's configuration: an MHA 0.58 app.cnf file,
+// unchanged, plus mhago's own keys (Redis lock, native SSH, timeouts,
+// secrets from files and environment variables).
+//
+// Inheritance follows MHA: an optional global defaults file
+// (/etc/masterha_default.cnf style, [server default] only), then the app
+// file's [server default], then the output of init_conf_load_script, then
+// each [serverN]/[binlogN] block. Keys MHA reads from one particular server
+// (scripts, ping settings, check_repl_*, manager_*) are app-level here and
+// come from [server default].
+//
+// Loading never stops at the first mistake: Load and Parse return a
+// *ProblemsError listing every problem with its file:line and a fix.
+package config
+
+import (
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Config is one loaded application (one MHA app.cnf).
+type Config struct {
+	// Path is the configuration file; App is its base name without
+	// extension, which names the state files in ManagerWorkdir as in MHA.
+	Path       string
+	App        string
+	GlobalPath string
+
+	// Servers are the [serverN] blocks in candidate-priority order:
+	// numerically by the first number in the block name if every name has
+	// one, otherwise by name.
+	Servers []Server
+	// BinlogServers are the [binlogN] blocks (GTID failover only), same order.
+	BinlogServers []Server
+	// Default is what a server block inherits: the global file, the app
+	// [server default] and init_conf_load_script combined. Block is
+	// "server default"; per-block keys (hostname, ...) are empty.
+	Default Server
+
+	LogLevel       string // MHA log_level: debug, info, notice, warning, error, ...
+	ManagerWorkdir string
+	ManagerLog     string // "" = standard error
+
+	CheckReplDelay  bool
+	CheckReplFilter bool
+	LatestPriority  bool
+	MultiTierSlave  bool
+	UseGTIDAutoPos  bool
+	PingInterval    time.Duration
+	PingType        string // SELECT, CONNECT or INSERT (upper case)
+
+	Scripts  Scripts
+	Redis    RedisConfig
+	SSH      SSHConfig
+	Timeouts Timeouts
+
+	// AgentPath is a prebuilt node agent binary to copy to the nodes; "" lets
+	// the caller decide (for example, the running binary itself).
+	AgentPath string
+
+	// Warnings are non-fatal findings (ignored keys, a missing global file,
+	// secret files readable by others).
+	Warnings []Problem
+
+	where map[string]map[string]Location
+}
+
+// Scripts are the MHA hook commands. Each is run through the shell like in
+// MHA, so it may carry its own arguments; the first word is an absolute path.
+type Scripts struct {
+	SecondaryCheck       string
+	MasterIPFailover     string
+	MasterIPOnlineChange string
+	Shutdown             string
+	Report               string
+	InitConfLoad         string
+}
+
+// RedisConfig locates the Redis server used for the failover lock.
+type RedisConfig struct {
+	Address   string // host:port; "" = Redis not configured
+	Password  Secret
+	DB        int
+	KeyPrefix string
+	LockTTL   time.Duration
+}
+
+// Enabled reports whether a Redis server is configured.
+func (r RedisConfig) Enabled() bool { return r.Address != "" }
+
+// SSHConfig holds the settings of mhago's native SSH client. The per-server
+// user, port and connection timeout are on Server.
+type SSHConfig struct {
+	KeyFiles              []string // absolute paths, tried in order
+	UseAgent              bool     // also use $SSH_AUTH_SOCK
+	KnownHostsFile        string
+	AcceptUnknownHostKeys bool
+	CommandTimeout        time.Duration
+}
+
+// Timeouts bound MySQL I/O and the steps of a run.
+type Timeouts struct {
+	MySQLConnect time.Duration
+	MySQLRead    time.Duration
+	Check        time.Duration // one whole check run (masterha_check_repl style)
+	Phase        time.Duration // one failover phase
+}
+
+// Server is one [serverN] or [binlogN] block with inherited values filled in.
+type Server struct {
+	Block    string // e.g. "server1"
+	Line     int    // line of the block header
+	Hostname string
+	IP       string // from ip, else the hostname if it is an IP, else resolved
+	Port     int
+	User     string
+	Password Secret
+
+	SSHUser              string
+	SSHHost              string // default Hostname
+	SSHIP                string // default IP when SSHHost is Hostname, else resolved
+	SSHPort              int
+	SSHConnectionTimeout time.Duration
+	SSHOptions           string // OpenSSH options, forwarded to hooks as MHA does
+
+	ReplUser string // "" = keep the Master_User seen in SHOW SLAVE STATUS
+	// ReplPassword is used in CHANGE MASTER only when ReplPasswordSet; MHA
+	// then omits MASTER_PASSWORD so the retained password stays.
+	ReplPassword    Secret
+	ReplPasswordSet bool
+
+	MasterBinlogDirs []string
+	RemoteWorkdir    string
+
+	CandidateMaster  bool
+	NoMaster         bool
+	IgnoreFail       bool
+	SkipInitSSHCheck bool
+	SkipResetSlave   bool
+	DisableLogBin    bool
+	HandleRawBinlog  bool
+
+	MasterPIDFile string
+	ClientBindir  string
+	ClientLibdir  string
+	NodeLabel     string
+}
+
+// Addr is the MySQL address ip:port (IPv6 in brackets).
+func (s Server) Addr() string { return net.JoinHostPort(s.IP, strconv.Itoa(s.Port)) }
+
+// SSHAddr is the SSH address ssh_host:ssh_port. The host name rather than
+// the IP is used, like MHA, so that known_hosts entries by name match.
+func (s Server) SSHAddr() string { return net.JoinHostPort(s.SSHHost, strconv.Itoa(s.SSHPort)) }
+
+// String is MHA's "hostinfo": hostname(ip:port).
+func (s Server) String() string { return s.Hostname + "(" + s.Addr() + ")" }
+
+// Location is where a setting was read from.
+type Location struct {
+	File    string
+	Line    int
+	Section string
+}
+
+// Where reports where the effective value of key for block ("server1", or
+// "server default" for app-level keys) was set. ok is false when the key
+// has its built-in default.
+func (c *Config) Where(block, key string) (loc Location, ok bool) {
+	loc, ok = c.where[block][key]
+	return loc, ok
+}
+
+// Server returns the server (or binlog server) with the given block name.
+func (c *Config) Server(block string) (*Server, bool) {
+	for _, list := range [][]Server{c.Servers, c.BinlogServers} {
+		for i := range list {
+			if list[i].Block == block {
+				return &list[i], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// FindServer returns the [serverN] whose hostname or IP is host and whose
+// port is port, as MHA matches --dead_master_host/--new_master_host.
+func (c *Config) FindServer(host string, port int) (*Server, bool) {
+	for i, s := range c.Servers {
+		if (s.Hostname == host || s.IP == host) && s.Port == port {
+			return &c.Servers[i], true
+		}
+	}
+	return nil, false
+}
+
+// SlogLevel maps MHA's log_level (Log::Dispatch names) onto slog.
+func (c *Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "info", "notice":
+		return slog.LevelInfo
+	case "warning", "warn":
+		return slog.LevelWarn
+	default:
+		return slog.LevelError
+	}
+}

@@ -1,0 +1,211 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// reader resolves keys for one block through its layers (most specific
+// first), converts them, and records problems at the value's location.
+type reader struct {
+	l       *loader
+	section location // the block header, for problems about unset keys
+	layers  []layer
+	where   map[string]Location
+}
+
+func (l *loader) newReader(sec *section, layers ...layer) *reader {
+	where := l.cfg.where[sec.name]
+	if where == nil {
+		where = map[string]Location{}
+		l.cfg.where[sec.name] = where
+	}
+	loc := location{file: l.name, line: sec.line, section: sec.name}
+	return &reader{l: l, section: loc, layers: layers, where: where}
+}
+
+// get returns the effective raw value of key and whether the file set it.
+func (r *reader) get(key string) (value, bool) {
+	for _, ly := range r.layers {
+		if v, ok := ly[key]; ok {
+			r.where[key] = v.loc.export()
+			return v, true
+		}
+	}
+	return value{raw: keyDefs[key].def, loc: r.section}, false
+}
+
+func (r *reader) problem(v value, key, msg, fix string) { r.l.ps.at(v.loc, key, msg, fix) }
+
+func (r *reader) str(key string) string {
+	v, _ := r.get(key)
+	return v.raw
+}
+
+// boolean accepts MHA's 0/1 and the usual words.
+func (r *reader) boolean(key string) bool {
+	v, _ := r.get(key)
+	switch strings.ToLower(v.raw) {
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	r.problem(v, key, fmt.Sprintf("%q is not a boolean", v.raw), "use 1 or 0")
+	return keyDefs[key].def == "1"
+}
+
+func (r *reader) integer(key string, lo, hi int) int {
+	v, _ := r.get(key)
+	n, err := strconv.Atoi(v.raw)
+	if err != nil || n < lo || n > hi {
+		r.problem(v, key, fmt.Sprintf("%q is not an integer between %d and %d", v.raw, lo, hi),
+			fmt.Sprintf("use a whole number from %d to %d", lo, hi))
+		n, _ = strconv.Atoi(keyDefs[key].def)
+	}
+	return n
+}
+
+// duration accepts Go syntax ("30s", "2m") or a bare integer meaning
+// seconds (MHA's ping_interval and ssh_connection_timeout are integers).
+// Every duration must be at least min.
+func (r *reader) duration(key string, minimum time.Duration) time.Duration {
+	v, _ := r.get(key)
+	d, err := parseDuration(v.raw)
+	if err != nil || d < minimum {
+		r.problem(v, key, fmt.Sprintf("%q is not a duration of at least %s", v.raw, minimum),
+			fmt.Sprintf("use seconds (\"30\") or a Go duration (\"30s\", \"2m\") >= %s", minimum))
+		d, _ = parseDuration(keyDefs[key].def)
+	}
+	return d
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// path returns an optional absolute path; "~/" expands to the home directory.
+func (r *reader) path(key string) string {
+	v, _ := r.get(key)
+	return r.absPath(v, key, v.raw)
+}
+
+// paths returns a comma-separated list of absolute paths. Whitespace is
+// removed, as MHA does for master_binlog_dir.
+func (r *reader) paths(key string) []string {
+	v, _ := r.get(key)
+	var out []string
+	for _, p := range strings.Split(strings.Join(strings.Fields(v.raw), ""), ",") {
+		if p != "" {
+			out = append(out, r.absPath(v, key, p))
+		}
+	}
+	if len(out) == 0 {
+		r.problem(v, key, "empty list", "give at least one absolute path, or remove the line for the default")
+	}
+	return out
+}
+
+func (r *reader) absPath(v value, key, p string) string {
+	p = r.l.expandHome(p)
+	if p != "" && !filepath.IsAbs(p) {
+		r.problem(v, key, fmt.Sprintf("%q is not an absolute path", p), "write the full path starting with /")
+	}
+	return p
+}
+
+// enum upper-cases the value (as MHA does for ping_type) and checks it.
+func (r *reader) enum(key string, allowed ...string) string {
+	v, _ := r.get(key)
+	s := strings.ToUpper(v.raw)
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	r.problem(v, key, fmt.Sprintf("%q is not one of %s", v.raw, strings.Join(allowed, ", ")),
+		"use one of "+strings.Join(allowed, ", "))
+	return keyDefs[key].def
+}
+
+// script returns a hook command after checking its first word is absolute.
+func (r *reader) script(key string) string {
+	v, set := r.get(key)
+	if set && v.raw != "" {
+		r.l.checkScript(v, key)
+	}
+	return v.raw
+}
+
+// checkScript accepts an absolute first word, or a bare command name found
+// in $PATH (MHA's own documentation writes
+// "secondary_check_script=masterha_secondary_check -s host").
+func (l *loader) checkScript(v value, key string) bool {
+	fields := strings.Fields(v.raw)
+	switch {
+	case len(fields) == 0:
+		l.ps.at(v.loc, key, "empty command", "write the full path of the script, or remove the line")
+	case filepath.IsAbs(fields[0]):
+		return true
+	case strings.Contains(fields[0], "/"):
+		l.ps.at(v.loc, key, fmt.Sprintf("script path %q is relative", fields[0]), "write the full path of the script, starting with /")
+	default:
+		if _, err := exec.LookPath(fields[0]); err == nil {
+			return true
+		}
+		l.ps.at(v.loc, key, fmt.Sprintf("command %q is not found in $PATH", fields[0]), "write the full path of the script, starting with /")
+	}
+	return false
+}
+
+// secret resolves a pair like password/password_file: the most specific
+// layer that sets either wins, and one layer may not set both.
+func (r *reader) secret(plainKey, fileKey string) (s Secret, set bool) {
+	for _, ly := range r.layers {
+		pv, hasPlain := ly[plainKey]
+		fv, hasFile := ly[fileKey]
+		switch {
+		case hasPlain && hasFile:
+			r.problem(fv, fileKey, fmt.Sprintf("both %s and %s are set", plainKey, fileKey),
+				fmt.Sprintf("keep only one of %s and %s", plainKey, fileKey))
+			return "", true
+		case hasPlain:
+			r.where[plainKey] = pv.loc.export()
+			return Secret(pv.raw), true
+		case hasFile:
+			r.where[fileKey] = fv.loc.export()
+			return r.l.readSecretFile(r.l.expandHome(fv.raw), fv.loc, fileKey), true
+		}
+	}
+	return "", false
+}
+
+// hostPort checks an optional "host:port" value.
+func (r *reader) hostPort(key string) string {
+	v, _ := r.get(key)
+	if v.raw == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(v.raw)
+	n, perr := strconv.Atoi(port)
+	if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+		r.problem(v, key, fmt.Sprintf("%q is not host:port", v.raw), "write it as 127.0.0.1:6379 ([::1]:6379 for IPv6)")
+	}
+	return v.raw
+}
+
+// expandHome expands a leading "~/" to the current user's home directory.
+func (l *loader) expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok && l.opts.HomeDir != "" {
+		return filepath.Join(l.opts.HomeDir, rest)
+	}
+	return p
+}
