@@ -1,0 +1,276 @@
+package cluster
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+func (c *Cluster) myCnfPath(i int) string { return filepath.Join(c.HostDir(i), "my.cnf") }
+
+// prepareMySQL copies the template datadir and writes host i's my.cnf.
+func (c *Cluster) prepareMySQL(ctx context.Context, i int, tmpl string) error {
+	for _, d := range []string{c.BinlogDir(i), c.RelayDir(i), c.WorkDir(i), filepath.Join(c.HostDir(i), "tmp")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("host %d: create %s: %w", i, d, err)
+		}
+	}
+	data := filepath.Join(c.HostDir(i), "data")
+	if out, err := exec.CommandContext(ctx, "cp", "-a", filepath.Join(tmpl, "data"), data).CombinedOutput(); err != nil {
+		return fmt.Errorf("host %d: copy template datadir: %w: %s", i, err, out)
+	}
+	if err := os.WriteFile(c.myCnfPath(i), []byte(c.myCnf(i)), 0o644); err != nil {
+		return fmt.Errorf("host %d: write my.cnf: %w", i, err)
+	}
+	return nil
+}
+
+func (c *Cluster) myCnf(i int) string {
+	readOnly := "ON"
+	if i == 1 {
+		readOnly = "OFF"
+	}
+	h := c.HostDir(i)
+	lines := []string{
+		"[mariadbd]",
+		"user=root",
+		"datadir=" + filepath.Join(h, "data"),
+		"tmpdir=" + filepath.Join(h, "tmp"),
+		"socket=" + c.Socket(i),
+		"pid-file=" + filepath.Join(h, "mysqld.pid"),
+		"log_error=" + c.MySQLLog(i),
+		"bind-address=" + c.IP(i),
+		fmt.Sprintf("port=%d", c.opts.MySQLPort),
+		fmt.Sprintf("server_id=%d", i),
+		"log_bin=" + filepath.Join(c.BinlogDir(i), "mysql-bin"),
+		"relay_log=" + filepath.Join(c.RelayDir(i), "relay-bin"),
+		"log_slave_updates=ON",
+		"relay_log_purge=0",
+		"binlog_format=ROW",
+		"binlog_checksum=CRC32",
+		"gtid_strict_mode=ON",
+		"read_only=" + readOnly,
+		"innodb_buffer_pool_size=" + innodbBufferPool,
+		"innodb_log_file_size=" + innodbLogFileSize,
+		"skip-name-resolve",
+		"sync_binlog=1",
+		"innodb_flush_log_at_trx_commit=1",
+		fmt.Sprintf("max_binlog_size=%d", c.opts.MaxBinlogSize),
+		"report_host=" + c.IP(i),
+		fmt.Sprintf("report_port=%d", c.opts.MySQLPort),
+		"performance_schema=OFF",
+		"max_connections=300",
+		"slave_net_timeout=10",
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func (c *Cluster) spawnMySQL(i int) error {
+	bin, err := findBinary("mariadbd")
+	if err != nil {
+		return err
+	}
+	p, err := spawn(c.MySQLLog(i), []string{bin, "--defaults-file=" + c.myCnfPath(i)})
+	if err != nil {
+		return fmt.Errorf("host %d mariadbd: %w", i, err)
+	}
+	return c.setProc(func(st *state) { st.Hosts[i-1].MySQL = p })
+}
+
+// waitMySQL waits until host i answers a root ping on its socket and
+// accepts TCP connections on its address.
+func (c *Cluster) waitMySQL(i int) error {
+	p := c.Host(i).MySQL
+	err := waitFor(p, c.opts.StartTimeout, func() error {
+		if err := c.rootPing(i); err != nil {
+			return err
+		}
+		if !tcpOpen(c.MySQLAddr(i)) {
+			return fmt.Errorf("%s refuses connections", c.MySQLAddr(i))
+		}
+		return nil
+	})
+	if err != nil {
+		return processError(fmt.Sprintf("host %d mariadbd (pid %d)", i, p.Pid), c.MySQLLog(i), err)
+	}
+	return nil
+}
+
+func (c *Cluster) rootPing(i int) error {
+	db, err := c.rootDB(i)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+// rootDB connects as root over the unix socket (root has no TCP account).
+func (c *Cluster) rootDB(i int) (*sql.DB, error) {
+	cfg := mysql.NewConfig()
+	cfg.User = "root"
+	cfg.Net = "unix"
+	cfg.Addr = c.Socket(i)
+	cfg.Timeout = 2 * time.Second
+	cfg.ReadTimeout = 30 * time.Second
+	cfg.WriteTimeout = 30 * time.Second
+	cfg.Logger = quietLogger
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("host %d root connector: %w", i, err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// adminConfig is the DSN config of the mhago admin user on host i.
+func (c *Cluster) adminConfig(i int) *mysql.Config {
+	cfg := mysql.NewConfig()
+	cfg.User = "mhago"
+	cfg.Passwd = c.opts.Password
+	cfg.Net = "tcp"
+	cfg.Addr = c.MySQLAddr(i)
+	cfg.Timeout = 3 * time.Second
+	cfg.ReadTimeout = 30 * time.Second
+	cfg.WriteTimeout = 30 * time.Second
+	cfg.InterpolateParams = true
+	cfg.Logger = quietLogger
+	return cfg
+}
+
+// quietLogger silences go-sql-driver's own logging ("unexpected EOF" after
+// a kill), which would otherwise print to stderr; errors still reach callers.
+var quietLogger mysql.Logger = log.New(io.Discard, "", 0)
+
+// DSN is the go-sql-driver DSN of the admin user on host i.
+func (c *Cluster) DSN(i int) string { return c.adminConfig(i).FormatDSN() }
+
+// bootstrapMaster creates the users and the test schema on host 1; the
+// replicas start from host 1's first binlog, so all of it replicates.
+func (c *Cluster) bootstrapMaster(ctx context.Context) error {
+	db, err := c.rootDB(1)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stmts := []string{
+		fmt.Sprintf("CREATE USER 'mhago'@'127.0.0.%%' IDENTIFIED BY %s", quoteString(c.opts.Password)),
+		"GRANT ALL PRIVILEGES ON *.* TO 'mhago'@'127.0.0.%' WITH GRANT OPTION",
+		fmt.Sprintf("CREATE USER 'repl'@'127.0.0.%%' IDENTIFIED BY %s", quoteString(c.opts.ReplPassword)),
+		"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.%'",
+		"CREATE DATABASE mhago_test",
+		"CREATE TABLE mhago_test.load (id BIGINT AUTO_INCREMENT PRIMARY KEY, worker INT, " +
+			"payload VARCHAR(200), created TIMESTAMP(6)) ENGINE=InnoDB",
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			// The statement text may hold a password: name only its verb.
+			return processError("host 1 bootstrap "+strings.Join(strings.Fields(s)[:2], " "), c.MySQLLog(1), err)
+		}
+	}
+	return nil
+}
+
+// quoteString renders s as a SQL string literal.
+func quoteString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`)
+	return "'" + r.Replace(s) + "'"
+}
+
+// quoteIdent renders "db.table" as `db`.`table`.
+func quoteIdent(name string) string {
+	parts := strings.Split(name, ".")
+	for k, p := range parts {
+		parts[k] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
+	}
+	return strings.Join(parts, ".")
+}
+
+// startReplication points every replica at host 1 and waits until each has
+// applied everything host 1 wrote during bootstrap.
+func (c *Cluster) startReplication(ctx context.Context) error {
+	if c.opts.Hosts < 2 {
+		return nil
+	}
+	first, err := c.firstBinlog(ctx)
+	if err != nil {
+		return err
+	}
+	return parallel(c.opts.Hosts-1, func(k int) error {
+		i := k + 1
+		if err := c.changeMaster(ctx, i, first); err != nil {
+			return processError(fmt.Sprintf("host %d CHANGE MASTER", i), c.MySQLLog(i), err)
+		}
+		return c.rootSync(ctx, i)
+	})
+}
+
+// rootSync waits, as root, until replica i runs and has caught up with host 1.
+func (c *Cluster) rootSync(ctx context.Context, i int) error {
+	master, err := c.rootDB(1)
+	if err != nil {
+		return err
+	}
+	defer master.Close()
+	replica, err := c.rootDB(i)
+	if err != nil {
+		return err
+	}
+	defer replica.Close()
+	if err := waitSlaveRunning(ctx, replica); err != nil {
+		return processError(fmt.Sprintf("host %d replication", i), c.MySQLLog(i), err)
+	}
+	if err := syncReplica(ctx, master, replica); err != nil {
+		return processError(fmt.Sprintf("host %d catching up with host 1", i), c.MySQLLog(i), err)
+	}
+	return nil
+}
+
+func (c *Cluster) firstBinlog(ctx context.Context) (string, error) {
+	db, err := c.rootDB(1)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var name, size string
+	if err := db.QueryRowContext(ctx, "SHOW BINARY LOGS").Scan(&name, &size); err != nil {
+		return "", fmt.Errorf("host 1 SHOW BINARY LOGS: %w", err)
+	}
+	return name, nil
+}
+
+// changeMaster runs as root over the socket: the admin user exists on the
+// replica only once replication has applied its creation.
+func (c *Cluster) changeMaster(ctx context.Context, i int, firstBinlog string) error {
+	db, err := c.rootDB(i)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pos := fmt.Sprintf("MASTER_LOG_FILE=%s, MASTER_LOG_POS=4, MASTER_USE_GTID=no", quoteString(firstBinlog))
+	if c.opts.GTID {
+		pos = "MASTER_USE_GTID=slave_pos"
+	}
+	q := fmt.Sprintf("CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%d, MASTER_USER='repl', "+
+		"MASTER_PASSWORD=%s, MASTER_CONNECT_RETRY=1, %s",
+		quoteString(c.IP(1)), c.opts.MySQLPort, quoteString(c.opts.ReplPassword), pos)
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("host %d CHANGE MASTER TO %s: %w", i, c.IP(1), err)
+	}
+	if _, err := db.ExecContext(ctx, "START SLAVE"); err != nil {
+		return fmt.Errorf("host %d START SLAVE: %w", i, err)
+	}
+	return nil
+}

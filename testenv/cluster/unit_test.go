@@ -1,0 +1,66 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestQuoting(t *testing.T) {
+	for _, tc := range []struct{ in, str, ident string }{
+		{"plain", "'plain'", "`plain`"},
+		{"it's", `'it\'s'`, "`it's`"},
+		{`back\slash`, `'back\\slash'`, "`back\\slash`"},
+		{"db.tbl", "'db.tbl'", "`db`.`tbl`"},
+		{"we`ird", "'we`ird'", "`we``ird`"},
+	} {
+		if got := quoteString(tc.in); got != tc.str {
+			t.Errorf("quoteString(%q) = %s, want %s", tc.in, got, tc.str)
+		}
+		if got := quoteIdent(tc.in); got != tc.ident {
+			t.Errorf("quoteIdent(%q) = %s, want %s", tc.in, got, tc.ident)
+		}
+	}
+}
+
+func TestDiffChecksums(t *testing.T) {
+	ref := map[string]string{"a.t": "1", "a.u": "2"}
+	for _, tc := range []struct {
+		name string
+		sums map[string]string
+		want []string
+	}{
+		{"equal", map[string]string{"a.t": "1", "a.u": "2"}, nil},
+		{"differs", map[string]string{"a.t": "9", "a.u": "2"}, []string{"host 3 table a.t checksum 9"}},
+		{"missing", map[string]string{"a.t": "1"}, []string{"host 3 lacks table a.u"}},
+		{"extra", map[string]string{"a.t": "1", "a.u": "2", "b.x": "5"}, []string{"host 3 has extra table b.x"}},
+	} {
+		got := diffChecksums(1, 3, ref, tc.sums)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+			continue
+		}
+		for k := range got {
+			if !strings.HasPrefix(got[k], tc.want[k]) {
+				t.Errorf("%s: got %q, want prefix %q", tc.name, got[k], tc.want[k])
+			}
+		}
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		ok   bool
+	}{
+		{"defaults", Options{}, true},
+		{"binlog too small", Options{MaxBinlogSize: 1024}, false},
+		{"too many hosts", Options{Base: 250, Hosts: 10}, false},
+		{"long dir", Options{Dir: "/tmp/" + strings.Repeat("x", 80)}, false},
+	} {
+		err := tc.opts.withDefaults().validate()
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
