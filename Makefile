@@ -1,0 +1,45 @@
+# mhago: `make demo` and `make test` are the two set-up commands.
+export PATH := /usr/local/go/bin:$(PATH)
+GO      ?= go
+BIN     := bin/mhago
+DEMO    ?= /tmp/mhago-demo
+FUZZTIME ?= 30s
+
+.PHONY: all build deps test unit demo demo-down fuzz bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) .
+
+deps:
+	@scripts/install-deps.sh
+
+# Unit and integration tests. Integration tests start real mariadbd, sshd and
+# redis-server processes on 127.0.0.x; with CI=true a skipped one fails.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 14m ./...
+
+unit:
+	$(GO) test -count=1 -short ./...
+
+# Bring up a 4-host testenv and run the main job against it.
+demo: deps build
+	scripts/demo.sh $(DEMO)
+
+demo-down:
+	$(GO) run ./testenv down --dir $(DEMO)
+
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+lint:
+	@test -z "$$(gofmt -l . | tee /dev/stderr)"
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

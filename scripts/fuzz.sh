@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a while (default 30s each). Not part of make test.
+set -euo pipefail
+t="${1:-30s}"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for f in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+    echo "== $pkg $f ($t)"
+    go test -run '^$' -fuzz "^${f}\$" -fuzztime "$t" "$pkg"
+  done
+done
