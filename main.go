@@ -15,11 +15,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/coord"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
@@ -55,7 +54,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:           "mhago",
 		Usage:          "recover a MySQL/MariaDB replication cluster when its master dies",
-		Version:        version,
+		Version:        buildinfo.Version,
 		Writer:         stdout,
 		ErrWriter:      stderr,
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
@@ -63,7 +62,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
-		Commands:              withUsageErrors(checkCommand(), versionCommand()),
+		Commands:              withUsageErrors(checkCommand(), failoverCommand(), versionCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
 }
@@ -88,9 +87,9 @@ func versionCommand() *cli.Command {
 		Flags:       []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "machine-readable output"}},
 		Action: func(c *cli.Context) error {
 			if c.Bool("json") {
-				return json.NewEncoder(c.App.Writer).Encode(map[string]string{"version": version})
+				return json.NewEncoder(c.App.Writer).Encode(map[string]string{"version": buildinfo.Version})
 			}
-			_, err := fmt.Fprintf(c.App.Writer, "mhago %s\n", version)
+			_, err := fmt.Fprintf(c.App.Writer, "mhago %s\n", buildinfo.Version)
 			return err
 		},
 	}
@@ -130,5 +129,7 @@ func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error)
 			return nil, nil, fmt.Errorf("%w: --log-level %q: %w", errUsage, s, err)
 		}
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closeFn, nil
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	coord.RedisLogsTo(log) // go-redis would otherwise print dial retries to stderr
+	return log, closeFn, nil
 }

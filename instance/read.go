@@ -169,3 +169,17 @@ func ReplUserGrant(ctx context.Context, db *sql.DB, user string) (ok bool, hosts
 	}
 	return ok, hosts, rows.Err()
 }
+
+// RelayLogLocation returns the directory and base name of the server's relay
+// logs, from @@relay_log_basename (MySQL 5.6+, MariaDB 10.x).
+func RelayLogLocation(ctx context.Context, db *sql.DB) (dir, prefix string, err error) {
+	var base sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT @@global.relay_log_basename").Scan(&base); err != nil {
+		return "", "", Classify(err)
+	}
+	if !base.Valid || base.String == "" {
+		return "", "", fmt.Errorf("relay_log_basename is empty")
+	}
+	i := strings.LastIndex(base.String, "/")
+	return base.String[:i], base.String[i+1:], nil
+}

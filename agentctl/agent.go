@@ -1,0 +1,157 @@
+package agentctl
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/mhago/mhago/buildinfo"
+	"github.com/mhago/mhago/nodeagent/proto"
+	"github.com/mhago/mhago/remote"
+)
+
+// Agent is the agent deployed on one host for one run.
+type Agent struct {
+	client *remote.Client
+	dir    string // private run directory under remote_workdir
+	bin    string
+}
+
+// Error is a call the agent answered with a failure; Code is one of the
+// proto.Code* values.
+type Error struct {
+	Host, Cmd, Code, Message string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("agent %s on %s: %s: %s", e.Cmd, e.Host, e.Code, e.Message)
+}
+
+// ErrVersionMismatch matches an agent of another mhago version.
+var ErrVersionMismatch = errors.New("agent version mismatch")
+
+// Is matches ErrVersionMismatch by code.
+func (e *Error) Is(target error) bool {
+	return target == ErrVersionMismatch && e.Code == proto.CodeVersionMismatch
+}
+
+// Deploy creates workdir/mhago-<runID> (mode 0700), uploads the agent there,
+// verifies its SHA-256 on the host and checks the agent's version.
+func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Binary) (*Agent, error) {
+	host := c.Target().String()
+	dir := path.Join(workdir, "mhago-"+runID)
+	if err := c.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create agent dir %s on %s: %w", dir, host, err)
+	}
+	a := &Agent{client: c, dir: dir, bin: path.Join(dir, "mhago-agent")}
+	if _, err := c.Upload(ctx, bytes.NewReader(bin.Data), a.bin, 0o700); err != nil {
+		return nil, fmt.Errorf("upload agent to %s:%s: %w", host, a.bin, err)
+	}
+	if err := a.verify(ctx, bin.SHA256); err != nil {
+		return nil, err
+	}
+	if _, err := a.Call(ctx, proto.CmdVersion, proto.Request{}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// verify recomputes the uploaded file's SHA-256 on the host, so a truncated
+// or altered upload is never executed.
+func (a *Agent) verify(ctx context.Context, want string) error {
+	res, err := a.client.Run(ctx, remote.Command("sha256sum", a.bin), nil)
+	if err != nil {
+		return fmt.Errorf("verify agent on %s: %w", a.client.Target(), err)
+	}
+	got, _, _ := strings.Cut(string(res.Stdout), " ")
+	if res.ExitStatus != 0 || got != want {
+		return fmt.Errorf("verify agent on %s: sha256 %q, want %s (exit %d: %s)", a.client.Target(), got, want, res.ExitStatus, strings.TrimSpace(string(res.Stderr)))
+	}
+	return nil
+}
+
+// Dir is the agent's private directory on the host; diff files go there.
+func (a *Agent) Dir() string { return a.dir }
+
+// Client is the SSH connection the agent runs over.
+func (a *Agent) Client() *remote.Client { return a.client }
+
+// Remove deletes the private directory with the agent and every file in it.
+func (a *Agent) Remove() error {
+	if err := a.client.RemoveAll(a.dir); err != nil {
+		return fmt.Errorf("remove %s on %s: %w", a.dir, a.client.Target(), err)
+	}
+	return nil
+}
+
+// Call runs one agent command. A response with ok=false becomes *Error.
+func (a *Agent) Call(ctx context.Context, cmd string, req proto.Request) (proto.Response, error) {
+	req.Protocol, req.Manager = proto.Version, buildinfo.Version
+	body, err := json.Marshal(req)
+	if err != nil {
+		return proto.Response{}, err
+	}
+	host := a.client.Target().String()
+	res, err := a.client.Run(ctx, remote.Command(a.bin, cmd), bytes.NewReader(body))
+	if err != nil {
+		return proto.Response{}, fmt.Errorf("agent %s on %s: %w", cmd, host, err)
+	}
+	var resp proto.Response
+	if err := json.Unmarshal(res.Stdout, &resp); err != nil {
+		return resp, fmt.Errorf("agent %s on %s: exit %d, unreadable response (%w): %s", cmd, host, res.ExitStatus, err, tail(res.Stderr))
+	}
+	if !resp.OK {
+		e := &Error{Host: host, Cmd: cmd, Code: proto.CodeInternal, Message: tail(res.Stderr)}
+		if resp.Error != nil {
+			e.Code, e.Message = resp.Error.Code, resp.Error.Message
+		}
+		return resp, e
+	}
+	if resp.Agent != buildinfo.Version || resp.Protocol != proto.Version {
+		return resp, &Error{Host: host, Cmd: cmd, Code: proto.CodeVersionMismatch,
+			Message: fmt.Sprintf("agent is %s (protocol %d), mhago is %s (protocol %d)", resp.Agent, resp.Protocol, buildinfo.Version, proto.Version)}
+	}
+	return resp, nil
+}
+
+// Status lists binlog directories and the work directory's free space.
+func (a *Agent) Status(ctx context.Context, r proto.StatusRequest) (*proto.StatusResult, error) {
+	resp, err := a.Call(ctx, proto.CmdStatus, proto.Request{Status: &r})
+	return resp.Status, err
+}
+
+// Save saves binlogs from a position to the end, into r.Output.
+func (a *Agent) Save(ctx context.Context, r proto.SaveRequest) (*proto.ExtractResult, error) {
+	resp, err := a.Call(ctx, proto.CmdSave, proto.Request{Save: &r})
+	return resp.Extract, err
+}
+
+// Find locates a master position in relay logs.
+func (a *Agent) Find(ctx context.Context, r proto.FindRequest) (*proto.FindResult, error) {
+	resp, err := a.Call(ctx, proto.CmdFind, proto.Request{Find: &r})
+	return resp.Find, err
+}
+
+// Diff locates a master position in relay logs and extracts what follows.
+func (a *Agent) Diff(ctx context.Context, r proto.FindRequest) (*proto.FindResult, error) {
+	resp, err := a.Call(ctx, proto.CmdDiff, proto.Request{Find: &r})
+	return resp.Find, err
+}
+
+// Apply replays diff files into the host's server in one session.
+func (a *Agent) Apply(ctx context.Context, r proto.ApplyRequest) (*proto.ApplyResult, error) {
+	resp, err := a.Call(ctx, proto.CmdApply, proto.Request{Apply: &r})
+	return resp.Apply, err
+}
+
+func tail(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 1000 {
+		s = "..." + s[len(s)-1000:]
+	}
+	return s
+}

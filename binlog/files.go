@@ -1,0 +1,71 @@
+package binlog
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ListBinlogs returns the paths of dir's binlog files named prefix.NNN
+// (digits only), sorted by their numeric suffix: mysql-bin.000009 <
+// mysql-bin.000010 < mysql-bin.1000000. The .index file and anything else
+// are ignored.
+func ListBinlogs(dir, prefix string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list binlogs in %s: %w", dir, err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), prefix+".") && isDigits(e.Name()[len(prefix)+1:]) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Slice(names, func(i, j int) bool { return CompareBinlogNames(names[i], names[j]) < 0 })
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = filepath.Join(dir, n)
+	}
+	return paths, nil
+}
+
+// CompareBinlogNames orders binlog file names (base names or paths) by
+// prefix, then by numeric suffix. It returns -1, 0 or 1.
+func CompareBinlogNames(a, b string) int {
+	pa, na := splitBinlogName(filepath.Base(a))
+	pb, nb := splitBinlogName(filepath.Base(b))
+	if pa != pb {
+		return strings.Compare(pa, pb)
+	}
+	na, nb = strings.TrimLeft(na, "0"), strings.TrimLeft(nb, "0")
+	if len(na) != len(nb) {
+		if len(na) < len(nb) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(na, nb)
+}
+
+// splitBinlogName splits "mysql-bin.000012" into "mysql-bin" and "000012".
+func splitBinlogName(name string) (prefix, num string) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || !isDigits(name[i+1:]) {
+		return name, ""
+	}
+	return name[:i], name[i+1:]
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
