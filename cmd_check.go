@@ -37,11 +37,13 @@ Safe to run from cron: it only reads.
 Example:
    mhago check --conf /etc/mha/app1.cnf
    mhago check --conf /etc/mha/app1.cnf --json | jq .status
+   * * * * * mhago check --conf /etc/mha/app1.cnf --failover-if-dead   (crontab)
 
 ` + exitStatusHelp,
-		Flags: append(confFlags(),
+		Flags: append(append(confFlags(),
 			&cli.DurationFlag{Name: "max-lag", Value: 30 * time.Second, Usage: "largest Seconds_Behind_Master that counts as healthy (0 disables)"},
-		),
+			&cli.BoolFlag{Name: "failover-if-dead", Usage: "when the master is unreachable, run the failover (cron mode; the Redis lock lets only one manager act)"},
+		), failoverFlags()...),
 		Action: runCheck,
 	}
 }
@@ -73,6 +75,10 @@ func runCheck(c *cli.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable {
+		fmt.Fprintf(c.App.Writer, "\nmaster unreachable: starting the failover (--failover-if-dead)\n\n")
+		return failover(c, cfg)
 	}
 	if res.Err() != nil {
 		return &reportedError{res.Err()}

@@ -6,7 +6,9 @@ import (
 
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/phases"
 	"github.com/mhago/mhago/remote"
 )
 
@@ -14,13 +16,19 @@ import (
 // README and every command's help print exitStatusHelp.
 const (
 	exitOK                = 0
-	exitError             = 1 // unexpected error; nothing was changed by mhago
-	exitConfig            = 2 // bad config file or command-line usage
-	exitMasterUnreachable = 3 // the master does not answer (check)
-	exitReplication       = 4 // a replica's threads, master or lag are wrong
-	exitSSH               = 5 // a host is unreachable or untrusted over SSH
-	exitLogin             = 6 // MySQL refused the login (user, password, grants)
-	exitEnvironment       = 7 // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
+	exitError             = 1  // unexpected error; nothing was changed by mhago
+	exitConfig            = 2  // bad config file or command-line usage
+	exitMasterUnreachable = 3  // the master does not answer (check)
+	exitReplication       = 4  // a replica's threads, master or lag are wrong
+	exitSSH               = 5  // a host is unreachable or untrusted over SSH
+	exitLogin             = 6  // MySQL refused the login (user, password, grants)
+	exitEnvironment       = 7  // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
+	exitMasterAlive       = 8  // failover refused: the master is alive
+	exitGuard             = 9  // failover refused: recent failover or leftover error file
+	exitPartial           = 10 // failover done, some replica not recovered (MHA's 10)
+	exitLocked            = 11 // another manager holds the failover lock
+	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was
+	exitAfterPONR         = 13 // failover failed after the point of no return; manual recovery
 	exitInterrupted       = 130
 )
 
@@ -33,6 +41,12 @@ const exitStatusHelp = `EXIT STATUS:
    5    SSH failure (unreachable, key refused, changed or unknown host key)
    6    MySQL login refused (wrong user/password or account host)
    7    not ready for failover (binlog dir, remote_workdir, repl grant, Redis, hooks)
+   8    failover refused: the master is alive (MySQL login, TCP, a replica or secondary_check_script says so)
+   9    failover refused by a guard: last failover too recent, or a leftover <app>.failover.error file
+   10   failover completed, but some replica could not be recovered (see the report)
+   11   another mhago holds the failover lock (the message names it)
+   12   failover aborted before the point of no return: the cluster was left as it was
+   13   failover failed after the point of no return: manual recovery needed (see the report)
    130  interrupted`
 
 // errUsage marks command-line mistakes.
@@ -46,6 +60,18 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case errors.Is(err, phases.ErrAfterPONR):
+		return exitAfterPONR
+	case errors.Is(err, phases.ErrPartial):
+		return exitPartial
+	case errors.Is(err, coord.ErrLocked):
+		return exitLocked
+	case errors.Is(err, phases.ErrMasterAlive):
+		return exitMasterAlive
+	case errors.Is(err, phases.ErrGuard):
+		return exitGuard
+	case errors.Is(err, phases.ErrAborted):
+		return exitAborted
 	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage):
 		return exitConfig
 	case errors.Is(err, checks.ErrMasterUnreachable):

@@ -1,11 +1,20 @@
-// Package coord coordinates several mhago managers through Redis: reachability
-// now; the failover lock and topology publication build on the same client.
+// Package coord coordinates several mhago managers through Redis: a
+// failover lock (one failover per application at a time, renewed while held,
+// with a fencing number per acquisition) and the publication of the
+// resulting topology for configuration managers to watch.
+//
+// Keys, for prefix P and application A:
+//
+//	P:A:failover-lock  the lock: JSON {token, holder}, SET NX PX
+//	P:A:fence          fencing counter, INCR on every acquisition
+//	P:A:topology       current topology (JSON); also the pub/sub channel
 package coord
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,4 +53,18 @@ func Ping(ctx context.Context, o Options) error {
 		return fmt.Errorf("%w: ping redis at %s: %w", ErrUnreachable, o.Addr, err)
 	}
 	return nil
+}
+
+// RedisLogsTo routes go-redis's own log lines (dial retries, pool notices),
+// which by default go straight to stderr, into l at debug level; nil
+// discards them. go-redis keeps one logger per process, so the binary calls
+// this once at start-up.
+func RedisLogsTo(l *slog.Logger) {
+	redis.SetLogger(slogPrintf{orDiscard(l)})
+}
+
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(ctx context.Context, format string, v ...any) {
+	s.l.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
 }
