@@ -1,0 +1,375 @@
+package coord
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrLocked is matched (errors.Is) by a *LockedError: another manager holds
+// the failover lock of the same application.
+var ErrLocked = errors.New("failover lock held by another manager")
+
+// ErrLockLost marks a lock we held but can no longer vouch for: its key was
+// deleted or taken over, or Redis stayed unreachable past the lock's TTL.
+var ErrLockLost = errors.New("failover lock lost")
+
+const (
+	// DefaultLockTTL is the lock TTL when LockOptions.TTL is zero.
+	DefaultLockTTL = 30 * time.Second
+	// MinLockTTL is the shortest TTL accepted: renewal runs every TTL/3 and
+	// must survive one slow round trip.
+	MinLockTTL = 3 * time.Second
+	// DefaultKeyPrefix prefixes every key when no prefix is configured.
+	DefaultKeyPrefix = "mhago"
+)
+
+// Holder says who holds the failover lock, for the operator who finds it
+// taken.
+type Holder struct {
+	Host    string    `json:"host"`
+	PID     int       `json:"pid"`
+	RunID   string    `json:"run_id"`
+	Command string    `json:"command"`
+	Since   time.Time `json:"since"`
+}
+
+// LockOptions configures Acquire.
+type LockOptions struct {
+	KeyPrefix string        // "" => DefaultKeyPrefix
+	App       string        // application (cluster) name; required
+	TTL       time.Duration // 0 => DefaultLockTTL; raised to MinLockTTL
+	Owner     Holder        // empty Host/PID/Since are filled from this process
+	Logger    *slog.Logger  // nil => discard
+	// OnLost is called once, on its own goroutine, with an error wrapping
+	// ErrLockLost when the lock can no longer be renewed.
+	OnLost func(error)
+}
+
+// lockValue is what the lock key holds: the token proves ownership, the
+// holder informs whoever finds the lock taken.
+type lockValue struct {
+	Token  string `json:"token"`
+	Holder Holder `json:"holder"`
+}
+
+// Lock is a held failover lock. It renews itself until Release, until the
+// context given to Acquire is done, or until it is lost.
+type Lock struct {
+	c      *redis.Client
+	key    string
+	fenceK string
+	value  string // exact stored value; it embeds our token
+	holder Holder
+	fence  int64
+	ttl    time.Duration
+	log    *slog.Logger
+	onLost func(error)
+
+	lost     chan struct{}
+	lostOnce sync.Once
+	lostErr  error
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{} // closed when renewal exits; nil if never started
+
+	mu       sync.Mutex
+	released bool
+}
+
+// Both scripts compare the whole value, which embeds our random token, so
+// a manager never extends or deletes a lock another one took after expiry.
+var (
+	renewScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return 0`)
+	releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("DEL", KEYS[1])
+end
+return 0`)
+)
+
+// Acquire takes the failover lock <prefix>:<app>:failover-lock with
+// SET NX PX, increments the fencing counter <prefix>:<app>:fence, and starts
+// renewing the lock every TTL/3. If another manager holds it, the error is a
+// *LockedError (errors.Is ErrLocked); if Redis does not answer, it wraps
+// ErrUnreachable.
+//
+// ctx bounds the lock's life: when it is done renewal stops (the lock is not
+// released and expires after its TTL), so pass the run's context, not a
+// short per-call timeout.
+func Acquire(ctx context.Context, c *redis.Client, o LockOptions) (*Lock, error) {
+	l, err := newLock(c, o, rand.Text())
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := l.claim(ctx); err != nil {
+		return nil, err
+	}
+	if err := l.takeFence(ctx); err != nil {
+		l.dropAfterFailure()
+		return nil, err
+	}
+	l.log.Info("failover lock acquired", "key", l.key, "fence", l.fence, "ttl", l.ttl)
+	l.done = make(chan struct{})
+	go l.renew(ctx, start)
+	return l, nil
+}
+
+// newLock validates the options and builds an unclaimed lock for token.
+func newLock(c *redis.Client, o LockOptions, token string) (*Lock, error) {
+	if c == nil {
+		return nil, errors.New("acquire failover lock: nil redis client")
+	}
+	if o.App == "" {
+		return nil, errors.New("acquire failover lock: empty application name")
+	}
+	h := fillHolder(o.Owner)
+	v, err := json.Marshal(lockValue{Token: token, Holder: h})
+	if err != nil {
+		return nil, fmt.Errorf("acquire failover lock: encode holder: %w", err)
+	}
+	return &Lock{
+		c: c, key: Key(o.KeyPrefix, o.App, "failover-lock"), fenceK: Key(o.KeyPrefix, o.App, "fence"),
+		value:  string(v),
+		holder: h, ttl: lockTTL(o.TTL), log: orDiscard(o.Logger), onLost: o.OnLost,
+		lost: make(chan struct{}), stop: make(chan struct{}),
+	}, nil
+}
+
+// Key returns <prefix>:<app>:<name>, with DefaultKeyPrefix for an empty
+// prefix: the naming shared by the lock, the fence and the topology.
+func Key(prefix, app, name string) string {
+	if prefix == "" {
+		prefix = DefaultKeyPrefix
+	}
+	return prefix + ":" + app + ":" + name
+}
+
+func lockTTL(ttl time.Duration) time.Duration {
+	switch {
+	case ttl == 0:
+		return DefaultLockTTL
+	case ttl < MinLockTTL:
+		return MinLockTTL
+	}
+	return ttl.Truncate(time.Millisecond)
+}
+
+// fillHolder completes the fields an operator needs to find this process.
+func fillHolder(h Holder) Holder {
+	if h.Host == "" {
+		h.Host, _ = os.Hostname()
+	}
+	if h.PID == 0 {
+		h.PID = os.Getpid()
+	}
+	if h.Since.IsZero() {
+		h.Since = time.Now().UTC().Truncate(time.Millisecond)
+	}
+	return h
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// claim sets the key or reports who holds it. The key can expire between a
+// failed SET and the GET that names the holder; then SET is tried again.
+func (l *Lock) claim(ctx context.Context) error {
+	for range 3 {
+		err := l.c.Do(ctx, "SET", l.key, l.value, "NX", "PX", l.ttl.Milliseconds()).Err()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, redis.Nil) {
+			return redisErr("acquire failover lock "+l.key, l.c, err)
+		}
+		if err := l.readHolder(ctx); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("acquire failover lock %s: %w: it changed hands three times in a row", l.key, ErrLocked)
+}
+
+// readHolder returns the *LockedError naming the current holder, or nil if
+// the key is gone.
+func (l *Lock) readHolder(ctx context.Context) error {
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err := l.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		get, pttl = p.Get(ctx, l.key), p.PTTL(ctx, l.key)
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return redisErr("read failover lock holder "+l.key, l.c, err)
+	}
+	return newLockedError(l.key, get.Val(), pttl.Val())
+}
+
+func (l *Lock) takeFence(ctx context.Context) error {
+	n, err := l.c.Incr(ctx, l.fenceK).Result()
+	if err != nil {
+		return redisErr("increment fence "+l.fenceK, l.c, err)
+	}
+	l.fence = n
+	return nil
+}
+
+// dropAfterFailure gives the lock back when Acquire cannot complete, so a
+// half-taken lock does not block the next manager for a whole TTL.
+func (l *Lock) dropAfterFailure() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := l.deleteIfOwned(ctx); err != nil {
+		l.log.Warn("could not drop failover lock after a failed acquire", "key", l.key, "err", err)
+	}
+}
+
+// renew extends the lock every TTL/3. expiry tracks when Redis drops the key
+// if no renewal succeeds: it is measured from before each successful call,
+// so we declare the lock lost no later than Redis expires it.
+func (l *Lock) renew(ctx context.Context, since time.Time) {
+	defer close(l.done)
+	tick := time.NewTicker(l.ttl / 3)
+	defer tick.Stop()
+	expiry := time.NewTimer(l.ttl - time.Since(since))
+	defer expiry.Stop()
+	var lastErr error
+	for {
+		select {
+		case <-ctx.Done():
+			l.log.Warn("failover lock no longer renewed: context done", "key", l.key, "err", ctx.Err())
+			return
+		case <-l.stop:
+			return
+		case <-expiry.C:
+			l.markLost(l.expiredErr(lastErr))
+			return
+		case <-tick.C:
+			sent := time.Now()
+			owned, err := l.extend(ctx)
+			switch {
+			case err != nil:
+				lastErr = err
+				l.log.Warn("failover lock renewal failed", "key", l.key, "err", err)
+			case !owned:
+				l.markLost(fmt.Errorf("%w: %s was deleted or taken over by another manager", ErrLockLost, l.key))
+				return
+			default:
+				expiry.Reset(l.ttl - time.Since(sent))
+			}
+		}
+	}
+}
+
+func (l *Lock) expiredErr(lastErr error) error {
+	if lastErr == nil {
+		return fmt.Errorf("%w: %s not renewed within its TTL %s", ErrLockLost, l.key, l.ttl)
+	}
+	return fmt.Errorf("%w: %s not renewed within its TTL %s: %w", ErrLockLost, l.key, l.ttl, lastErr)
+}
+
+// extend runs the renew script, bounded by a renewal period.
+func (l *Lock) extend(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.ttl/3)
+	defer cancel()
+	n, err := renewScript.Run(ctx, l.c, []string{l.key}, l.value, l.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return false, redisErr("renew failover lock "+l.key, l.c, err)
+	}
+	return n == 1, nil
+}
+
+func (l *Lock) markLost(err error) {
+	l.lostOnce.Do(func() {
+		l.log.Error("failover lock lost", "key", l.key, "err", err)
+		l.lostErr = err
+		close(l.lost)
+		if l.onLost != nil {
+			go l.onLost(err) // on its own goroutine: it may call Release
+		}
+	})
+}
+
+// Release stops renewal and deletes the lock if it is still ours. It is
+// idempotent. If the lock had already expired or been taken over, nothing is
+// deleted and the error wraps ErrLockLost. Pass a live context: a cancelled
+// one cannot reach Redis.
+func (l *Lock) Release(ctx context.Context) error {
+	l.stopRenewal()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.released {
+		return nil
+	}
+	owned, err := l.deleteIfOwned(ctx)
+	if err != nil {
+		return err
+	}
+	l.released = true
+	if !owned {
+		return fmt.Errorf("release %s: %w: it had expired or been taken over", l.key, ErrLockLost)
+	}
+	l.log.Info("failover lock released", "key", l.key, "fence", l.fence)
+	return nil
+}
+
+func (l *Lock) stopRenewal() {
+	l.stopOnce.Do(func() { close(l.stop) })
+	if l.done != nil {
+		<-l.done
+	}
+}
+
+func (l *Lock) deleteIfOwned(ctx context.Context) (bool, error) {
+	n, err := releaseScript.Run(ctx, l.c, []string{l.key}, l.value).Int64()
+	if err != nil {
+		return false, redisErr("release failover lock "+l.key, l.c, err)
+	}
+	return n == 1, nil
+}
+
+// Lost is closed when the lock is lost (not when it is released).
+func (l *Lock) Lost() <-chan struct{} { return l.lost }
+
+// Err returns why the lock was lost (wrapping ErrLockLost), or nil.
+func (l *Lock) Err() error {
+	select {
+	case <-l.lost:
+		return l.lostErr
+	default:
+		return nil
+	}
+}
+
+// Holder returns who we recorded as the holder.
+func (l *Lock) Holder() Holder { return l.holder }
+
+// Key returns the Redis key of the lock.
+func (l *Lock) Key() string { return l.key }
+
+// TTL returns the lock's effective TTL.
+func (l *Lock) TTL() time.Duration { return l.ttl }
+
+// Fence returns the fencing number taken on Acquire: it grows with every
+// acquisition, so reports and hooks can tell a newer failover from an older.
+func (l *Lock) Fence() int64 { return l.fence }

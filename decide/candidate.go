@@ -1,0 +1,107 @@
+package decide
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/mhago/mhago/repl"
+)
+
+// Candidate is one replica of the dead master as seen by the election, with
+// its IO and SQL threads stopped so that the positions are frozen.
+type Candidate struct {
+	// Name is the config block name, the key used in every result.
+	Name string
+	// Order is the position of the block in the config file; config order
+	// breaks every tie.
+	Order int
+	// Alive is false when the server could not be reached.
+	Alive bool
+	// IgnoreFail mirrors ignore_fail: a failure of this replica does not
+	// abort the failover.
+	IgnoreFail bool
+	// NoMaster mirrors no_master: never promote this replica.
+	NoMaster bool
+	// CandidateMaster mirrors candidate_master: prefer this replica.
+	CandidateMaster bool
+	// LogBin is whether the replica writes a binary log; a new master must.
+	LogBin bool
+	// Version is the replica's server version.
+	Version repl.Version
+	// Read is Master_Log_File:Read_Master_Log_Pos, how far the IO thread got.
+	Read repl.Coordinates
+	// Exec is Relay_Master_Log_File:Exec_Master_Log_Pos, how far the SQL
+	// thread got.
+	Exec repl.Coordinates
+	// LackRelayLogs is set once no latest replica holds the relay logs this
+	// replica is missing; it cannot be recovered, so it cannot be promoted.
+	LackRelayLogs bool
+	// GTIDPos is the replica's GTID position (MariaDB gtid_slave_pos or
+	// MySQL Executed_Gtid_Set), empty when unknown or unused.
+	GTIDPos string
+}
+
+// inConfigOrder returns the candidates sorted by Order; equal orders keep
+// their input order.
+func inConfigOrder(cs []Candidate) []Candidate {
+	out := slices.Clone(cs)
+	slices.SortStableFunc(out, func(a, b Candidate) int { return cmp.Compare(a.Order, b.Order) })
+	return out
+}
+
+// alive returns the alive candidates in config order.
+func alive(cs []Candidate) []Candidate {
+	return slices.DeleteFunc(inConfigOrder(cs), func(c Candidate) bool { return !c.Alive })
+}
+
+// LatestAndOldest returns the names of the alive candidates that have read
+// the most (latest) and the least (oldest) of the master's binlog, by Read
+// coordinates. Candidates at the same position are grouped; each list is in
+// config order. Files are compared by their numeric suffix (MHA compared
+// them as strings, which breaks after .999999). Coordinates with different
+// file prefixes, which replicas of one master never have, are ordered by
+// repl.Coordinates.Compare's fallback.
+func LatestAndOldest(cs []Candidate) (latest, oldest []string) {
+	live := alive(cs)
+	return extremes(live, 1), extremes(live, -1)
+}
+
+// OldestRequired returns the oldest alive candidates, by Read coordinates,
+// among those without ignore_fail. MHA falls back to this position when no
+// latest replica holds the relay logs back to the absolute oldest one.
+func OldestRequired(cs []Candidate) []string {
+	required := slices.DeleteFunc(slices.Clone(cs), func(c Candidate) bool { return c.IgnoreFail })
+	_, oldest := LatestAndOldest(required)
+	return oldest
+}
+
+// extremes returns the names of the candidates whose Read position is the
+// greatest (dir=1) or the smallest (dir=-1); cs must be in config order.
+func extremes(cs []Candidate, dir int) []string {
+	var names []string
+	var best repl.Coordinates
+	for _, c := range cs {
+		switch r := c.Read.Compare(best) * dir; {
+		case names == nil || r > 0:
+			names, best = []string{c.Name}, c.Read
+		case r == 0:
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+// MostAdvanced returns, among the named candidates, the one whose SQL thread
+// executed the most (highest Exec coordinates), first in config order on a
+// tie. MHA's GTID failover uses the most advanced latest replica as the base
+// the new master catches up from. It returns "" when no name matches an
+// alive candidate.
+func MostAdvanced(cs []Candidate, names []string) string {
+	best, found := Candidate{}, false
+	for _, c := range alive(cs) {
+		if slices.Contains(names, c.Name) && (!found || c.Exec.Compare(best.Exec) > 0) {
+			best, found = c, true
+		}
+	}
+	return best.Name
+}

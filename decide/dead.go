@@ -1,0 +1,142 @@
+package decide
+
+import "fmt"
+
+// Exit codes of a secondary_check_script (masterha_secondary_check).
+const (
+	// SecondaryDown: the master is unreachable from every secondary route.
+	SecondaryDown = 0
+	// SecondaryRouteDown: a secondary host itself was unreachable.
+	SecondaryRouteDown = 2
+	// SecondaryMasterUp: some secondary host reached the master.
+	SecondaryMasterUp = 3
+)
+
+// ReplicaView is one replica's view of the master, from SHOW SLAVE STATUS.
+type ReplicaView struct {
+	// Name is the replica's config block name.
+	Name string
+	// IORunning is Slave_IO_Running: Yes, No or Connecting.
+	IORunning string
+	// LastIOErrno is Last_IO_Errno, e.g. 2003 when the master is down.
+	LastIOErrno int
+	// MasterMatches is whether the replica replicates from the master being
+	// judged; other replicas are not counted.
+	MasterMatches bool
+}
+
+// Evidence is everything observed about a master suspected dead.
+type Evidence struct {
+	// Host names the master in every reason.
+	Host string
+	// SQLErr is the error of the last connection attempt, "" on success.
+	SQLErr string
+	// SQLUnreachable: the connection failed at the network level (refused,
+	// timed out, no route).
+	SQLUnreachable bool
+	// AccessDenied: the server itself rejected the login (access denied,
+	// too many connections, host blocked...), which proves mysqld runs.
+	AccessDenied bool
+	// TCPOpen: a plain TCP connect to the MySQL port succeeded.
+	TCPOpen bool
+	// SSHReachable is whether SSH to the master works; nil when unknown. It
+	// decides whether the binlog can be saved, not whether mysqld is dead.
+	SSHReachable *bool
+	// Replicas are the replicas' views of the master.
+	Replicas []ReplicaView
+	// SecondaryCheck is the secondary_check_script exit code, nil when no
+	// script is configured.
+	SecondaryCheck *int
+}
+
+// verdict collects observations that refuse or support "dead".
+type verdict struct{ refuse, support []string }
+
+func (v *verdict) alive(format string, a ...any) {
+	v.refuse = append(v.refuse, fmt.Sprintf(format, a...))
+}
+
+func (v *verdict) dead(format string, a ...any) {
+	v.support = append(v.support, fmt.Sprintf(format, a...))
+}
+
+// ConfirmDead decides whether the master is dead: MySQL unreachable at the
+// network level (a rejected login proves mysqld is running), its port
+// closed to TCP, every replica of it with its IO thread not running, and
+// the secondary check, if configured, exiting 0. When dead, reasons are the
+// supporting observations; otherwise they are only the observations that
+// refute it. Every reason names the host it is about.
+func ConfirmDead(ev Evidence) (dead bool, reasons []string) {
+	var v verdict
+	checkSQL(&v, ev)
+	checkTCP(&v, ev)
+	checkReplicas(&v, ev)
+	checkSecondary(&v, ev)
+	if len(v.refuse) > 0 {
+		return false, v.refuse
+	}
+	noteSSH(&v, ev)
+	return true, v.support
+}
+
+func checkSQL(v *verdict, ev Evidence) {
+	switch {
+	case ev.AccessDenied:
+		v.alive("%s: mysqld rejected the login, so it is running: %s", ev.Host, ev.SQLErr)
+	case !ev.SQLUnreachable && ev.SQLErr == "":
+		v.alive("%s: MySQL accepted a connection", ev.Host)
+	case !ev.SQLUnreachable:
+		v.alive("%s: MySQL error is not a connection failure: %s", ev.Host, ev.SQLErr)
+	default:
+		v.dead("%s: MySQL unreachable: %s", ev.Host, ev.SQLErr)
+	}
+}
+
+func checkTCP(v *verdict, ev Evidence) {
+	if ev.TCPOpen {
+		v.alive("%s: the MySQL port still accepts TCP connections", ev.Host)
+		return
+	}
+	v.dead("%s: the MySQL port does not accept TCP connections", ev.Host)
+}
+
+func checkReplicas(v *verdict, ev Evidence) {
+	for _, r := range ev.Replicas {
+		switch {
+		case !r.MasterMatches:
+			v.dead("%s: replicates from another master, not counted", r.Name)
+		case r.IORunning == "Yes":
+			v.alive("%s: IO thread still connected to %s (Slave_IO_Running=Yes)", r.Name, ev.Host)
+		default:
+			v.dead("%s: IO thread lost %s (Slave_IO_Running=%s, Last_IO_Errno=%d)", r.Name, ev.Host, r.IORunning, r.LastIOErrno)
+		}
+	}
+}
+
+func checkSecondary(v *verdict, ev Evidence) {
+	if ev.SecondaryCheck == nil {
+		v.dead("%s: no secondary check configured", ev.Host)
+		return
+	}
+	switch code := *ev.SecondaryCheck; code {
+	case SecondaryDown:
+		v.dead("%s: secondary check found it unreachable from every route (exit 0)", ev.Host)
+	case SecondaryRouteDown:
+		v.alive("%s: secondary check could not reach a secondary host, so it cannot confirm (exit 2)", ev.Host)
+	case SecondaryMasterUp:
+		v.alive("%s: secondary check reached it from a secondary host (exit 3)", ev.Host)
+	default:
+		v.alive("%s: secondary check failed, result unknown (exit %d)", ev.Host, code)
+	}
+}
+
+func noteSSH(v *verdict, ev Evidence) {
+	switch {
+	case ev.SSHReachable == nil:
+		v.dead("%s: SSH reachability unknown", ev.Host)
+	case *ev.SSHReachable:
+		v.dead("%s: SSH reachable, its binlog can be saved", ev.Host)
+	default:
+		v.dead("%s: SSH unreachable, events not yet replicated cannot be saved", ev.Host)
+	}
+}

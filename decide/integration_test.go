@@ -1,0 +1,258 @@
+package decide
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/testenv/cluster"
+)
+
+// liveReplica drives host 2 (a replica of host 1) of a real MariaDB
+// cluster with the statements this package builds.
+type liveReplica struct {
+	ctx context.Context
+	c   *cluster.Cluster
+	v   repl.Version
+}
+
+func startLiveReplica(t *testing.T) *liveReplica {
+	if testing.Short() {
+		t.Skip("starts a MariaDB cluster")
+	}
+	c := cluster.Start(t, cluster.Options{Base: 140, Hosts: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	r := &liveReplica{ctx: ctx, c: c}
+	r.v = version(r.query(t, 2, "SELECT VERSION()"))
+	return r
+}
+
+// exec runs stmt on host i; redacted is what a failure reports.
+func (r *liveReplica) exec(t *testing.T, i int, stmt, redacted string) {
+	t.Helper()
+	if err := r.c.Exec(r.ctx, i, stmt); err != nil {
+		t.Fatalf("host%d: %s: %v", i, redacted, err)
+	}
+}
+
+func (r *liveReplica) query(t *testing.T, i int, q string) string {
+	t.Helper()
+	db, err := r.c.DB(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if err := db.QueryRowContext(r.ctx, q).Scan(&s); err != nil {
+		t.Fatalf("host%d: %s: %v", i, q, err)
+	}
+	return s
+}
+
+// status reads host 2's replica status with the statement ShowReplicaStatus
+// builds.
+func (r *liveReplica) status(t *testing.T) *instance.ReplicaStatus {
+	t.Helper()
+	db, err := r.c.DB(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := oneRow(r.ctx, db, ShowReplicaStatus(r.v))
+	if err != nil {
+		t.Fatalf("host2: %s: %v", ShowReplicaStatus(r.v), err)
+	}
+	if row == nil {
+		return nil
+	}
+	return instance.ParseReplicaStatus(row)
+}
+
+// waitRunning waits until both threads of host 2 run and it has caught up
+// with host 1's binlog position.
+func (r *liveReplica) waitRunning(t *testing.T, want repl.Coordinates) *instance.ReplicaStatus {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := r.status(t)
+		if st != nil && st.IORunningYes() && st.SQLRunningYes() &&
+			st.RelayMasterLogFile == want.File && st.ExecMasterLogPos >= want.Pos {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("host2 never caught up to %s: %+v", want, st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// masterPos reads host 1's binlog position with ShowBinlogStatus.
+func (r *liveReplica) masterPos(t *testing.T) repl.Coordinates {
+	t.Helper()
+	db, err := r.c.DB(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := oneRow(r.ctx, db, ShowBinlogStatus(r.v))
+	if err != nil || row == nil {
+		t.Fatalf("host1: %s: %v (row %v)", ShowBinlogStatus(r.v), err, row)
+	}
+	pos, err := strconv.ParseUint(row["Position"], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repl.Coordinates{File: row["File"], Pos: pos}
+}
+
+// repoint points host 2 at host 1 again with p, runs extra, and starts
+// replication, as a failover does with every replica.
+func (r *liveReplica) repoint(t *testing.T, p ChangeMasterParams, extra ...string) {
+	t.Helper()
+	r.exec(t, 2, StopReplica(r.v), StopReplica(r.v))
+	r.exec(t, 2, ResetReplicaAll(r.v), ResetReplicaAll(r.v))
+	if st := r.status(t); st != nil {
+		t.Fatalf("after %s host2 still has a replica status: %+v", ResetReplicaAll(r.v), st)
+	}
+	stmt, redacted, err := ChangeMaster(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.exec(t, 2, stmt, redacted)
+	for _, x := range extra {
+		r.exec(t, 2, x, x)
+	}
+	r.exec(t, 2, StartReplica(r.v), StartReplica(r.v))
+}
+
+func (r *liveReplica) params(t *testing.T, mode Mode, user, password string) ChangeMasterParams {
+	host, port := splitAddr(t, r.c.MySQLAddr(1))
+	p := ChangeMasterParams{Version: r.v, Host: host, Port: port, User: user, Password: password, PasswordSet: true, Mode: mode}
+	if mode == ModeFilePos {
+		pos := r.masterPos(t)
+		p.File, p.Pos = pos.File, pos.Pos
+	}
+	return p
+}
+
+// write inserts a row on host 1 and returns host 1's position after it.
+func (r *liveReplica) write(t *testing.T, note string) repl.Coordinates {
+	t.Helper()
+	r.exec(t, 1, "CREATE TABLE IF NOT EXISTS mhago_test.decide_probe (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))", "create probe table")
+	r.exec(t, 1, fmt.Sprintf("INSERT INTO mhago_test.decide_probe (note) VALUES ('%s')", note), "insert probe row")
+	return r.masterPos(t)
+}
+
+func TestStatementsOnMariaDB(t *testing.T) {
+	r := startLiveReplica(t)
+	r.exec(t, 1, "CREATE DATABASE IF NOT EXISTS mhago_test", "create database")
+
+	// A replication user whose name and password need escaping proves the
+	// quoting end to end: the IO thread logs in only with the exact
+	// password. The user is created with hand-written literals, so that a
+	// quoting bug cannot cancel itself out.
+	const user, password = `repl_q'x`, `p'a\ss"w0rd`
+	r.exec(t, 1, `CREATE USER 'repl_q''x'@'127.0.0.%' IDENTIFIED BY 'p''a\\ss"w0rd'`, "create user")
+	r.exec(t, 1, `GRANT REPLICATION SLAVE ON *.* TO 'repl_q''x'@'127.0.0.%'`, "grant")
+	r.waitRunning(t, r.masterPos(t))
+
+	t.Run("file/pos CHANGE MASTER with an escaped password replicates", func(t *testing.T) {
+		r.repoint(t, r.params(t, ModeFilePos, user, password))
+		st := r.waitRunning(t, r.write(t, "filepos"))
+		if st.MasterUser != user || st.UsingGTID != "No" {
+			t.Errorf("Master_User=%q Using_Gtid=%q, want %q and No", st.MasterUser, st.UsingGTID, user)
+		}
+		checkDetectedMode(t, st, ModeFilePos)
+	})
+	t.Run("quoted literals read back as the original strings", func(t *testing.T) {
+		for _, want := range []string{user, password, `\`, `''`, `\'`, "a\nb\tc", `%_`, "ünï€ode", `\\'\`} {
+			if got := r.query(t, 1, "SELECT "+quote(want)); got != want {
+				t.Errorf("SELECT %s = %q, want %q", quote(want), got, want)
+			}
+		}
+	})
+	t.Run("SQL thread stops and starts alone", func(t *testing.T) {
+		r.exec(t, 2, StopIOThread(r.v), StopIOThread(r.v))
+		r.exec(t, 2, StopSQLThread(r.v), StopSQLThread(r.v))
+		if st := r.status(t); st.IORunningYes() || st.SQLRunningYes() {
+			t.Fatalf("threads still running: IO=%s SQL=%s", st.IORunning, st.SQLRunning)
+		}
+		r.exec(t, 2, StartSQLThread(r.v), StartSQLThread(r.v))
+		if st := r.status(t); st.IORunningYes() || !st.SQLRunningYes() {
+			t.Fatalf("want only the SQL thread running: IO=%s SQL=%s", st.IORunning, st.SQLRunning)
+		}
+	})
+	t.Run("MariaDB GTID CHANGE MASTER after SET gtid_slave_pos replicates", func(t *testing.T) {
+		r.exec(t, 2, StopReplica(r.v), StopReplica(r.v))
+		set, err := SetGTIDSlavePos(r.query(t, 2, "SELECT @@global.gtid_slave_pos"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.repoint(t, r.params(t, ModeMariaGTID, user, password), set)
+		st := r.waitRunning(t, r.write(t, "gtid"))
+		if st.UsingGTID != "Slave_Pos" {
+			t.Errorf("Using_Gtid=%q, want Slave_Pos", st.UsingGTID)
+		}
+		checkDetectedMode(t, st, ModeMariaGTID)
+		if got := r.query(t, 2, "SELECT COUNT(*) FROM mhago_test.decide_probe"); got != "2" {
+			t.Errorf("host2 has %s probe rows, want 2", got)
+		}
+	})
+}
+
+func checkDetectedMode(t *testing.T, st *instance.ReplicaStatus, want Mode) {
+	t.Helper()
+	mode, notes, err := DetectMode([]ModeInput{{Name: "host2", Flavor: repl.FlavorMariaDB, UsingGTID: st.UsingGTID}})
+	if err != nil || mode != want || notes != nil {
+		t.Errorf("DetectMode from the live status = %v, %q, %v; want %v", mode, notes, err, want)
+	}
+}
+
+// oneRow returns the first row of q by column name, nil when q has none.
+func oneRow(ctx context.Context, db *sql.DB, q string) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil || !rows.Next() {
+		return nil, err
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	row := make(map[string]string, len(cols))
+	for i, c := range cols {
+		if vals[i].Valid {
+			row[c] = vals[i].String
+		}
+	}
+	return row, rows.Err()
+}
+
+func splitAddr(t *testing.T, addr string) (string, int) {
+	t.Helper()
+	var host string
+	var port int
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == ':' {
+			host = addr[:i]
+			p, err := strconv.Atoi(addr[i+1:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			port = p
+			break
+		}
+	}
+	return host, port
+}

@@ -1,0 +1,219 @@
+package hooks
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The want lists are MHA 0.58's command lines (MasterFailover.pm
+// force_shutdown_internal and recover_master, Server.pm get_ssh_args_if)
+// split into argv, without the script path.
+func TestFailoverArgs(t *testing.T) {
+	dead := Host{Hostname: "db1", IP: "10.0.0.1", Port: 3306, SSHUser: "root"}
+	deadMoved := Host{Hostname: "db1", IP: "10.0.0.1", Port: 3306, SSHUser: "root", SSHHost: "db1-mgmt", SSHIP: "10.1.0.1", SSHPort: 2222}
+	newM := Host{Hostname: "db2", IP: "10.0.0.2", Port: 3307, SSHUser: "mha"}
+	newMoved := Host{Hostname: "db2", IP: "10.0.0.2", Port: 3307, SSHUser: "mha", SSHPort: 2200}
+	tests := []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"ip stop, ssh reachable", FailoverStopArgs(dead, true), []string{
+			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
+			"--command=stopssh", "--ssh_user=root"}},
+		{"ip stop, ssh unreachable", FailoverStopArgs(dead, false), []string{
+			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306", "--command=stop"}},
+		{"ip stop, own ssh endpoint", FailoverStopArgs(deadMoved, false), []string{
+			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306", "--command=stop",
+			"--orig_master_ssh_host=db1-mgmt", "--orig_master_ssh_ip=10.1.0.1", "--orig_master_ssh_port=2222"}},
+		{"shutdown, ssh reachable, pid file", ShutdownArgs(dead, true, "/var/run/mysqld.pid"), []string{
+			"--command=stopssh", "--ssh_user=root", "--host=db1", "--ip=10.0.0.1", "--port=3306",
+			"--pid_file=/var/run/mysqld.pid"}},
+		{"shutdown, unreachable, no pid file", ShutdownArgs(dead, false, ""), []string{
+			"--command=stop", "--host=db1", "--ip=10.0.0.1", "--port=3306"}},
+		{"shutdown, own ssh endpoint after pid file", ShutdownArgs(deadMoved, true, "/p"), []string{
+			"--command=stopssh", "--ssh_user=root", "--host=db1", "--ip=10.0.0.1", "--port=3306", "--pid_file=/p",
+			"--ssh_host=db1-mgmt", "--ssh_ip=10.1.0.1", "--ssh_port=2222"}},
+		{"start", FailoverStartArgs(dead, newM, "mha"), []string{
+			"--command=start", "--ssh_user=mha",
+			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
+			"--new_master_host=db2", "--new_master_ip=10.0.0.2", "--new_master_port=3307", "--new_master_user=mha"}},
+		{"start, orig extras before new extras", FailoverStartArgs(deadMoved, newMoved, "it's me"), []string{
+			"--command=start", "--ssh_user=mha",
+			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
+			"--new_master_host=db2", "--new_master_ip=10.0.0.2", "--new_master_port=3307", "--new_master_user=it's me",
+			"--orig_master_ssh_host=db1-mgmt", "--orig_master_ssh_ip=10.1.0.1", "--orig_master_ssh_port=2222",
+			"--new_master_ssh_port=2200"}},
+		{"start with password compatibility", WithPasswordArgs(FailoverStartArgs(dead, newM, "mha"), "s3cret"), []string{
+			"--command=start", "--ssh_user=mha",
+			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
+			"--new_master_host=db2", "--new_master_ip=10.0.0.2", "--new_master_port=3307", "--new_master_user=mha",
+			"--new_master_password=s3cret"}},
+		{"report, failed before activation", ReportArgs("db1", "", nil, "/etc/app1.cnf", "app1: s", "b"), []string{
+			"--orig_master_host=db1", "--conf=/etc/app1.cnf", "--subject=app1: s", "--body=b"}},
+		{"report, new master", ReportArgs("db1", "db2", []string{"db3", "db4"}, "/etc/app1.cnf", "s", "line $1 (x)\nnext"), []string{
+			"--orig_master_host=db1", "--new_master_host=db2", "--new_slave_hosts=db3,db4",
+			"--conf=/etc/app1.cnf", "--subject=s", "--body=line $1 (x)\nnext"}},
+		{"report, new master but no slave recovered", ReportArgs("db1", "db2", nil, "c", "s", "b"), []string{
+			"--orig_master_host=db1", "--new_master_host=db2", "--new_slave_hosts=", "--conf=c", "--subject=s", "--body=b"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tc.got, tc.want) {
+				t.Fatalf("got  %q\nwant %q", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWithPasswordArgsDoesNotAlias(t *testing.T) {
+	base := make([]string, 1, 8)
+	base[0] = "--command=start"
+	_ = WithPasswordArgs(base, "pw1")
+	if got := base[:2][1]; got != "" {
+		t.Fatalf("WithPasswordArgs wrote %q into the caller's backing array", got)
+	}
+}
+
+func TestSecretEnv(t *testing.T) {
+	tests := []struct {
+		newPW, origPW string
+		want          []string
+	}{
+		{"", "", nil},
+		{"n", "", []string{"MHAGO_NEW_MASTER_PASSWORD=n"}},
+		{"", "o", []string{"MHAGO_ORIG_MASTER_PASSWORD=o"}},
+		{"n=1", "o", []string{"MHAGO_NEW_MASTER_PASSWORD=n=1", "MHAGO_ORIG_MASTER_PASSWORD=o"}},
+	}
+	for _, tc := range tests {
+		if got := SecretEnv(tc.newPW, tc.origPW); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SecretEnv(%q, %q) = %q, want %q", tc.newPW, tc.origPW, got, tc.want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	in := []string{"--command=start", "--new_master_user=mha", "--new_master_password=s3cret",
+		"--orig_master_password='a b'", "--PASSWORD=x", "--password=", "password=notaflag", "--body=password is fine"}
+	want := []string{"--command=start", "--new_master_user=mha", "--new_master_password=xxx",
+		"--orig_master_password=xxx", "--PASSWORD=xxx", "--password=xxx", "password=notaflag", "--body=password is fine"}
+	got := Redact(in)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	if in[2] != "--new_master_password=s3cret" {
+		t.Fatal("Redact modified its input")
+	}
+	if Redact(nil) != nil {
+		t.Fatal("Redact(nil) should stay nil")
+	}
+}
+
+func TestRedactText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"no secret here", "no secret here"},
+		{"run --new_master_password=s3cret --x=1", "run --new_master_password=xxx --x=1"},
+		{"a --orig_master_password='p w' b", "a --orig_master_password=xxx b"},
+		{`PASSWORD="q q" end`, `PASSWORD=xxx end`},
+		{"tail password=abc", "tail password=xxx"},
+		{"empty password= here", "empty password= here"},
+		{"two password=a\npassword=b", "two password=xxx\npassword=xxx"},
+	}
+	for _, tc := range tests {
+		if got := RedactText(tc.in); got != tc.want {
+			t.Errorf("RedactText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestOutcome(t *testing.T) {
+	tests := []struct {
+		name        string
+		r           Result
+		ok, proceed bool
+	}{
+		{"exit 0", Result{ExitCode: 0}, true, true},
+		{"exit 10 proceeds", Result{ExitCode: 10}, false, true},
+		{"exit 1 aborts", Result{ExitCode: 1}, false, false},
+		{"exit 2 aborts", Result{ExitCode: 2}, false, false},
+		{"timeout aborts", Result{ExitCode: -1, Err: "timed out after 1m0s"}, false, false},
+		{"not started aborts", Result{ExitCode: -1, Err: "fork/exec: no such file"}, false, false},
+	}
+	for _, tc := range tests {
+		ok, proceed := Outcome(tc.r)
+		if ok != tc.ok || proceed != tc.proceed {
+			t.Errorf("%s: Outcome = (%v, %v), want (%v, %v)", tc.name, ok, proceed, tc.ok, tc.proceed)
+		}
+	}
+}
+
+func TestShutdownOutcome(t *testing.T) {
+	tests := []struct {
+		code      int
+		ok        bool
+		reachable string // "", "true" or "false"
+	}{
+		{0, true, "false"},
+		{10, true, "true"},
+		{1, false, ""},
+		{-1, false, ""},
+		{20, false, ""},
+	}
+	for _, tc := range tests {
+		ok, r := ShutdownOutcome(tc.code)
+		got := ""
+		if r != nil {
+			got = map[bool]string{true: "true", false: "false"}[*r]
+		}
+		if ok != tc.ok || got != tc.reachable {
+			t.Errorf("ShutdownOutcome(%d) = (%v, %q), want (%v, %q)", tc.code, ok, got, tc.ok, tc.reachable)
+		}
+	}
+}
+
+func TestRunEnv(t *testing.T) {
+	before := RunEnv(RunInfo{App: "app1", RunID: "r1", Fence: 7, DeadHost: "db1", DeadPort: 3306, Command: "stop"})
+	want := []string{"MHAGO_APP=app1", "MHAGO_RUN_ID=r1", "MHAGO_FENCE=7", "MHAGO_DEAD_MASTER_HOST=db1",
+		"MHAGO_DEAD_MASTER_PORT=3306", "MHAGO_COMMAND=stop"}
+	if !reflect.DeepEqual(before, want) {
+		t.Fatalf("got  %q\nwant %q", before, want)
+	}
+	after := RunEnv(RunInfo{App: "app1", RunID: "r1", Fence: 7, DeadHost: "db1", DeadPort: 3306,
+		NewHost: "db2", NewPort: 3307, Command: "start"})
+	want = []string{"MHAGO_APP=app1", "MHAGO_RUN_ID=r1", "MHAGO_FENCE=7", "MHAGO_DEAD_MASTER_HOST=db1",
+		"MHAGO_DEAD_MASTER_PORT=3306", "MHAGO_NEW_MASTER_HOST=db2", "MHAGO_NEW_MASTER_PORT=3307", "MHAGO_COMMAND=start"}
+	if !reflect.DeepEqual(after, want) {
+		t.Fatalf("got  %q\nwant %q", after, want)
+	}
+}
+
+func TestArgValue(t *testing.T) {
+	args := FailoverStopArgs(Host{Hostname: "h", IP: "i", Port: 1, SSHUser: "u"}, true)
+	if v, ok := ArgValue(args, "command"); !ok || v != "stopssh" {
+		t.Fatalf("ArgValue(command) = %q, %v", v, ok)
+	}
+	if _, ok := ArgValue(args, "pid_file"); ok {
+		t.Fatal("ArgValue found an absent argument")
+	}
+}
+
+// An MHA-style script parses the arguments exactly as built, including a
+// body with shell metacharacters, and reads the password from the
+// environment rather than argv.
+func TestStartAndReportReachScript(t *testing.T) {
+	p := writeScript(t, `for a in "$@"; do printf '[%s]\n' "$a"; done; echo "pw=$MHAGO_NEW_MASTER_PASSWORD"`)
+	args := ReportArgs("db1", "db2", []string{"db3"}, "/etc/app1.cnf", "app1: MySQL Master failover", "Master db1(10.0.0.1:3306) is down!\n$(touch /tmp/x) `id`")
+	env := append(SecretEnv("s3cret", ""), RunEnv(RunInfo{App: "app1", Command: "report"})...)
+	r := Run(context.Background(), Call{Name: ReportScript, Path: p, Args: args, Env: env})
+	if r.ExitCode != 0 {
+		t.Fatalf("exit %d: %s", r.ExitCode, r.Output)
+	}
+	for _, want := range []string{"[--new_slave_hosts=db3]", "[--subject=app1: MySQL Master failover]",
+		"[--body=Master db1(10.0.0.1:3306) is down!\n$(touch /tmp/x) `id`]", "pw=s3cret"} {
+		if !strings.Contains(r.Output, want) {
+			t.Errorf("script output lacks %q:\n%s", want, r.Output)
+		}
+	}
+}

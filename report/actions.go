@@ -1,0 +1,87 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/mhago/mhago/hooks"
+)
+
+// OperatorActions says what a human must do after this run, most urgent
+// first; nil after a success or a dry run.
+func (r *Report) OperatorActions() []string {
+	switch {
+	case r.Outcome == OutcomeSuccess || r.Outcome == OutcomePlanned:
+		return nil
+	case r.Outcome == OutcomeRefused:
+		return []string{fmt.Sprintf("Failover refused (%s). Nothing was changed; the master %s is still down.",
+			orText(r.Error, "see above"), r.DeadMaster.HostInfo())}
+	case !r.PointOfNoReturnPassed:
+		return []string{fmt.Sprintf("Nothing was changed and the master %s is still down: fix the error above and run the failover again.",
+			r.DeadMaster.HostInfo())}
+	}
+	acts := []string{"The cluster was changed before the run stopped (point of no return passed): do not rerun the failover blindly; finish it by hand using the positions below."}
+	acts = append(acts, r.masterActions()...)
+	acts = append(acts, r.replicaActions()...)
+	if len(r.Unsaved) > 0 {
+		acts = append(acts, "The items under Unrecoverable are missing from the new topology; if the dead master's disk is readable, extract them from its binlogs and apply them to the new master.")
+	}
+	return append(acts, fmt.Sprintf("Keep %s fenced: do not restart it as a writable master, it may hold transactions the new master lacks.",
+		r.DeadMaster.HostInfo()))
+}
+
+func (r *Report) masterActions() []string {
+	if r.NewMaster == nil {
+		return []string{"No new master was chosen, so writes are unavailable. Pick the most advanced replica from the Hosts table (BEFORE column), apply what it lacks, and promote it."}
+	}
+	nm := r.NewMaster.HostInfo()
+	h := r.newMasterResult()
+	if !r.activated() {
+		return []string{fmt.Sprintf("%s was chosen but not recovered (%s), so writes are unavailable. Check its position and relay logs before promoting it or another replica.",
+			nm, hostErr(h))}
+	}
+	pos := "-"
+	if h != nil {
+		pos = h.After.String()
+	}
+	acts := []string{fmt.Sprintf("New master %s is active; its position after recovery is %s.", nm, pos)}
+	if !r.startHookOK() {
+		acts = append(acts, fmt.Sprintf("The application endpoint may still point at the dead master: move the VIP/DNS to %s (master_ip_failover_script --command=start did not succeed).", nm))
+	}
+	return acts
+}
+
+func (r *Report) replicaActions() []string {
+	var acts []string
+	target := "the new master"
+	if r.NewMaster != nil {
+		target = r.NewMaster.HostInfo()
+	}
+	for _, h := range r.Hosts {
+		if h.Role != RoleReplica || h.Status == HostRecovered {
+			continue
+		}
+		pos := h.After
+		if pos == (Position{}) {
+			pos = h.Before
+		}
+		acts = append(acts, fmt.Sprintf("%s was not recovered (%s); it is at %s. Repoint it to %s only after checking it holds every event up to the new master's start position, otherwise rebuild it from %s.",
+			h.HostInfo(), hostErr(h), pos, target, target))
+	}
+	return acts
+}
+
+func (r *Report) startHookOK() bool {
+	for _, hk := range r.Hooks {
+		if cmd, _ := hooks.ArgValue(hk.Args, "command"); hk.Name == hooks.IPFailoverScript && cmd == "start" && hk.ExitCode == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hostErr(h *HostResult) string {
+	if h == nil || h.Error == "" {
+		return "no error recorded"
+	}
+	return h.Error
+}

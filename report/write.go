@@ -1,0 +1,199 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mhago/mhago/hooks"
+)
+
+// Write writes the report as <dir>/<app>.failover.<YYYYmmdd-HHMMSS>.<runid>.json
+// and .txt, then refreshes the <app>.failover.last.json/.txt copies. Every
+// file is replaced atomically (temp file, fsync, rename) with mode 0600,
+// since reports name hosts, users and positions. The timestamp is Started
+// in its own location. Secrets are removed before anything is encoded. A
+// report that was never finished is written as interrupted; r itself is
+// not modified.
+func Write(dir string, r *Report) (jsonPath, textPath string, err error) {
+	c, err := r.sanitized()
+	if err != nil {
+		return "", "", err
+	}
+	if c.Outcome == "" {
+		// The run never reached Finish (panic, early return): say so
+		// rather than write a report without an outcome.
+		c.Finish(now(), OutcomeInterrupted, nil)
+	}
+	js, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return "", "", fmt.Errorf("encode failover report %s: %w", c.RunID, err)
+	}
+	js = append(js, '\n')
+	txt := []byte(Text(c))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", fmt.Errorf("create report directory %s: %w", dir, err)
+	}
+	base := filepath.Join(dir, fileBase(c))
+	last := filepath.Join(dir, safeName(c.App)+".failover.last")
+	for _, f := range []struct {
+		path string
+		data []byte
+	}{{base + ".json", js}, {base + ".txt", txt}, {last + ".json", js}, {last + ".txt", txt}} {
+		if err := writeAtomic(f.path, f.data); err != nil {
+			return "", "", err
+		}
+	}
+	return base + ".json", base + ".txt", nil
+}
+
+func fileBase(r *Report) string {
+	t := r.Started
+	if t.IsZero() {
+		t = now()
+	}
+	return fmt.Sprintf("%s.failover.%s.%s", safeName(r.App), t.Format("20060102-150405"), safeName(orText(r.RunID, "norunid")))
+}
+
+// safeName keeps a name usable as one path element.
+func safeName(s string) string {
+	s = strings.Map(func(c rune) rune {
+		if c == '/' || c == '\\' || c == 0 || c < ' ' {
+			return '_'
+		}
+		return c
+	}, s)
+	if s == "" || s == "." || s == ".." {
+		return "_" + s
+	}
+	return s
+}
+
+// writeAtomic replaces path with data so that a reader never sees a partial
+// file, and a crash leaves either the old or the new content.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync report %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename report into place %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes the rename durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync report directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync report directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// scrub removes secrets from one string: --*password= values and every
+// registered secret value.
+func (r *Report) scrub(s string) string {
+	s = hooks.RedactText(s)
+	for _, v := range r.secrets {
+		s = strings.ReplaceAll(s, v, hooks.Redacted)
+	}
+	return s
+}
+
+// sanitized returns a deep copy of r in which every string has been
+// scrubbed and hook arguments redacted, so that no encoder can see a secret
+// even if a caller put one in a note or an error text.
+func (r *Report) sanitized() (*Report, error) {
+	r.mu.Lock()
+	js, err := json.Marshal(r)
+	secrets := append([]string(nil), r.secrets...)
+	r.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("copy failover report %s: %w", r.RunID, err)
+	}
+	c := &Report{secrets: secrets}
+	if err := json.Unmarshal(js, c); err != nil {
+		return nil, fmt.Errorf("copy failover report %s: %w", r.RunID, err)
+	}
+	for i := range c.Hooks {
+		c.Hooks[i].Args = hooks.Redact(c.Hooks[i].Args)
+	}
+	scrubValue(reflect.ValueOf(c).Elem(), c.scrub)
+	return c, nil
+}
+
+// scrubValue applies f to every settable string reachable from v.
+func scrubValue(v reflect.Value, f func(string) string) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(f(v.String()))
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			scrubValue(v.Elem(), f)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				scrubValue(v.Field(i), f)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			scrubValue(v.Index(i), f)
+		}
+	case reflect.Map:
+		scrubMap(v, f)
+	}
+}
+
+// scrubMap rewrites string-valued maps (keys are host names, left alone).
+func scrubMap(v reflect.Value, f func(string) string) {
+	if v.Type().Elem().Kind() != reflect.String {
+		return
+	}
+	for _, k := range v.MapKeys() {
+		v.SetMapIndex(k, reflect.ValueOf(f(v.MapIndex(k).String())).Convert(v.Type().Elem()))
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
