@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mhago/mhago/agentctl"
+	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/phases"
+	"github.com/mhago/mhago/report"
+)
+
+func failoverFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "dry-run", Usage: "run every read-only step and print the plan; change nothing anywhere (Redis included)"},
+		&cli.StringFlag{Name: "new-master", Usage: "promote this server (`BLOCK`, hostname or ip:port) if it is eligible"},
+		&cli.BoolFlag{Name: "ignore-last-failover", Usage: "run even if the last failover completed less than --last-failover ago"},
+		&cli.DurationFlag{Name: "last-failover", Value: 8 * time.Hour, Usage: "refuse when the last completed failover is younger than this (MHA's last_failover_minute)"},
+		&cli.BoolFlag{Name: "no-lock", Usage: "run without the Redis lock (only when Redis is down and no other manager can run)"},
+		&cli.BoolFlag{Name: "skip-save-binlog", Usage: "do not save the dead master's binlog over SSH"},
+		&cli.BoolFlag{Name: "hook-password-args", Usage: "MHA compatibility: also pass passwords to hooks as --*_password= arguments (visible in ps)"},
+		&cli.DurationFlag{Name: "confirm-wait", Value: 15 * time.Second, Usage: "how long replicas may take to notice the master is gone"},
+	}
+}
+
+func failoverCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "failover",
+		Usage: "recover the cluster from a dead master (MHA's masterha_master_switch --master_state=dead)",
+		Description: `Confirms the master is dead, takes the Redis lock, stops the replicas' IO
+threads, fences the old master with the hooks, saves its binlog over SSH,
+elects a new master by MHA's rules, applies relay-log and binlog diffs so
+every replica ends identical, repoints the replicas and writes a report
+(text and JSON) in manager_workdir, also when it fails.
+
+Example:
+   mhago failover --conf /etc/mha/app1.cnf --dry-run
+   mhago failover --conf /etc/mha/app1.cnf --new-master server2
+
+` + exitStatusHelp,
+		Flags:  append(confFlags(), failoverFlags()...),
+		Action: runFailover,
+	}
+}
+
+func runFailover(c *cli.Context) error {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return reportConfigError(c, err)
+	}
+	return failover(c, cfg)
+}
+
+// failover runs (or plans) a failover and prints its report.
+func failover(c *cli.Context, cfg *config.Config) error {
+	log, closeLog, err := newLogger(c, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	bin, err := agentctl.Locate(c.Context, cfg.AgentPath)
+	if err != nil {
+		return err
+	}
+	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
+		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
+		HookPasswordArgs: c.Bool("hook-password-args"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
+		ConfirmWait: c.Duration("confirm-wait"), Command: strings.Join(os.Args, " ")}
+	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin}, opts)
+	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
+		return werr
+	}
+	if runErr != nil {
+		return &reportedError{runErr}
+	}
+	return nil
+}
+
+func printReport(w io.Writer, rep *report.Report, asJSON bool) error {
+	if rep == nil {
+		return nil
+	}
+	if asJSON {
+		return writeJSON(w, rep)
+	}
+	_, err := fmt.Fprint(w, report.Text(rep))
+	return err
+}

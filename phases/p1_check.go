@@ -1,0 +1,164 @@
+package phases
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/mhago/mhago/decide"
+	"github.com/mhago/mhago/endpoints"
+	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/repl"
+)
+
+// checkConfiguration (phase 1) connects to every server over MySQL and SSH
+// in parallel, finds the master the replicas point at, and requires every
+// other server to be one of its healthy replicas or marked ignore_fail.
+func checkConfiguration(ctx context.Context, st *State) error {
+	st.connectAll(ctx)
+	dead, err := st.findDeadMaster()
+	if err != nil {
+		return err
+	}
+	st.Dead = dead
+	st.Report.SetDeadMaster(dead.Name(), dead.Server.Addr())
+	if err := st.classifyReplicas(); err != nil {
+		return err
+	}
+	mode, notes, err := decide.DetectMode(st.modeInputs())
+	if err != nil {
+		return err
+	}
+	st.Mode = mode
+	st.Report.Note(fmt.Sprintf("replication mode: %s", mode))
+	for _, n := range notes {
+		st.Report.Note(n)
+	}
+	return st.locateRelayLogs(ctx)
+}
+
+// connectAll opens MySQL and SSH to every server, all at once.
+func (st *State) connectAll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, s := range st.cfg.Servers {
+		h := &Host{Server: s}
+		st.Hosts = append(st.Hosts, h)
+		wg.Go(func() { st.connectSQL(ctx, h) })
+		wg.Go(func() { h.SSH, h.SSHErr = st.pool.Client(ctx, endpoints.SSHTarget(h.Server)) })
+	}
+	wg.Wait()
+}
+
+func (st *State) connectSQL(ctx context.Context, h *Host) {
+	db, err := instance.Open(ctx, endpoints.MySQL(st.cfg, h.Server))
+	if err != nil {
+		h.SQLErr = err
+		return
+	}
+	h.DB = db
+	h.Status, h.SQLErr = instance.Read(ctx, db, h.Name())
+}
+
+// findDeadMaster returns the configured server most replicas replicate
+// from. It must not answer over MySQL: a live master is not failed over.
+func (st *State) findDeadMaster() (*Host, error) {
+	votes := map[*Host]int{}
+	var best *Host
+	for _, h := range st.Hosts {
+		if !h.Status.IsReplica() {
+			continue
+		}
+		rs := h.Status.Replica
+		if m := st.hostByAddr(rs.MasterHost, rs.MasterPort); m != nil {
+			votes[m]++
+			if best == nil || votes[m] > votes[best] {
+				best = m
+			}
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w: no alive replica replicates from a configured server; nothing to fail over", ErrTopology)
+	}
+	if best.Status != nil {
+		return nil, fmt.Errorf("%w: %s answers over MySQL (server_id %d); use a switchover for a live master", ErrMasterAlive, best.Server, best.Status.ServerID)
+	}
+	return best, nil
+}
+
+func (st *State) hostByAddr(host string, port int) *Host {
+	for _, h := range st.Hosts {
+		if (h.Server.Hostname == host || h.Server.IP == host) && h.Server.Port == port {
+			return h
+		}
+	}
+	return nil
+}
+
+// classifyReplicas splits the other servers into replicas to recover and
+// ignore_fail servers to skip; anything else stops the run, as in MHA.
+func (st *State) classifyReplicas() error {
+	var problems []string
+	for _, h := range st.Hosts {
+		if h == st.Dead {
+			continue
+		}
+		if why := replicaProblem(h, st.Dead); why != "" {
+			if h.Server.IgnoreFail {
+				st.Skipped = append(st.Skipped, h)
+				st.Report.HostResult(h.Name(), h.Server.Addr(), "replica").Skip(why + " (ignore_fail=1)")
+				continue
+			}
+			problems = append(problems, fmt.Sprintf("%s: %s", h.Name(), why))
+			continue
+		}
+		st.Replicas = append(st.Replicas, h)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %v; repair them or set ignore_fail=1 in their blocks", ErrTopology, problems)
+	}
+	if len(st.Replicas) == 0 {
+		return fmt.Errorf("%w: no replica of %s is alive", ErrTopology, st.Dead.Server)
+	}
+	return nil
+}
+
+// replicaProblem says why h cannot take part in the failover, or "".
+func replicaProblem(h, dead *Host) string {
+	switch {
+	case h.Status == nil:
+		return fmt.Sprintf("unreachable over MySQL: %v", h.SQLErr)
+	case h.SSHErr != nil:
+		return fmt.Sprintf("unreachable over SSH: %v", h.SSHErr)
+	case !h.Status.IsReplica():
+		return "not a replica"
+	case h.Status.Replica.MasterPort != dead.Server.Port || (h.Status.Replica.MasterHost != dead.Server.Hostname && h.Status.Replica.MasterHost != dead.Server.IP):
+		return fmt.Sprintf("replicates from %s:%d, not from the dead master", h.Status.Replica.MasterHost, h.Status.Replica.MasterPort)
+	case h.Status.Replica.LastSQLErrno != 0:
+		return fmt.Sprintf("SQL thread failed: error %d: %s", h.Status.Replica.LastSQLErrno, h.Status.Replica.LastSQLError)
+	}
+	return ""
+}
+
+func (st *State) modeInputs() []decide.ModeInput {
+	var in []decide.ModeInput
+	for _, h := range st.Replicas {
+		rs := h.Status.Replica
+		flavor := repl.FlavorMySQL
+		if h.Status.MariaDB {
+			flavor = repl.FlavorMariaDB
+		}
+		in = append(in, decide.ModeInput{Name: h.Name(), Flavor: flavor, UsingGTID: rs.UsingGTID, AutoPosition: rs.AutoPosition, GTIDMode: h.Status.GTIDMode})
+	}
+	return in
+}
+
+func (st *State) locateRelayLogs(ctx context.Context) error {
+	for _, h := range st.Replicas {
+		dir, prefix, err := instance.RelayLogLocation(ctx, h.DB)
+		if err != nil {
+			return fmt.Errorf("relay log location of %s: %w", h.Name(), err)
+		}
+		h.RelayDir, h.RelayPrefix = dir, prefix
+	}
+	return nil
+}

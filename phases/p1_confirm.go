@@ -1,0 +1,125 @@
+package phases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mhago/mhago/decide"
+	"github.com/mhago/mhago/instance"
+)
+
+// confirmDeadMaster gathers independent evidence that the master is down:
+// MySQL, a raw TCP connect, SSH, every replica's IO thread, and the
+// operator's secondary_check_script. A refused login or a replica still
+// connected proves it alive, and the run stops before changing anything.
+func confirmDeadMaster(ctx context.Context, st *State) error {
+	ev := decide.Evidence{Host: st.Dead.Name(), SQLErr: errString(st.Dead.SQLErr),
+		SQLUnreachable: errors.Is(st.Dead.SQLErr, instance.ErrUnreachable),
+		AccessDenied:   errors.Is(st.Dead.SQLErr, instance.ErrAccessDenied),
+		TCPOpen:        tcpOpen(ctx, st.Dead.Server.Addr())}
+	reachable := st.Dead.SSHErr == nil
+	ev.SSHReachable = &reachable
+	st.SSHReachable = reachable
+	ev.Replicas = st.waitReplicasDisconnected(ctx)
+	ev.SecondaryCheck = st.secondaryCheck(ctx)
+	dead, reasons := decide.ConfirmDead(ev)
+	for _, r := range reasons {
+		st.Report.Note(r)
+	}
+	if !dead {
+		return fmt.Errorf("%w: %s", ErrMasterAlive, strings.Join(reasons, "; "))
+	}
+	return nil
+}
+
+func tcpOpen(ctx context.Context, addr string) bool {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// waitReplicasDisconnected re-reads the replicas until none has a running
+// IO thread, or ConfirmWait passes: a master that vanished without a TCP
+// reset is noticed by a replica only after slave_net_timeout.
+func (st *State) waitReplicasDisconnected(ctx context.Context) []decide.ReplicaView {
+	deadline := time.Now().Add(st.opts.ConfirmWait)
+	for {
+		views, connected := st.replicaViews(ctx)
+		if connected == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			return views
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func (st *State) replicaViews(ctx context.Context) ([]decide.ReplicaView, int) {
+	var views []decide.ReplicaView
+	connected := 0
+	for _, h := range st.Replicas {
+		if s, err := instance.Read(ctx, h.DB, h.Name()); err == nil {
+			h.Status = s
+		}
+		rs := h.Status.Replica
+		views = append(views, decide.ReplicaView{Name: h.Name(), IORunning: rs.IORunning, LastIOErrno: rs.LastIOErrno, MasterMatches: true})
+		if rs.IORunningYes() {
+			connected++
+		}
+	}
+	return views, connected
+}
+
+// secondaryCheck runs secondary_check_script with MHA's arguments; nil
+// when none is configured.
+func (st *State) secondaryCheck(ctx context.Context) *int {
+	cmd := st.cfg.Scripts.SecondaryCheck
+	if cmd == "" {
+		return nil
+	}
+	d := st.Dead.Server
+	args := []string{"--user=" + d.SSHUser, "--master_host=" + d.Hostname, "--master_ip=" + d.IP,
+		"--master_port=" + fmt.Sprint(d.Port), "--master_user=" + d.User}
+	if d.SSHOptions != "" {
+		args = append(args, "--options="+d.SSHOptions)
+	}
+	res := st.runHook(ctx, "secondary_check_script", cmd, args, d.Password.Reveal())
+	return &res.ExitCode
+}
+
+// checkGuards refuses a failover too soon after the last one (MHA's
+// last_failover_minute) or after one that failed and was not cleared.
+func checkGuards(_ context.Context, st *State) error {
+	if fi, err := os.Stat(st.stateFile("error")); err == nil {
+		return fmt.Errorf("%w: %s exists (left %s by a failover that failed after its point of no return): check the cluster, then remove the file",
+			ErrGuard, st.stateFile("error"), fi.ModTime().Format(time.RFC3339))
+	}
+	fi, err := os.Stat(st.stateFile("complete"))
+	if err != nil {
+		return nil
+	}
+	age := st.deps.Now().Sub(fi.ModTime())
+	switch {
+	case age >= st.opts.LastFailover:
+		return nil
+	case st.opts.IgnoreLastFailover:
+		st.Report.Note(fmt.Sprintf("last failover %s ago ignored (--ignore-last-failover)", age.Round(time.Second)))
+		return nil
+	}
+	return fmt.Errorf("%w: the last failover completed %s ago (%s), less than %s: to fail over again now, pass --ignore-last-failover",
+		ErrGuard, age.Round(time.Second), st.stateFile("complete"), st.opts.LastFailover)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,106 @@
+package phases
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mhago/mhago/instance"
+)
+
+// execSQL runs one statement and names the host in the error.
+func execSQL(ctx context.Context, h *Host, stmt string) error {
+	if _, err := h.DB.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("%s on %s: %w", firstWords(stmt), h.Name(), instance.Classify(err))
+	}
+	return nil
+}
+
+// refresh re-reads the host's status.
+func refresh(ctx context.Context, h *Host) (*instance.Status, error) {
+	s, err := instance.Read(ctx, h.DB, h.Name())
+	if err != nil {
+		return nil, err
+	}
+	h.Status = s
+	return s, nil
+}
+
+// stopIOThread stops the IO thread and waits until it reports stopped.
+func stopIOThread(ctx context.Context, st *State, h *Host) error {
+	if err := execSQL(ctx, h, "STOP SLAVE IO_THREAD"); err != nil {
+		return err
+	}
+	h.ioStopped = true
+	return poll(ctx, 10*time.Second, func() (bool, error) {
+		s, err := refresh(ctx, h)
+		return err == nil && s.Replica != nil && !s.Replica.IORunningYes() && s.Replica.IORunning != "Connecting", err
+	}, "IO thread of "+h.Name()+" to stop")
+}
+
+// settle waits until the SQL thread has executed what it can (everything
+// read, or idle before a transaction the relay log holds only part of),
+// stops it, and freezes the coordinates. A dry run only reads them.
+func settle(ctx context.Context, st *State, h *Host) error {
+	if st.opts.DryRun {
+		s, err := refresh(ctx, h)
+		if err == nil {
+			h.Frozen = s.Replica
+		}
+		return err
+	}
+	var last string
+	since := time.Now()
+	err := poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
+		s, err := refresh(ctx, h)
+		if err != nil {
+			return false, err
+		}
+		r := s.Replica
+		pos := fmt.Sprintf("%s:%d", r.RelayMasterLogFile, r.ExecMasterLogPos)
+		if pos != last {
+			last, since = pos, time.Now()
+		}
+		caughtUp := r.RelayMasterLogFile == r.MasterLogFile && r.ExecMasterLogPos == r.ReadMasterLogPos
+		return caughtUp || !r.SQLRunningYes() || time.Since(since) > 2*time.Second, nil
+	}, "SQL thread of "+h.Name()+" to apply its relay log")
+	if err != nil {
+		return err
+	}
+	if err := execSQL(ctx, h, "STOP SLAVE SQL_THREAD"); err != nil {
+		return err
+	}
+	h.sqlStopped = true
+	s, err := refresh(ctx, h)
+	if err != nil {
+		return err
+	}
+	h.Frozen = s.Replica
+	return nil
+}
+
+// poll calls cond every 100ms until it is true, fails, or limit passes.
+func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), what string) error {
+	deadline := time.Now().Add(limit)
+	for {
+		ok, err := cond()
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s waiting for %s (last error: %v)", limit, what, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func firstWords(stmt string) string {
+	if len(stmt) > 40 {
+		return stmt[:40] + "..."
+	}
+	return stmt
+}
