@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mhago/mhago/report"
+	"github.com/mhago/mhago/testenv/cluster"
+)
+
+// scenario is a test cluster with helpers for the failover stories.
+type scenario struct {
+	t   *testing.T
+	c   *cluster.Cluster
+	ctx context.Context
+}
+
+func newScenario(t *testing.T, opts cluster.Options) *scenario {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	return &scenario{t: t, c: cluster.Start(t, opts), ctx: context.Background()}
+}
+
+// killUnderLoad starts a write load on the master, runs before() once the
+// master has rows rows, lets the load go on for a moment, kills the master
+// with SIGKILL while writes are in flight, and returns the acknowledged ids.
+func (s *scenario) killUnderLoad(rows int, before func()) []int64 {
+	s.t.Helper()
+	l, err := s.c.StartLoad(s.ctx, cluster.LoadOptions{Rows: 1_000_000, Workers: 4, Duration: 60 * time.Second})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.waitRows(1, rows)
+	if before != nil {
+		before()
+	}
+	s.waitRows(1, rows+300)
+	if err := s.c.KillMySQL(1); err != nil {
+		s.t.Fatal(err)
+	}
+	res := l.Wait()
+	if res.LastErr == nil || len(res.Acked) < rows {
+		s.t.Fatalf("load was not interrupted by the kill: %d acked, last error %v", len(res.Acked), res.LastErr)
+	}
+	s.t.Logf("master killed under load after %d acknowledged commits", len(res.Acked))
+	return res.Acked
+}
+
+func (s *scenario) waitRows(host, n int) {
+	s.t.Helper()
+	db, err := s.c.DB(host)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var got int
+		if db.QueryRow("SELECT COUNT(*) FROM mhago_test.load").Scan(&got) == nil && got >= n {
+			return
+		}
+	}
+	s.t.Fatalf("host %d never reached %d rows", host, n)
+}
+
+// failover runs mhago failover --json and decodes the report it prints.
+func (s *scenario) failover(args ...string) (int, *report.Report) {
+	s.t.Helper()
+	code, out, _ := runCLI(s.t, append([]string{"failover", "--conf", s.c.ConfigPath(), "--json"}, args...)...)
+	rep := &report.Report{}
+	if err := json.Unmarshal([]byte(out), rep); err != nil {
+		s.t.Fatalf("failover output is not a report (exit %d): %v", code, err)
+	}
+	return code, rep
+}
+
+// hostIndex maps a config block ("server2") to its testenv host number.
+func hostIndex(block string) int {
+	var i int
+	fmt.Sscanf(block, "server%d", &i)
+	return i
+}
+
+// assertRecovered checks the promises of a failover: every acknowledged
+// commit is on the new master, all surviving hosts have equal checksums, and
+// every other replica replicates from the new master without error.
+func (s *scenario) assertRecovered(rep *report.Report, acked []int64, survivors ...int) int {
+	s.t.Helper()
+	if rep.NewMaster == nil {
+		s.t.Fatalf("report names no new master: outcome %s: %s", rep.Outcome, rep.Error)
+	}
+	nm := hostIndex(rep.NewMaster.Name)
+	ids, err := s.c.RowIDs(s.ctx, nm, "mhago_test.load")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if missing := missingAcked(acked, ids); len(missing) > 0 {
+		s.t.Fatalf("%d acknowledged commits missing on the new master %s, e.g. %v", len(missing), rep.NewMaster.Name, missing[:min(5, len(missing))])
+	}
+	for _, i := range survivors {
+		if i == nm {
+			continue
+		}
+		st, err := s.c.SlaveStatus(s.ctx, i)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if st["Master_Host"] != s.c.IP(nm) || st["Slave_IO_Running"] != "Yes" || st["Slave_SQL_Running"] != "Yes" {
+			s.t.Fatalf("host %d does not replicate from the new master %s: %v", i, s.c.IP(nm), st)
+		}
+	}
+	if err := s.c.SyncReplicas(s.ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.c.CompareChecksums(s.ctx, survivors...); err != nil {
+		s.t.Fatalf("checksums differ after failover: %v", err)
+	}
+	if st, _ := s.c.SlaveStatus(s.ctx, nm); len(st) != 0 {
+		s.t.Fatalf("new master %d still has replication settings: %v", nm, st)
+	}
+	return nm
+}
+
+func missingAcked(acked, have []int64) []int64 {
+	var out []int64
+	for _, id := range acked {
+		if _, ok := slices.BinarySearch(have, id); !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func diffKinds(rep *report.Report) map[string]int {
+	kinds := map[string]int{}
+	for _, h := range rep.Hosts {
+		for _, d := range h.Diffs {
+			if d.Transactions > 0 {
+				kinds[d.Kind]++
+			}
+		}
+	}
+	return kinds
+}
+
+// (a) master killed under write load, file/position replication.
+func TestFailoverFilePos(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 100})
+	acked := s.killUnderLoad(1000, nil)
+	code, rep := s.failover()
+	if code != exitOK || rep.Outcome != "success" {
+		t.Fatalf("exit %d outcome %s: %s", code, rep.Outcome, rep.Error)
+	}
+	s.assertRecovered(rep, acked, 2, 3, 4)
+	if len(rep.Phases) < 10 || rep.Fence == 0 || !rep.PointOfNoReturnPassed {
+		t.Errorf("report lacks phases (%d), fence (%d) or point of no return", len(rep.Phases), rep.Fence)
+	}
+}
+
+// (b) the same in MariaDB GTID mode.
+func TestFailoverMariaDBGTID(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 110, GTID: true})
+	acked := s.killUnderLoad(1000, nil)
+	code, rep := s.failover()
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, rep.Error)
+	}
+	nm := s.assertRecovered(rep, acked, 2, 3, 4)
+	for _, i := range []int{2, 3, 4} {
+		if i == nm {
+			continue
+		}
+		st, _ := s.c.SlaveStatus(s.ctx, i)
+		if st["Using_Gtid"] != "Slave_Pos" {
+			t.Errorf("host %d replicates with Using_Gtid=%s, want Slave_Pos", i, st["Using_Gtid"])
+		}
+	}
+}
+
+// (c) one replica's SQL thread and another's IO thread stopped before the
+// kill: their relay-log diffs must really be applied. (d) the master's
+// binlog rotates during the load and the replicas stop reading before the
+// kill, so the dead master's saved binlog spans several files.
+func TestFailoverAppliesRelayAndBinlogDiffs(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 120, MaxBinlogSize: 16 << 10})
+	acked := s.killUnderLoad(600, func() {
+		if err := s.c.StopSQLThread(s.ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.c.StopIOThread(s.ctx, 4); err != nil {
+			t.Fatal(err)
+		}
+		s.waitRows(1, 900)
+		for _, i := range []int{2, 3} { // everything after this lives only in the master's binlog
+			if err := s.c.StopIOThread(s.ctx, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	code, rep := s.failover()
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, rep.Error)
+	}
+	s.assertRecovered(rep, acked, 2, 3, 4)
+	kinds := diffKinds(rep)
+	if kinds["exec"] == 0 || kinds["read"] == 0 || kinds["master_binlog"] == 0 {
+		t.Fatalf("want exec, read and master_binlog diffs applied, got %v", kinds)
+	}
+	files, _ := filepath.Glob(filepath.Join(s.c.BinlogDir(1), "mysql-bin.0*"))
+	if len(files) < 3 {
+		t.Fatalf("the master's binlog did not rotate during the load: %v", files)
+	}
+}
+
+// (e) the dead master's sshd is down too: the failover succeeds with what
+// the replicas have, and the report says what could not be saved.
+func TestFailoverDeadMasterSSHDown(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 130, Hosts: 3})
+	s.killUnderLoad(500, nil)
+	if err := s.c.StopSSHD(1); err != nil {
+		t.Fatal(err)
+	}
+	code, rep := s.failover()
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, rep.Error)
+	}
+	if len(rep.Unsaved) == 0 || !strings.Contains(strings.Join(rep.Unsaved, " "), "SSH") {
+		t.Fatalf("report does not state what could not be saved: %v", rep.Unsaved)
+	}
+	s.assertRecovered(rep, nil, 2, 3)
+}
+
+// (f) two mhago runs at once: one fails over, the other exits with the lock
+// code and names the holder.
+func TestFailoverTwoManagers(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 150, Hosts: 3})
+	// A slow fencing hook keeps the winner inside the lock long enough.
+	hook := writeHook(t, s.c.Dir(), `case "$*" in *--command=stop*) sleep 3;; esac; exit 0`)
+	conf := rewriteConf(t, s.c.ConfigPath(), `(?m)^\[server default\]$`, "[server default]\nmaster_ip_failover_script="+hook)
+	s.killUnderLoad(300, nil)
+	codes := make([]int, 2)
+	outs := make([]string, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { codes[i], outs[i], _ = runCLI(t, "failover", "--conf", conf, "--json") })
+	}
+	wg.Wait()
+	slices.Sort(codes)
+	if codes[0] != exitOK || codes[1] != exitLocked {
+		t.Fatalf("exit codes %v, want one %d and one %d", codes, exitOK, exitLocked)
+	}
+	if !strings.Contains(outs[0]+outs[1], "is held by host") {
+		t.Errorf("the loser does not name the lock holder")
+	}
+}
+
+// (g) a fencing hook that exits 1 aborts before the point of no return and
+// leaves the cluster as it was.
+func TestFailoverHookFailureLeavesClusterAsItWas(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 160, Hosts: 3})
+	hook := writeHook(t, s.c.Dir(), `case "$*" in *--command=stop*) echo "cannot move the VIP" >&2; exit 1;; esac; exit 0`)
+	conf := rewriteConf(t, s.c.ConfigPath(), `(?m)^\[server default\]$`, "[server default]\nmaster_ip_failover_script="+hook)
+	s.killUnderLoad(300, nil)
+	s.waitApplied(2, 3)
+	before := s.replicationState(2, 3)
+	code, out, _ := runCLI(t, "failover", "--conf", conf, "--json")
+	if code != exitAborted {
+		t.Fatalf("exit %d, want %d", code, exitAborted)
+	}
+	rep := &report.Report{}
+	json.Unmarshal([]byte(out), rep)
+	if rep.Outcome != "aborted" || rep.PointOfNoReturnPassed || !strings.Contains(rep.Error, "cannot move the VIP") {
+		t.Fatalf("report: outcome %s, PONR %v, error %q", rep.Outcome, rep.PointOfNoReturnPassed, rep.Error)
+	}
+	if after := s.replicationState(2, 3); after != before {
+		t.Fatalf("cluster changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestFailoverDryRunChangesNothing: the plan is printed, nothing changes on
+// any server or in Redis.
+func TestFailoverDryRunChangesNothing(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 170})
+	s.killUnderLoad(500, func() {
+		if err := s.c.StopSQLThread(s.ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	s.waitApplied(2, 4)
+	before := s.replicationState(2, 3, 4)
+	keysBefore := s.redisKeys()
+	code, out, _ := runCLI(t, "failover", "--conf", s.c.ConfigPath(), "--dry-run")
+	if code != exitOK || !strings.Contains(out, "Dry run finished") || !strings.Contains(out, "PLAN") {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	if after := s.replicationState(2, 3, 4); after != before {
+		t.Fatalf("dry run changed the cluster:\nbefore %s\nafter  %s", before, after)
+	}
+	if keys := s.redisKeys(); !slices.Equal(keys, keysBefore) {
+		t.Fatalf("dry run changed Redis keys: %v -> %v", keysBefore, keys)
+	}
+	for _, i := range []int{2, 3, 4} {
+		entries, _ := os.ReadDir(s.c.WorkDir(i))
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "mhago-") {
+				t.Errorf("dry run left %s in host %d's remote_workdir", e.Name(), i)
+			}
+		}
+	}
+}
+
+// waitApplied waits until the hosts' SQL threads executed all they read, so
+// that a snapshot is not moved by replication catching up.
+func (s *scenario) waitApplied(hosts ...int) {
+	for _, i := range hosts {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			st, err := s.c.SlaveStatus(s.ctx, i)
+			if err == nil && st["Exec_Master_Log_Pos"] == st["Read_Master_Log_Pos"] && st["Relay_Master_Log_File"] == st["Master_Log_File"] {
+				break
+			}
+			if time.Now().After(deadline) {
+				s.t.Fatalf("host %d never applied its relay log: %v", i, st)
+			}
+		}
+	}
+}
+
+// replicationState is a comparable snapshot of what a failover may change.
+func (s *scenario) replicationState(hosts ...int) string {
+	var b strings.Builder
+	for _, i := range hosts {
+		st, err := s.c.SlaveStatus(s.ctx, i)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		db, _ := s.c.DB(i)
+		var ro string
+		db.QueryRow("SELECT @@global.read_only").Scan(&ro)
+		fmt.Fprintf(&b, "host%d master=%s:%s read=%s:%s exec=%s:%s sql=%s read_only=%s; ", i, st["Master_Host"], st["Master_Port"],
+			st["Master_Log_File"], st["Read_Master_Log_Pos"], st["Relay_Master_Log_File"], st["Exec_Master_Log_Pos"], st["Slave_SQL_Running"], ro)
+	}
+	return b.String()
+}
+
+func (s *scenario) redisKeys() []string {
+	c := redis.NewClient(&redis.Options{Addr: s.c.RedisAddr()})
+	defer c.Close()
+	keys, err := c.Keys(s.ctx, "*").Result()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func writeHook(t *testing.T, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, fmt.Sprintf("hook-%s.sh", strings.ReplaceAll(t.Name(), "/", "_")))
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
