@@ -71,9 +71,6 @@ func rewriteConf(t *testing.T, conf string, re, repl string) string {
 // TestCheckIntegration drives `mhago check` against a real 4-host cluster
 // through every fault the check must name, from harmless to destructive.
 func TestCheckIntegration(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
 	c := cluster.Start(t, cluster.Options{Base: 40})
 	conf := c.ConfigPath()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

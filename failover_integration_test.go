@@ -27,9 +27,6 @@ type scenario struct {
 
 func newScenario(t *testing.T, opts cluster.Options) *scenario {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test")
-	}
 	return &scenario{t: t, c: cluster.Start(t, opts), ctx: context.Background()}
 }
 

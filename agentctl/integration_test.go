@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhago/mhago/binlog"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/remote"
@@ -27,9 +28,6 @@ type env struct {
 }
 
 func newEnv(t *testing.T, opts cluster.Options) *env {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
 	c := cluster.Start(t, opts)
 	ctx := context.Background()
 	bin, err := Locate(ctx, "")
@@ -142,6 +140,29 @@ func (e *env) waitRead(i int, latest *instance.ReplicaStatus) {
 		}
 	}
 	e.t.Fatalf("host %d IO thread never read up to %s:%d", i, latest.MasterLogFile, latest.ReadMasterLogPos)
+}
+
+// endWithTransaction writes single rows until the master's newest binlog
+// holds a transaction: when the last write triggers a rotation, the new file
+// has only header events, and there would be no transaction to cut.
+func (e *env) endWithTransaction() []int64 {
+	var acked []int64
+	for range 20 {
+		files, err := binlog.ListBinlogs(e.c.BinlogDir(1), "mysql-bin")
+		if err != nil || len(files) == 0 {
+			e.t.Fatalf("list master binlogs: %v", err)
+		}
+		sum, err := binlog.ScanFile(files[len(files)-1], nil)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if sum.Transactions > 0 {
+			return acked
+		}
+		acked = append(acked, e.load(1).Acked...)
+	}
+	e.t.Fatal("the master's newest binlog never held a transaction")
+	return nil
 }
 
 // load runs a bounded load to completion.
@@ -280,6 +301,7 @@ func TestSaveDeadMasterBinlog(t *testing.T) {
 	}
 	acked := l.Wait().Acked
 	acked = append(acked, e.load(300).Acked...)
+	acked = append(acked, e.endWithTransaction()...)
 	slices.Sort(acked)
 	if err := e.c.KillMySQL(1); err != nil {
 		t.Fatal(err)
@@ -342,4 +364,3 @@ func missingIDs(want, have []int64) []int64 {
 	}
 	return out
 }
-

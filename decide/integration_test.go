@@ -22,9 +22,6 @@ type liveReplica struct {
 }
 
 func startLiveReplica(t *testing.T) *liveReplica {
-	if testing.Short() {
-		t.Skip("starts a MariaDB cluster")
-	}
 	c := cluster.Start(t, cluster.Options{Base: 140, Hosts: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)

@@ -84,6 +84,13 @@ func lastLines(s string, n int) string {
 // CI=true, where it installs them or fails.
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
+	if testing.Short() {
+		// CI must run every integration test: there a skip is a failure.
+		if os.Getenv("CI") == "true" {
+			t.Fatal("integration test run with -short under CI=true")
+		}
+		t.Skip("integration test (skipped by -short)")
+	}
 	requireBinaries(t)
 	ownDir := opts.Dir == ""
 	if ownDir {
