@@ -147,8 +147,8 @@ func (e *evaluation) checkLogin(h *HostObs, master *HostObs) {
 	case h.IgnoreFail:
 		e.warn(h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL (ignore_fail=1): %v", hostinfo(h), h.SQLErr), "")
 	default:
-		e.fail(CatReplication, h.Name, "mysql", fmt.Sprintf("replica %s is unreachable over MySQL: %v", hostinfo(h), h.SQLErr),
-			"start the server, or set ignore_fail=1 in its ["+h.Name+"] block to fail over without it")
+		e.fail(CatReplication, h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL: %v", hostinfo(h), h.SQLErr),
+			"start the server; after a failover, remove the old master's ["+h.Name+"] block from the config; or set ignore_fail=1 in it to fail over without it")
 	}
 }
 
