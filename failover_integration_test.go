@@ -297,7 +297,8 @@ func TestFailoverDryRunChangesNothing(t *testing.T) {
 	before := s.replicationState(2, 3, 4)
 	keysBefore := s.redisKeys()
 	code, out, _ := runCLI(t, "failover", "--conf", s.c.ConfigPath(), "--dry-run")
-	if code != exitOK || !strings.Contains(out, "Dry run finished") || !strings.Contains(out, "PLAN") {
+	if code != exitOK || !strings.Contains(out, "Dry run finished") || !strings.Contains(out, "PLAN") ||
+		!strings.Contains(out, "would run: STOP SLAVE IO_THREAD") || !strings.Contains(out, "would lose:") {
 		t.Fatalf("dry run: exit %d\n%s", code, out)
 	}
 	if after := s.replicationState(2, 3, 4); after != before {

@@ -15,6 +15,9 @@ type phase struct {
 	name string
 	run  func(context.Context, *State) error
 	dry  bool
+	// plan, for a phase that does not run in a dry run, records what it
+	// would do.
+	plan func(*State)
 }
 
 // pointOfNoReturn names the step after which the cluster cannot be put back
@@ -26,21 +29,21 @@ const pointOfNoReturn = "point of no return"
 // abort); everything after it is recorded and finished best-effort.
 func script() []phase {
 	return []phase{
-		{"1 configuration check", checkConfiguration, true},
-		{"1 dead master confirmation", confirmDeadMaster, true},
-		{"1 failover guards", checkGuards, true},
-		{"lock", takeLock, false},
-		{"agents", deployAgents, true},
-		{"2 dead master shutdown", shutdownDeadMaster, false},
-		{"3.1 latest replicas", findLatestReplicas, true},
-		{"3.2 save dead master binlog", saveDeadMasterBinlog, true},
-		{"3.3 new master election", electNewMaster, true},
-		{"3.4 diff generation", generateDiffs, true},
-		{pointOfNoReturn, passPointOfNoReturn, false},
-		{"3.5 new master recovery", recoverNewMaster, false},
-		{"4 replica recovery", recoverReplicas, false},
-		{"5 new master cleanup", cleanupNewMaster, false},
-		{"publish topology", publishTopology, false},
+		{"1 configuration check", checkConfiguration, true, nil},
+		{"1 dead master confirmation", confirmDeadMaster, true, nil},
+		{"1 failover guards", checkGuards, true, nil},
+		{"lock", takeLock, false, nil},
+		{"agents", deployAgents, true, nil},
+		{"2 dead master shutdown", shutdownDeadMaster, false, planShutdown},
+		{"3.1 latest replicas", findLatestReplicas, true, nil},
+		{"3.2 save dead master binlog", saveDeadMasterBinlog, true, nil},
+		{"3.3 new master election", electNewMaster, true, nil},
+		{"3.4 diff generation", generateDiffs, true, planLosses},
+		{pointOfNoReturn, passPointOfNoReturn, false, nil},
+		{"3.5 new master recovery", recoverNewMaster, false, planNewMaster},
+		{"4 replica recovery", recoverReplicas, false, planReplicas},
+		{"5 new master cleanup", cleanupNewMaster, false, nil},
+		{"publish topology", publishTopology, false, nil},
 	}
 }
 
@@ -56,10 +59,16 @@ func Failover(ctx context.Context, deps Deps, opts Options) (rep *report.Report,
 		}
 		if opts.DryRun && !p.dry {
 			st.Report.SkipPhase(p.name, "dry run")
+			if p.plan != nil {
+				p.plan(st)
+			}
 			continue
 		}
 		if err := st.runPhase(ctx, p); err != nil {
 			return st.Report, st.abort(ctx, err)
+		}
+		if opts.DryRun && p.plan != nil {
+			p.plan(st)
 		}
 	}
 	return st.Report, nil

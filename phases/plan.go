@@ -1,0 +1,74 @@
+package phases
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mhago/mhago/checks"
+	"github.com/mhago/mhago/hooks"
+)
+
+// The plan functions record, in a dry run, what a skipped phase would do:
+// the statements and hook calls, with MHA's exact arguments.
+
+func planShutdown(st *State) {
+	if st.Dead == nil {
+		return
+	}
+	st.would(fmt.Sprintf("STOP SLAVE IO_THREAD on %s", hostList(st.Replicas)))
+	dead := checks.HookHost(st.Dead.Server)
+	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
+		st.would(cmd + " " + strings.Join(hooks.FailoverStopArgs(dead, st.SSHReachable), " "))
+	}
+	if cmd := st.cfg.Scripts.Shutdown; cmd != "" {
+		st.would(cmd + " " + strings.Join(hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), " "))
+	}
+	st.would("STOP SLAVE SQL_THREAD on every replica once it has applied what it can")
+}
+
+func planNewMaster(st *State) {
+	nm := st.NewMaster
+	if nm == nil {
+		return
+	}
+	st.would(fmt.Sprintf("apply %d diff file(s) on %s in one session, then read its SHOW MASTER STATUS", len(nm.diffs), nm.Name()))
+	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
+		args := hooks.FailoverStartArgs(checks.HookHost(st.Dead.Server), checks.HookHost(nm.Server), nm.Server.User)
+		st.would(cmd + " " + strings.Join(args, " ") + " (password in $" + hooks.EnvNewMasterPassword + ")")
+	}
+	st.would("SET GLOBAL read_only = 0 on " + nm.Name())
+}
+
+func planReplicas(st *State) {
+	if st.NewMaster == nil {
+		return
+	}
+	for _, h := range st.Replicas {
+		if h == st.NewMaster {
+			continue
+		}
+		if h.lackRelayLogs {
+			st.would(h.Name() + ": nothing: it lacks relay logs and would be reported as not recovered")
+			continue
+		}
+		st.would(fmt.Sprintf("%s: apply %d diff file(s), STOP SLAVE, RESET SLAVE, CHANGE MASTER TO %s (%s), START SLAVE",
+			h.Name(), len(h.diffs), st.NewMaster.Name(), st.Mode))
+	}
+	st.would("STOP SLAVE; RESET SLAVE ALL on " + st.NewMaster.Name())
+	if cmd := st.cfg.Scripts.Report; cmd != "" {
+		st.would(cmd + " with MHA's report arguments")
+	}
+}
+
+// planLosses says, in a dry run, what the failover could not recover.
+func planLosses(st *State) {
+	if len(st.Report.Unsaved) == 0 {
+		st.Report.Note("would lose: nothing; every transaction the dead master logged is on a replica or in its saved binlog")
+		return
+	}
+	for _, u := range st.Report.Unsaved {
+		st.Report.Note("would lose: " + u)
+	}
+}
+
+func (st *State) would(what string) { st.Report.Note("would run: " + what) }
