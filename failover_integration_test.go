@@ -369,3 +369,24 @@ func writeHook(t *testing.T, dir, body string) string {
 	}
 	return p
 }
+
+// TestCheckFailoverIfDead is the cron mode: check finds the master dead and
+// fails over; the next run finds the new topology and does not act again.
+func TestCheckFailoverIfDead(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 180, Hosts: 3})
+	acked := s.killUnderLoad(300, nil)
+	code, out, _ := runCLI(t, "check", "--conf", s.c.ConfigPath(), "--failover-if-dead")
+	if code != exitOK || !strings.Contains(out, "starting the failover") || !strings.Contains(out, "completed successfully") {
+		t.Fatalf("check --failover-if-dead: exit %d\n%s", code, out)
+	}
+	ids, _ := s.c.RowIDs(s.ctx, 2, "mhago_test.load")
+	if missing := missingAcked(acked, ids); len(missing) > 0 {
+		t.Fatalf("%d acknowledged commits missing on server2", len(missing))
+	}
+	// A minute later cron runs again: the old master is still down and still
+	// in the config, but nobody replicates from it, so nothing happens.
+	code, out, _ = runCLI(t, "check", "--conf", s.c.ConfigPath(), "--failover-if-dead")
+	if code != exitReplication || strings.Contains(out, "starting the failover") {
+		t.Fatalf("second cron run: exit %d, want %d without a failover\n%s", code, exitReplication, out)
+	}
+}
