@@ -9,8 +9,13 @@ FUZZTIME ?= 30s
 
 all: build
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/mhago/mhago/buildinfo.Version=$(VERSION)
+
+# mhago with the node agent (static, CGO off) embedded: one binary to copy.
 build:
-	$(GO) build -o $(BIN) .
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o agentctl/embedded/mhago-agent ./nodeagent/cmd/mhago-agent
+	$(GO) build -tags embedagent -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 deps:
 	@scripts/install-deps.sh
