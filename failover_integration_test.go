@@ -267,8 +267,13 @@ func TestFailoverHookFailureLeavesClusterAsItWas(t *testing.T) {
 	s := newScenario(t, cluster.Options{Base: 160, Hosts: 3})
 	hook := writeHook(t, s.c.Dir(), `case "$*" in *--command=stop*) echo "cannot move the VIP" >&2; exit 1;; esac; exit 0`)
 	conf := rewriteConf(t, s.c.ConfigPath(), `(?m)^\[server default\]$`, "[server default]\nmaster_ip_failover_script="+hook)
-	s.killUnderLoad(300, nil)
-	s.waitApplied(2, 3)
+	s.killUnderLoad(300, func() {
+		// An operator stopped this SQL thread: the abort must not start it.
+		if err := s.c.StopSQLThread(s.ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	s.waitApplied(2)
 	before := s.replicationState(2, 3)
 	code, out, _ := runCLI(t, "failover", "--conf", conf, "--json")
 	if code != exitAborted {

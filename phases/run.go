@@ -200,18 +200,24 @@ func (st *State) callReportScript(ctx context.Context) {
 	st.runHook(ctx, "report_script", cmd, args, "")
 }
 
-// undo restarts the replication threads this run stopped.
+// undo restarts the replication threads this run stopped, and only those:
+// a SQL thread the operator had stopped stays stopped.
 func (st *State) undo(ctx context.Context) error {
 	var errs []error
 	for _, h := range st.Replicas {
-		if !h.ioStopped && !h.sqlStopped {
-			continue
+		for _, t := range []struct {
+			stopped bool
+			stmt    string
+		}{{h.sqlStopped, "START SLAVE SQL_THREAD"}, {h.ioStopped, "START SLAVE IO_THREAD"}} {
+			if !t.stopped {
+				continue
+			}
+			if err := execSQL(ctx, h, t.stmt); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			st.Report.Note(t.stmt + " on " + h.Name() + " (undo)")
 		}
-		if err := execSQL(ctx, h, "START SLAVE"); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		st.Report.Note("restarted replication on " + h.Name())
 	}
 	return errors.Join(errs...)
 }

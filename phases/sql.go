@@ -28,10 +28,11 @@ func refresh(ctx context.Context, h *Host) (*instance.Status, error) {
 
 // stopIOThread stops the IO thread and waits until it reports stopped.
 func stopIOThread(ctx context.Context, st *State, h *Host) error {
+	wasRunning := h.Status.Replica.IORunning != "No"
 	if err := execSQL(ctx, h, "STOP SLAVE IO_THREAD"); err != nil {
 		return err
 	}
-	h.ioStopped = true
+	h.ioStopped = wasRunning // an abort restarts only what this run stopped
 	return poll(ctx, 10*time.Second, func() (bool, error) {
 		s, err := refresh(ctx, h)
 		return err == nil && s.Replica != nil && !s.Replica.IORunningYes() && s.Replica.IORunning != "Connecting", err
@@ -49,6 +50,7 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		}
 		return err
 	}
+	wasRunning := h.Status.Replica.SQLRunningYes()
 	var last string
 	since := time.Now()
 	err := poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
@@ -70,7 +72,7 @@ func settle(ctx context.Context, st *State, h *Host) error {
 	if err := execSQL(ctx, h, "STOP SLAVE SQL_THREAD"); err != nil {
 		return err
 	}
-	h.sqlStopped = true
+	h.sqlStopped = wasRunning
 	s, err := refresh(ctx, h)
 	if err != nil {
 		return err
