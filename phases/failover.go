@@ -30,8 +30,8 @@ const pointOfNoReturn = "point of no return"
 func script() []phase {
 	return []phase{
 		{"1 configuration check", checkConfiguration, true, nil},
-		{"1 dead master confirmation", confirmDeadMaster, true, nil},
 		{"1 failover guards", checkGuards, true, nil},
+		{"1 dead master confirmation", confirmDeadMaster, true, nil},
 		{"lock", takeLock, false, nil},
 		{"agents", deployAgents, true, nil},
 		{"2 dead master shutdown", shutdownDeadMaster, false, planShutdown},
