@@ -76,7 +76,13 @@ func KeepIncompleteTail() ExtractOption { return func(o *extractOpts) { o.keepTa
 // Without a To on the last segment the output ends at
 // the last transaction boundary: an incomplete last event or an unfinished
 // transaction (a crashed master) is left out and reported in the stats.
-func Extract(w io.Writer, segments []Segment, opts ...ExtractOption) (ExtractStats, error) {
+//
+// Every copied event's CRC32 is verified (a damaged event in the trimmed
+// tail is left out like the rest of it, not reported); events before From
+// are only walked. The input is read once: copied events are written as
+// byte ranges of the files, a range at a time, once a transaction boundary
+// confirms them.
+func Extract(w io.Writer, segments []Segment, opts ...ExtractOption) (st ExtractStats, err error) {
 	var o extractOpts
 	for _, f := range opts {
 		f(&o)
@@ -84,127 +90,101 @@ func Extract(w io.Writer, segments []Segment, opts ...ExtractOption) (ExtractSta
 	if len(segments) == 0 {
 		return ExtractStats{}, errors.New("extract: no segments")
 	}
-	x := extractor{opts: o, segs: segments, out: bufio.NewWriterSize(w, 1<<20)}
-	if err := x.planStop(); err != nil {
-		return x.stats, err
-	}
+	x := &extractor{opts: o, segs: segments, out: bufio.NewWriterSize(w, 1<<20)}
+	defer x.closeAll()
+	defer endFaultGuard(faultGuard(), "extract", &err)
 	for i := range segments {
-		if i > x.stopSeg {
-			break
-		}
-		if err := x.copySegment(i); err != nil {
+		if err := x.segment(i); err != nil {
 			return x.stats, err
 		}
 	}
-	if err := x.writeHeader(); err != nil {
+	if err := x.finish(); err != nil {
 		return x.stats, err
-	}
-	if err := x.out.Flush(); err != nil {
-		return x.stats, fmt.Errorf("extract: write: %w", err)
 	}
 	return x.stats, nil
 }
+
+// flushAt is how many confirmed bytes of one range are gathered before
+// they are written.
+const flushAt = 4 << 20
 
 type extractor struct {
 	opts    extractOpts
 	segs    []Segment
 	out     *bufio.Writer
 	stats   ExtractStats
-	stopSeg int
-	stopAt  int64 // in segs[stopSeg]; -1 means to the end
+	readers []*Reader // open while their bytes may still be written
 	outFDE  *FDE
 	headerW bool
 	tx      txState
-	scratch []byte
+
+	// pend: the events taken since the last transaction boundary; done:
+	// confirmed by a boundary, not written yet.
+	pend, done []piece
+	pendEvents int     // copied events in pend
+	pendTx     int     // of which end a transaction
+	pendData   int     // data events met since the boundary, copied or not (Trimmed)
+	pendFirst  gtidRaw // first and last GTID in pend
+	pendLast   gtidRaw
+	lastGTID   gtidRaw // of the confirmed events
+	badCRC     error   // first CRC mismatch: fatal once a boundary after it is confirmed
 }
 
-// planStop finds where copying ends: the last segment's To, or the last
-// transaction boundary, searching segments backwards.
-func (x *extractor) planStop() error {
-	last := len(x.segs) - 1
-	x.stopSeg, x.stopAt = last, -1
-	if x.segs[last].To > 0 || x.opts.keepTail {
-		x.stopAt = x.segs[last].To
-		if x.stopAt == 0 {
-			x.stopAt = -1
-		}
-		return nil
-	}
-	for i := last; i >= 0; i-- {
-		b, trunc, err := lastBoundary(x.segs[i])
-		if err != nil {
-			return err
-		}
-		if i == last {
-			x.stats.Truncated = trunc
-		}
-		if b >= 0 {
-			x.stopSeg, x.stopAt = i, b
-			return nil
-		}
-	}
-	x.stopSeg, x.stopAt = 0, max(x.segs[0].From, int64(len(Magic)))
-	return nil
+// piece is a byte range of one input file, or a re-encoded event.
+type piece struct {
+	r        *Reader
+	off, end int64
+	own      []byte
 }
 
-// lastBoundary returns the last transaction boundary in seg at or after its
-// From (-1 if none), and the file's incomplete last event.
-func lastBoundary(seg Segment) (int64, *Truncated, error) {
-	r, err := Open(seg.File)
-	if err != nil {
-		return 0, nil, err
+func (p piece) size() int64 {
+	if p.own != nil {
+		return int64(len(p.own))
 	}
-	defer r.Close()
-	r.noVerify = true // the copy pass verifies every event it writes
-	for {
-		if seg.To > 0 && r.Offset() >= seg.To {
-			break
-		}
-		if _, err := r.advance(); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return 0, nil, err
-		}
-	}
-	if b := r.LastTxBoundary(); b >= seg.From {
-		return b, r.Truncated(), nil
-	}
-	return -1, r.Truncated(), nil
+	return p.end - p.off
 }
 
-func (x *extractor) copySegment(i int) error {
+func (x *extractor) segment(i int) error {
 	seg := x.segs[i]
 	r, err := Open(seg.File)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	x.readers = append(x.readers, r)
+	r.lazyGTID, r.deferCRC = true, true
 	if i > 0 {
 		r.tx = x.tx
 	}
 	if err := x.seek(r, i, seg.From); err != nil {
 		return err
 	}
+	if i == 0 {
+		x.stats.StopFile, x.stats.StopOffset = seg.File, r.Offset()
+	}
 	limit := seg.To
 	if limit == 0 {
 		limit = -1
-	}
-	if i == x.stopSeg {
-		limit = x.stopAt
 	}
 	if err := x.copyEvents(r, i, limit); err != nil {
 		return err
 	}
 	x.tx = r.tx
-	x.stats.StopFile, x.stats.StopOffset = seg.File, r.Offset()
+	x.release()
 	return nil
 }
 
-// seek reads up to from, which must be an event boundary (and, for the
-// first segment, a transaction boundary).
+// seek walks up to from, which must be an event boundary (and, for the
+// first segment, a transaction boundary). Nothing before from is copied, so
+// its CRCs are not checked.
 func (x *extractor) seek(r *Reader, i int, from int64) error {
+	r.noVerify = true
+	defer func() { r.noVerify = false }()
+	useHint(r, from)
 	for r.Offset() < from {
-		if _, err := r.Next(); errors.Is(err, io.EOF) {
+		if r.skipTo(from); r.Offset() >= from {
+			break
+		}
+		if _, err := r.advance(); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			return err
@@ -219,95 +199,253 @@ func (x *extractor) seek(r *Reader, i int, from int64) error {
 	return nil
 }
 
+// copyEvents takes the events of r up to limit (-1: the end), confirming
+// them at each transaction boundary.
 func (x *extractor) copyEvents(r *Reader, i int, limit int64) error {
-	last := i == len(x.segs)-1
 	for limit < 0 || r.Offset() < limit {
+		x.takePlain(r, limit)
+		before := r.lastBoundary
 		ev, err := r.advance()
-		if errors.Is(err, io.EOF) {
-			if last {
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				return err
+			}
+			if i == len(x.segs)-1 {
 				x.stats.Truncated = r.Truncated()
 			}
-			break
-		}
-		if err != nil {
-			return err
+			return nil
 		}
 		if limit >= 0 && ev.End > limit {
 			return fmt.Errorf("extract %s to %d: %w (event %d-%d)", r.name, limit, ErrNotEventBoundary, ev.Offset, ev.End)
 		}
-		if ev.Type.IsHeader() || (x.opts.skipServerID != 0 && ev.ServerID == x.opts.skipServerID) {
-			continue
+		if r.badCRC != nil && x.badCRC == nil {
+			x.badCRC = r.badCRC
 		}
-		if err := x.copyEvent(r, ev); err != nil {
-			return err
+		b := r.lastBoundary
+		if b != before && b == ev.Offset {
+			if err := x.confirm(r, b); err != nil {
+				return err
+			}
 		}
-	}
-	if i == x.stopSeg && limit >= 0 && x.segs[i].To == 0 {
-		x.stats.Trimmed = countAfter(r)
+		x.take(r, ev)
+		if b != before && b == ev.End {
+			if err := x.confirm(r, b); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// countAfter counts the complete events left in r (the trimmed tail).
-func countAfter(r *Reader) int {
-	n := 0
-	for {
-		ev, err := r.Next()
-		if err != nil {
-			return n
-		}
-		if !ev.Type.IsHeader() {
-			n++
-		}
+// takePlain is copyEvents' inner loop for the bulk of a transaction: row
+// events (plainData) inside an open transaction, CRC already verified,
+// extending the last pending range. They need neither an Event nor a
+// change of the transaction state, so only their headers are read. It
+// stops before any other event for the full path.
+func (x *extractor) takePlain(r *Reader, limit int64) {
+	n := len(x.pend)
+	if n == 0 || x.pend[n-1].r != r || x.pend[n-1].end != r.off || r.tx != txOpen || r.firstData < 0 || r.cur == nil {
+		return
 	}
+	crcLen, verified := 0, int64(1<<62)
+	if r.cur.Checksum() {
+		crcLen, verified = 4, r.verified
+	}
+	if limit >= 0 {
+		verified = min(verified, limit)
+	}
+	skip, buf, i, w, off, count := x.opts.skipServerID, r.buf, r.r, r.w, r.off, 0
+	for i+HeaderLen <= w {
+		h := buf[i : i+HeaderLen]
+		size, t := int(le.Uint32(h[9:])), EventType(h[4])
+		end := off + int64(size)
+		if !plainData[t] || size < HeaderLen+crcLen || size > w-i || end > verified ||
+			(skip != 0 && le.Uint32(h[5:]) == skip) {
+			break
+		}
+		if r.consistent && int64(le.Uint32(h[13:])) != end {
+			r.consistent = false
+		}
+		i, off, count = i+size, end, count+1
+	}
+	r.r, r.off = i, off
+	x.pend[n-1].end = off
+	x.pendEvents += count
+	x.pendData += count
 }
 
-func (x *extractor) copyEvent(r *Reader, ev *Event) error {
+// take adds a data event to the pending ones (header events and those of
+// the skipped server are only counted).
+func (x *extractor) take(r *Reader, ev *Event) {
+	if ev.Type.IsHeader() {
+		return
+	}
+	x.pendData++
+	if x.opts.skipServerID != 0 && ev.ServerID == x.opts.skipServerID {
+		return
+	}
 	if x.outFDE == nil {
 		x.outFDE = r.CurrentFDE()
+	}
+	x.pendEvents++
+	if ev.TxBoundary {
+		x.pendTx++
+	}
+	switch ev.Type {
+	case MariadbGTIDEvent, GTIDEvent, GTIDTaggedEvent:
+		if x.pendFirst.typ == 0 {
+			x.pendFirst = r.lastGTID
+		}
+		x.pendLast = r.lastGTID
+	}
+	if has := r.CurrentFDE().Checksum(); has != x.outFDE.Checksum() {
+		x.pend = append(x.pend, piece{own: reencode(r.Raw(), has, x.outFDE.Checksum())})
+		return
+	}
+	if n := len(x.pend); n > 0 && x.pend[n-1].r == r && x.pend[n-1].end == ev.Offset {
+		x.pend[n-1].end = ev.End
+		return
+	}
+	x.pend = append(x.pend, piece{r: r, off: ev.Offset, end: ev.End})
+}
+
+// confirm makes the pending events part of the output: a transaction
+// boundary at r's offset b follows them.
+func (x *extractor) confirm(r *Reader, b int64) error {
+	if x.badCRC != nil {
+		return x.badCRC
+	}
+	x.stats.StopFile, x.stats.StopOffset = r.name, b
+	x.pendData = 0
+	if x.pendEvents == 0 {
+		return nil
+	}
+	x.stats.Events += x.pendEvents
+	x.stats.Transactions += x.pendTx
+	if x.stats.FirstGTID == "" && x.pendFirst.typ != 0 {
+		x.stats.FirstGTID = x.pendFirst.String()
+	}
+	if x.pendLast.typ != 0 {
+		x.lastGTID = x.pendLast
+	}
+	x.pendEvents, x.pendTx, x.pendFirst, x.pendLast = 0, 0, gtidRaw{}, gtidRaw{}
+	for _, p := range x.pend {
+		if n := len(x.done); n > 0 && p.own == nil && x.done[n-1].r == p.r && x.done[n-1].end == p.off {
+			x.done[n-1].end = p.end
+		} else {
+			x.done = append(x.done, p)
+		}
+	}
+	x.pend = x.pend[:0]
+	// The last range may still grow with the next transaction.
+	keep := 1
+	if x.done[len(x.done)-1].size() >= flushAt {
+		keep = 0
+	}
+	return x.writeDone(keep)
+}
+
+// writeDone writes the confirmed pieces but the last keep ones.
+func (x *extractor) writeDone(keep int) error {
+	n := len(x.done) - keep
+	if n <= 0 {
+		return nil
 	}
 	if err := x.writeHeader(); err != nil {
 		return err
 	}
-	n, err := x.writeEvent(r.Raw(), r.CurrentFDE().Checksum())
-	if err != nil {
+	for _, p := range x.done[:n] {
+		b := p.own
+		if b == nil {
+			var err error
+			if b, err = p.r.span(p.off, p.end); err != nil {
+				return err
+			}
+		}
+		m, err := x.write(b)
+		x.stats.Bytes += int64(m)
+		if err != nil {
+			return err
+		}
+	}
+	x.done = append(x.done[:0], x.done[n:]...)
+	return nil
+}
+
+// finish confirms or trims what is pending, writes the rest and flushes.
+func (x *extractor) finish() error {
+	last := len(x.segs) - 1
+	if x.opts.keepTail || x.segs[last].To > 0 {
+		r := x.readers[len(x.readers)-1]
+		if err := x.confirm(r, r.Offset()); err != nil {
+			return err
+		}
+	} else {
+		x.stats.Trimmed = x.pendData
+		x.pend = x.pend[:0]
+	}
+	if err := x.writeDone(0); err != nil {
 		return err
 	}
-	x.stats.Bytes += int64(n)
-	x.stats.Events++
-	if ev.TxBoundary {
-		x.stats.Transactions++
+	if x.stats.Events == 0 {
+		x.outFDE = nil // as if nothing had been taken: the first segment's FDE
 	}
-	if ev.GTID != "" {
-		if x.stats.FirstGTID == "" {
-			x.stats.FirstGTID = ev.GTID
-		}
-		x.stats.LastGTID = ev.GTID
+	if err := x.writeHeader(); err != nil {
+		return err
+	}
+	x.stats.LastGTID = x.lastGTID.String()
+	if err := x.out.Flush(); err != nil {
+		return fmt.Errorf("extract: write: %w", err)
 	}
 	return nil
 }
 
-// writeEvent writes raw, adding or removing the CRC32 trailer when the
-// event's checksum setting differs from the output FDE's.
-func (x *extractor) writeEvent(raw []byte, hasCRC bool) (int, error) {
-	want := x.outFDE.Checksum()
-	if hasCRC == want {
-		return x.write(raw)
+// release closes the readers of finished segments that no piece needs.
+func (x *extractor) release() {
+	keep := x.readers[:0]
+	for i, r := range x.readers {
+		if i == len(x.readers)-1 || x.uses(r) {
+			keep = append(keep, r)
+		} else {
+			r.Close()
+		}
 	}
+	clear(x.readers[len(keep):])
+	x.readers = keep
+}
+
+func (x *extractor) uses(r *Reader) bool {
+	for _, p := range append(x.pend, x.done...) {
+		if p.r == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *extractor) closeAll() {
+	for _, r := range x.readers {
+		r.Close()
+	}
+}
+
+// reencode returns raw with the CRC32 trailer added or removed, for an
+// output whose FDE's checksum setting differs from the event's.
+func reencode(raw []byte, hasCRC, want bool) []byte {
 	body := raw
 	if hasCRC {
 		body = raw[:len(raw)-4]
 	}
-	x.scratch = append(x.scratch[:0], body...)
+	b := append([]byte(nil), body...)
 	if want {
-		x.scratch = append(x.scratch, 0, 0, 0, 0)
+		b = append(b, 0, 0, 0, 0)
 	}
-	le.PutUint32(x.scratch[9:], uint32(len(x.scratch)))
+	le.PutUint32(b[9:], uint32(len(b)))
 	if want {
-		n := len(x.scratch) - 4
-		le.PutUint32(x.scratch[n:], crc32.ChecksumIEEE(x.scratch[:n]))
+		n := len(b) - 4
+		le.PutUint32(b[n:], crc32.ChecksumIEEE(b[:n]))
 	}
-	return x.write(x.scratch)
+	return b
 }
 
 func (x *extractor) write(b []byte) (int, error) {

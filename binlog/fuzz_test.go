@@ -61,9 +61,11 @@ func FuzzFindRelayPosition(f *testing.F) {
 	b, _ := os.ReadFile(filepath.Join(fixDir, "relay-bin.000010"))
 	f.Add(a, b, uint32(1865))
 	f.Add(b, b, uint32(788))
+	// One directory per fuzzing process: t.TempDir per input made each
+	// execution cost a directory create and remove.
+	dir := f.TempDir()
+	files := []string{filepath.Join(dir, "relay-bin.000001"), filepath.Join(dir, "relay-bin.000002")}
 	f.Fuzz(func(t *testing.T, first, second []byte, pos uint32) {
-		dir := t.TempDir()
-		files := []string{filepath.Join(dir, "relay-bin.000001"), filepath.Join(dir, "relay-bin.000002")}
 		os.WriteFile(files[0], first, 0o644)
 		os.WriteFile(files[1], second, 0o644)
 		for _, mf := range []string{"master-bin.000005", "master-bin.000007"} {

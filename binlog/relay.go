@@ -25,7 +25,11 @@ type RelayPos struct {
 // Errors: ErrAllApplied (with the newest file's end as position) when no
 // event follows; *PositionNotFoundError when the master file is not in the
 // relay logs (purged) or masterPos is not the end of an event.
-func FindRelayPosition(files []string, masterFile string, masterPos uint32, ownServerID uint32) (RelayPos, error) {
+//
+// The search checks event framing but not CRC32s: nothing is copied here,
+// and Extract verifies every event it copies.
+func FindRelayPosition(files []string, masterFile string, masterPos uint32, ownServerID uint32) (pos RelayPos, err error) {
+	defer endFaultGuard(faultGuard(), "find relay position", &err)
 	notFound := &PositionNotFoundError{MasterFile: masterFile, MasterPos: masterPos, Reason: MasterFileMissing}
 	if len(files) == 0 {
 		return RelayPos{}, notFound
@@ -88,6 +92,57 @@ func readRelayHead(path string, own uint32) (relayHead, error) {
 	}
 }
 
+// ownID returns the server_id isOwn skips, if any.
+func ownID(r *Reader, own uint32) (uint32, bool) {
+	if own != 0 {
+		return own, true
+	}
+	if r.fde != nil && r.fde.Relay() {
+		return r.fde.ServerID, true
+	}
+	return 0, false
+}
+
+// skipPlain is the search's inner loop over the headers alone: it passes
+// the events that cannot end the search and that only matter by their
+// master file, which none of them changes. It stops before an event that
+// needs the full decode: an FDE, a Rotate, Start_encryption, one whose
+// log_pos is pos, an odd size (corrupt or cut: decode names it) or the end
+// of the data. It does not track transactions. It reports whether it passed
+// an event of another server than own.
+func (r *Reader) skipPlain(pos, own uint32, ownOK bool) (other bool) {
+	minSize := HeaderLen
+	if r.cur.Checksum() {
+		minSize += 4
+	}
+	buf, i, w, off := r.buf, r.r, r.w, r.off
+	for i+HeaderLen <= w {
+		h := buf[i : i+HeaderLen]
+		size, t, logPos := int(le.Uint32(h[9:])), EventType(h[4]), le.Uint32(h[13:])
+		if size < minSize || size > w-i || logPos == pos ||
+			t == FormatDescriptionEvent || t == RotateEvent || t == MariadbStartEncryption {
+			break
+		}
+		if txStarts[t] {
+			r.noteTxStart(off)
+		}
+		if i+prefetchDist < w {
+			r.sink ^= buf[i+prefetchDist]
+		}
+		other = other || !ownOK || le.Uint32(h[5:]) != own
+		if r.consistent && int64(logPos) != off+int64(size) {
+			r.consistent = false
+		}
+		if r.firstData < 0 && !t.IsHeader() {
+			r.firstData = off
+		}
+		i += size
+		off += int64(size)
+	}
+	r.r, r.off = i, off
+	return other
+}
+
 func isOwn(r *Reader, ev *Event, own uint32) bool {
 	if own == 0 {
 		return r.fde != nil && r.fde.Relay() && ev.ServerID == r.fde.ServerID
@@ -119,7 +174,7 @@ func (f *finder) pastTarget(m string) bool {
 func (f *finder) run(start int, notFound *PositionNotFoundError) (RelayPos, error) {
 	master := ""
 	for i := start; i < len(f.files); i++ {
-		r, err := Open(f.files[i])
+		r, err := openWalk(f.files[i])
 		if err != nil {
 			return RelayPos{}, err
 		}
@@ -127,6 +182,7 @@ func (f *finder) run(start int, notFound *PositionNotFoundError) (RelayPos, erro
 		pos, found, err := f.scanFile(r)
 		master = r.masterFile
 		if err == nil && found {
+			saveHint(r, pos)
 			var more bool
 			more, err = f.dataFollows(r)
 			if err == nil && more {
@@ -154,12 +210,24 @@ func (f *finder) run(start int, notFound *PositionNotFoundError) (RelayPos, erro
 // scanFile looks for the master event ending at f.pos in f.file.
 func (f *finder) scanFile(r *Reader) (int64, bool, error) {
 	for {
+		if r.cur != nil {
+			own, ok := ownID(r, f.own)
+			if r.skipPlain(f.pos, own, ok) {
+				f.sawTarget = f.sawTarget || r.masterFile == f.file
+				if f.pastTarget(r.masterFile) {
+					return 0, false, nil
+				}
+			}
+		}
 		ev, err := r.advance()
 		if errors.Is(err, io.EOF) {
 			return 0, false, nil
 		}
 		if err != nil {
 			return 0, false, err
+		}
+		if txStarts[ev.Type] {
+			r.noteTxStart(ev.Offset)
 		}
 		if isOwn(r, ev, f.own) {
 			continue
@@ -211,15 +279,42 @@ func (f *finder) nextData(i int) (RelayPos, error) {
 		}
 	}
 	last := f.files[len(f.files)-1]
-	s, err := ScanFile(last, nil)
+	end, err := walkEnd(last)
 	if err != nil {
 		return RelayPos{}, err
 	}
-	return RelayPos{File: last, Offset: s.LastComplete}, ErrAllApplied
+	return RelayPos{File: last, Offset: end}, ErrAllApplied
+}
+
+// openWalk opens a file for a walk that needs positions, not contents:
+// no CRC checks (nothing is copied from it), no GTID text.
+func openWalk(path string) (*Reader, error) {
+	r, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r.noVerify = true
+	return r, nil
+}
+
+// walkEnd returns the end of the last complete event of path.
+func walkEnd(path string) (int64, error) {
+	r, err := openWalk(path)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	for {
+		if _, err := r.advance(); errors.Is(err, io.EOF) {
+			return r.Offset(), nil
+		} else if err != nil {
+			return 0, err
+		}
+	}
 }
 
 func (f *finder) firstData(path string) (int64, bool, error) {
-	r, err := Open(path)
+	r, err := openWalk(path)
 	if err != nil {
 		return 0, false, err
 	}

@@ -33,13 +33,15 @@ type FileSummary struct {
 
 // ScanFile reads every event of path, calling fn (if not nil) for each. An
 // error from fn stops the scan and is returned as is.
-func ScanFile(path string, fn func(Event) error) (FileSummary, error) {
+func ScanFile(path string, fn func(Event) error) (s FileSummary, err error) {
 	r, err := Open(path)
 	if err != nil {
 		return FileSummary{Path: path}, err
 	}
 	defer r.Close()
-	s, err := scan(r, fn)
+	defer r.endGuard(faultGuard(), &err)
+	r.lazyGTID = fn == nil // only the first and last GTID are reported
+	s, err = scan(r, fn)
 	if err != nil {
 		return s, err
 	}
@@ -55,11 +57,11 @@ func scan(r *Reader, fn func(Event) error) (FileSummary, error) {
 	s := FileSummary{Path: r.name, LastTxBoundary: -1}
 	for {
 		ev, err := r.advance()
-		if errors.Is(err, io.EOF) {
-			break
-		}
 		if err != nil {
 			s.finish(r)
+			if errors.Is(err, io.EOF) {
+				return s, nil
+			}
 			return s, err
 		}
 		s.add(r, ev)
@@ -70,8 +72,6 @@ func scan(r *Reader, fn func(Event) error) (FileSummary, error) {
 			}
 		}
 	}
-	s.finish(r)
-	return s, nil
 }
 
 func (s *FileSummary) add(r *Reader, ev *Event) {
@@ -79,13 +79,11 @@ func (s *FileSummary) add(r *Reader, ev *Event) {
 	if ev.TxBoundary {
 		s.Transactions++
 	}
-	if ev.GTID != "" {
-		if s.FirstGTID == "" {
-			s.FirstGTID = ev.GTID
-		}
-		s.LastGTID = ev.GTID
-	}
 	switch ev.Type {
+	case MariadbGTIDEvent, GTIDEvent, GTIDTaggedEvent:
+		if s.FirstGTID == "" {
+			s.FirstGTID = r.lastGTID.String()
+		}
 	case PreviousGTIDsEvent, MariadbGTIDListEvent:
 		if s.PreviousGTIDs == "" && (ev.ServerID == r.fde.ServerID || !r.fde.Relay()) {
 			s.PreviousGTIDs = headGTIDs(r.Raw(), ev.Type, r.cur.Checksum())
@@ -120,6 +118,7 @@ func (s *FileSummary) finish(r *Reader) {
 		s.FirstEvent = s.LastComplete
 	}
 	s.LastTxBoundary = r.LastTxBoundary()
+	s.LastGTID = r.lastGTID.String()
 	s.Truncated = r.Truncated()
 	if f := r.FDE(); f != nil {
 		s.InUse, s.Relay, s.ServerID = f.InUse(), f.Relay(), f.ServerID

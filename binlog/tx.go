@@ -11,62 +11,87 @@ const (
 	txOpen                   // inside BEGIN ... COMMIT/XID (or a MariaDB non-standalone GTID group)
 )
 
-// track updates the transaction state with ev and marks it.
-func (r *Reader) track(ev *Event, body []byte) {
-	if ev.Type == FormatDescriptionEvent && ev.Offset == int64(len(Magic)) {
+// plainData marks the event types that only continue a transaction (table
+// maps, rows, annotations...): for them step takes its default branch.
+var plainData = func() (t [256]bool) {
+	for i := range t {
+		t[i] = !EventType(i).IsHeader()
+	}
+	for _, e := range []EventType{GTIDEvent, AnonymousGTIDEvent, GTIDTaggedEvent, MariadbGTIDEvent,
+		XIDEvent, XAPrepareEvent, TransactionPayload, QueryEvent, MariadbQueryCompressed} {
+		t[e] = false
+	}
+	return t
+}()
+
+// txStarts marks the events that set the transaction state whatever it
+// was before (see seekHint).
+var txStarts = func() (t [256]bool) {
+	for _, e := range []EventType{GTIDEvent, AnonymousGTIDEvent, GTIDTaggedEvent, MariadbGTIDEvent} {
+		t[e] = true
+	}
+	return t
+}()
+
+// track updates the transaction state with the event [off, end) of type t
+// and returns its marks: it starts a transaction, it ends one.
+func (r *Reader) track(t EventType, off, end int64, body []byte) (start, boundary bool) {
+	if t == FormatDescriptionEvent && off == int64(len(Magic)) {
 		r.tx = txIdle
 		if r.fde.Relay() {
 			r.tx = txUnknown
 		}
 	}
-	if ev.Type.IsHeader() {
+	if t.IsHeader() {
 		if r.tx == txIdle {
-			r.lastBoundary = ev.End
+			r.lastBoundary = end
 		}
-		return
+		return false, false
 	}
 	if r.firstData < 0 {
-		r.firstData = ev.Offset
+		r.firstData = off
 	}
 	before := r.tx
-	r.step(ev, body)
-	if ev.TxStart && (before == txUnknown || before == txIdle) && ev.Offset > r.lastBoundary {
-		r.lastBoundary = ev.Offset
+	start, boundary = r.step(t, body)
+	if start && (before == txUnknown || before == txIdle) && off > r.lastBoundary {
+		r.lastBoundary = off
 	}
 	if r.tx == txIdle {
-		r.lastBoundary = ev.End
+		r.lastBoundary = end
 	}
+	return start, boundary
 }
 
-func (r *Reader) step(ev *Event, body []byte) {
-	switch ev.Type {
+func (r *Reader) step(t EventType, body []byte) (start, boundary bool) {
+	switch t {
 	case GTIDEvent, AnonymousGTIDEvent, GTIDTaggedEvent:
-		ev.TxStart = true
 		r.tx = txPending
+		return true, false
 	case MariadbGTIDEvent:
-		ev.TxStart = true
 		r.tx = txOpen
 		if len(body) >= 13 && body[12]&mariaFlStandalone != 0 {
 			r.tx = txPending
 		}
+		return true, false
 	case XIDEvent, XAPrepareEvent, TransactionPayload:
-		r.end(ev)
+		return r.end()
 	case QueryEvent:
-		r.query(ev, body)
+		return r.query(body)
 	case MariadbQueryCompressed:
 		// The text is compressed; COMMIT/BEGIN are never compressed, so
 		// outside BEGIN this is a standalone statement.
 		if r.tx != txOpen {
-			r.end(ev)
+			return r.end()
 		}
 	default:
 		if r.tx == txUnknown || r.tx == txIdle {
 			r.tx = txOpen // data of a transaction begun in an earlier file
 		}
 	}
+	return false, false
 }
 
-func (r *Reader) query(ev *Event, body []byte) {
+func (r *Reader) query(body []byte) (start, boundary bool) {
 	text, ok := queryText(body, r.cur.postHeaderLen(QueryEvent, 13))
 	kind := qUnreadable
 	if ok {
@@ -74,10 +99,10 @@ func (r *Reader) query(ev *Event, body []byte) {
 	}
 	switch kind {
 	case qBegin:
-		ev.TxStart = true
 		r.tx = txOpen
+		return true, false
 	case qEnd:
-		r.end(ev)
+		return r.end()
 	case qInside:
 		if r.tx != txPending {
 			r.tx = txOpen
@@ -86,13 +111,14 @@ func (r *Reader) query(ev *Event, body []byte) {
 		if r.tx == txOpen || r.tx == txUnknown {
 			// a statement inside BEGIN ... COMMIT (statement format)
 			r.tx = txOpen
-			return
+			return false, false
 		}
-		r.end(ev) // DDL or other standalone statement
+		return r.end() // DDL or other standalone statement
 	}
+	return false, false
 }
 
-func (r *Reader) end(ev *Event) {
-	ev.TxBoundary = true
+func (r *Reader) end() (start, boundary bool) {
 	r.tx = txIdle
+	return false, true
 }
