@@ -86,12 +86,11 @@ func (st *State) findDeadMaster() (*Host, error) {
 }
 
 func (st *State) hostByAddr(host string, port int) *Host {
-	for _, h := range st.Hosts {
-		if (h.Server.Hostname == host || h.Server.IP == host) && h.Server.Port == port {
-			return h
-		}
+	s, ok := st.cfg.FindServer(host, port)
+	if !ok {
+		return nil
 	}
-	return nil
+	return st.byNames([]string{s.Block})[0]
 }
 
 // classifyReplicas splits the other servers into replicas to recover and

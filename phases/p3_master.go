@@ -99,7 +99,7 @@ func (st *State) chooseBase(ctx context.Context) error {
 	for name, served := range found {
 		servesAll[name] = !slices.Contains(slices.Collect(maps.Values(served)), false)
 	}
-	base, ok := decide.ChooseBase(st.names(st.Latest), servesAll)
+	base, ok := decide.ChooseBase(names(st.Latest), servesAll)
 	if !ok {
 		base = st.Latest[0].Name() // serves the most it can; the rest lack relay logs
 	}
@@ -180,7 +180,7 @@ func (st *State) byNames(names []string) []*Host {
 	return out
 }
 
-func (st *State) names(hs []*Host) []string {
+func names(hs []*Host) []string {
 	out := make([]string, len(hs))
 	for i, h := range hs {
 		out[i] = h.Name()

@@ -233,10 +233,4 @@ func (st *State) partial() bool {
 }
 
 // hostList names hosts for messages.
-func hostList(hs []*Host) string {
-	names := make([]string, len(hs))
-	for i, h := range hs {
-		names[i] = h.Name()
-	}
-	return strings.Join(names, ", ")
-}
+func hostList(hs []*Host) string { return strings.Join(names(hs), ", ") }
