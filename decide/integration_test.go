@@ -210,30 +210,11 @@ func checkDetectedMode(t *testing.T, st *instance.ReplicaStatus, want Mode) {
 
 // oneRow returns the first row of q by column name, nil when q has none.
 func oneRow(ctx context.Context, db *sql.DB, q string) (map[string]string, error) {
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
+	rows, err := instance.QueryRows(ctx, db, q)
+	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil || !rows.Next() {
-		return nil, err
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	row := make(map[string]string, len(cols))
-	for i, c := range cols {
-		if vals[i].Valid {
-			row[c] = vals[i].String
-		}
-	}
-	return row, rows.Err()
+	return rows[0], nil
 }
 
 func splitAddr(t *testing.T, addr string) (string, int) {

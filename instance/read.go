@@ -86,9 +86,9 @@ func globalVariables(ctx context.Context, db *sql.DB, names ...string) (map[stri
 }
 
 func readBinlogStatus(ctx context.Context, db *sql.DB, mariadb bool) (*BinlogStatus, error) {
-	rows, err := queryMaps(ctx, db, "SHOW MASTER STATUS")
+	rows, err := QueryRows(ctx, db, "SHOW MASTER STATUS")
 	if isSyntaxError(err) && !mariadb {
-		rows, err = queryMaps(ctx, db, "SHOW BINARY LOG STATUS") // MySQL 8.4+
+		rows, err = QueryRows(ctx, db, "SHOW BINARY LOG STATUS") // MySQL 8.4+
 	}
 	if err != nil || len(rows) == 0 {
 		return nil, err
@@ -97,9 +97,9 @@ func readBinlogStatus(ctx context.Context, db *sql.DB, mariadb bool) (*BinlogSta
 }
 
 func readReplicaStatus(ctx context.Context, db *sql.DB, mariadb bool) (*ReplicaStatus, error) {
-	rows, err := queryMaps(ctx, db, "SHOW SLAVE STATUS")
+	rows, err := QueryRows(ctx, db, "SHOW SLAVE STATUS")
 	if isSyntaxError(err) && !mariadb {
-		rows, err = queryMaps(ctx, db, "SHOW REPLICA STATUS") // MySQL 8.4+
+		rows, err = QueryRows(ctx, db, "SHOW REPLICA STATUS") // MySQL 8.4+
 	}
 	if err != nil || len(rows) == 0 {
 		return nil, err
@@ -117,9 +117,9 @@ func isSyntaxError(err error) bool {
 	return errors.As(err, &me) && me.Number == 1064
 }
 
-// queryMaps runs a SHOW statement and returns each row as column name to
+// QueryRows runs a SHOW statement and returns each row as column name to
 // value; NULL columns are left out.
-func queryMaps(ctx context.Context, db *sql.DB, q string) ([]map[string]string, error) {
+func QueryRows(ctx context.Context, db *sql.DB, q string) ([]map[string]string, error) {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
