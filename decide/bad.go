@@ -56,14 +56,23 @@ func badReasons(c Candidate, oldest *Candidate, latestRead *repl.Coordinates, r 
 	return why
 }
 
-// replDelay is MHA's check_slave_delay: the SQL thread is too far behind
-// when the latest replica read a later binlog file than the one c executes
-// from, or more than maxBytes further in the same file. The file rule
-// rejects even a small lag across a rotation (MHA issue #143); it is kept
-// so that elections match MHA's.
+// replDelay is check_repl_delay: the replica is not promoted when applying
+// what it lacks would take long. With a measured Backlog the limit is
+// maxBytes of relay log. Without one it falls back to MHA's
+// check_slave_delay on coordinates alone: rejected when the latest replica
+// read a later binlog file than the one c executes from, or more than
+// maxBytes further in the same file. That file rule rejects even a few
+// bytes across a rotation (MHA issue #143), hence the measurement.
 func replDelay(c Candidate, latest repl.Coordinates, maxBytes uint64) string {
+	if c.BacklogKnown {
+		if c.Backlog > maxBytes {
+			return fmt.Sprintf("must apply %s of relay log to catch up with the latest replica, more than the %s limit (check_repl_delay)",
+				formatBytes(c.Backlog), formatBytes(maxBytes))
+		}
+		return ""
+	}
 	if fileOf(latest).Compare(fileOf(c.Exec)) > 0 {
-		return fmt.Sprintf("SQL thread still executes %s while the latest replica read %s (check_repl_delay rejects any older file; MHA #143)",
+		return fmt.Sprintf("SQL thread still executes %s while the latest replica read %s (check_repl_delay rejects any older file when the backlog could not be measured; MHA #143)",
 			c.Exec, latest)
 	}
 	if latest.Pos > c.Exec.Pos && latest.Pos-c.Exec.Pos > maxBytes {

@@ -33,6 +33,12 @@ type Candidate struct {
 	// Exec is Relay_Master_Log_File:Exec_Master_Log_Pos, how far the SQL
 	// thread got.
 	Exec repl.Coordinates
+	// Backlog is how many relay-log bytes this replica must still apply to
+	// reach the latest replica's read position: its own unexecuted relay
+	// log plus what the latest replica read beyond it. It is measured on
+	// the hosts and used only when BacklogKnown.
+	Backlog      uint64
+	BacklogKnown bool
 	// LackRelayLogs is set once no latest replica holds the relay logs this
 	// replica is missing; it cannot be recovered, so it cannot be promoted.
 	LackRelayLogs bool

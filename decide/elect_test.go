@@ -283,9 +283,37 @@ func TestElectBadCandidates(t *testing.T) {
 			rules:      DefaultRules(),
 			wantChosen: "server3", wantRule: 5,
 			someReasons: map[string]string{
-				"server2": "SQL thread still executes mysql-bin.000010:4900 while the latest replica read mysql-bin.000011:200 (check_repl_delay rejects any older file; MHA #143)",
-				"server4": "SQL thread still executes mysql-bin.000010:5000 while the latest replica read mysql-bin.000011:200 (check_repl_delay rejects any older file; MHA #143)",
+				"server2": "SQL thread still executes mysql-bin.000010:4900 while the latest replica read mysql-bin.000011:200 (check_repl_delay rejects any older file when the backlog could not be measured; MHA #143)",
+				"server4": "SQL thread still executes mysql-bin.000010:5000 while the latest replica read mysql-bin.000011:200 (check_repl_delay rejects any older file when the backlog could not be measured; MHA #143)",
 			},
+		},
+		{
+			name: "check_repl_delay with a measured backlog accepts a small lag across a rotation (MHA #143 fixed)",
+			cs: topology(t, on("server2", at("mysql-bin.000011:200"), backlog(0)),
+				on("server3", at("mysql-bin.000010:4900"), backlog(900)),
+				on("server4", at("mysql-bin.000011:200"), execAt("mysql-bin.000009:100"), backlog(150_000_000))),
+			rules:      noLatestPriority(),
+			wantChosen: "server2", wantRule: 6,
+			someReasons: map[string]string{
+				"server3": "lower priority: server2 comes first in config order",
+				"server4": "must apply 150 MB of relay log to catch up with the latest replica, more than the 100 MB limit (check_repl_delay)",
+			},
+		},
+		{
+			name:       "check_repl_delay with a measured backlog: a latest replica whose SQL thread lags too much is rejected",
+			cs: topology(t, on("server2", at("mysql-bin.000011:200"), execAt("mysql-bin.000011:100"), backlog(100_000_001)),
+				on("server3", at("mysql-bin.000011:200"), backlog(0))),
+			rules:      DefaultRules(),
+			wantChosen: "server3", wantRule: 5,
+			someReasons: map[string]string{
+				"server2": "must apply 100 MB of relay log to catch up with the latest replica, more than the 100 MB limit (check_repl_delay)",
+			},
+		},
+		{
+			name:       "check_repl_delay with a measured backlog: exactly the limit is still acceptable",
+			cs:         topology(t, on("server2", execAt("mysql-bin.000009:4"), backlog(1000))),
+			rules:      Rules{LatestPriority: true, CheckReplDelay: true, MaxDelayBytes: 1000},
+			wantChosen: "server2", wantRule: 2,
 		},
 		{
 			name:       "check_repl_delay compares file numbers numerically",
@@ -352,6 +380,8 @@ func TestElectForcedNewMaster(t *testing.T) {
 	}{
 		{"--new-master that is bad fails instead of falling back", "server5",
 			topology(t, on("server5", noMaster)), "--new-master server5: no_master=1"},
+		{"--new-master with a measured backlog over the limit fails", "server5",
+			topology(t, on("server5", backlog(200_000_000))), "--new-master server5: must apply 200 MB of relay log"},
 		{"--new-master lagging under check_repl_delay fails", "server5",
 			topology(t, on("server5", execAt("mysql-bin.000009:4"))), "--new-master server5: SQL thread still executes mysql-bin.000009:4"},
 		{"--new-master that is dead fails", "server5",

@@ -95,3 +95,8 @@ func ignoreFail(c *Candidate)      { c.IgnoreFail = true }
 
 func intp(n int) *int    { return &n }
 func boolp(b bool) *bool { return &b }
+
+// backlog records a measured backlog of n bytes.
+func backlog(n uint64) fix {
+	return func(c *Candidate) { c.Backlog, c.BacklogKnown = n, true }
+}

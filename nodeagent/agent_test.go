@@ -149,3 +149,39 @@ func TestMergeRefusesMidTransactionStart(t *testing.T) {
 		t.Fatalf("merge accepted a stream starting inside a transaction")
 	}
 }
+
+func TestFindReportsRemainingRelayBytes(t *testing.T) {
+	relays, err := binlog.ListBinlogs(fixtures, "relay-bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := firstGTIDOffset(t, filepath.Join(fixtures, "master-bin.000004"))
+	_, resp := call(t, proto.CmdFind, proto.Request{Find: &proto.FindRequest{
+		RelayDir: fixtures, RelayPrefix: "relay-bin", MasterFile: "master-bin.000004", MasterPos: uint32(start), ServerID: 2}})
+	if !resp.OK || resp.Find.AllApplied {
+		t.Fatalf("find: %+v %+v", resp.Error, resp.Find)
+	}
+	var want int64
+	found := false
+	for _, f := range relays {
+		found = found || filepath.Base(f) == resp.Find.RelayFile
+		if fi, err := os.Stat(f); found && err == nil {
+			want += fi.Size()
+		}
+	}
+	want -= resp.Find.RelayOffset
+	if !found || resp.Find.RemainingBytes != want || want <= 0 {
+		t.Fatalf("remaining %d bytes after %s:%d, want %d", resp.Find.RemainingBytes, resp.Find.RelayFile, resp.Find.RelayOffset, want)
+	}
+
+	last := relays[len(relays)-1]
+	end, err := os.Stat(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp = call(t, proto.CmdFind, proto.Request{Find: &proto.FindRequest{
+		RelayDir: fixtures, RelayPrefix: "relay-bin", FromFile: filepath.Base(last), FromPos: end.Size(), ServerID: 2}})
+	if !resp.OK || resp.Find.RemainingBytes != 0 {
+		t.Fatalf("find at the end of the relay logs: %+v %+v", resp.Error, resp.Find)
+	}
+}

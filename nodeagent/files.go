@@ -85,10 +85,34 @@ func find(req proto.FindRequest, extract bool) (proto.Response, error) {
 	default:
 		return proto.Response{}, err
 	}
+	if fr.RemainingBytes, err = bytesFrom(files, pos); err != nil {
+		return proto.Response{}, err
+	}
 	if extract && req.Output != "" {
 		fr.Extract, err = extractRelay(req, files, pos)
 	}
 	return proto.Response{Find: fr}, err
+}
+
+// bytesFrom sums the relay-log bytes from pos to the end of the newest file.
+func bytesFrom(files []string, pos binlog.RelayPos) (int64, error) {
+	var total int64
+	started := false
+	for _, f := range files {
+		started = started || f == pos.File
+		if !started {
+			continue
+		}
+		fi, err := os.Stat(f)
+		if err != nil {
+			return 0, fmt.Errorf("size of relay log: %w", err)
+		}
+		total += fi.Size()
+		if f == pos.File {
+			total -= min(pos.Offset, fi.Size())
+		}
+	}
+	return total, nil
 }
 
 func startPosition(req proto.FindRequest, files []string) (binlog.RelayPos, error) {

@@ -39,9 +39,7 @@ func generateDiffs(ctx context.Context, st *State) error {
 func (st *State) planDiffs(ctx context.Context, h *Host) error {
 	plan := decide.PlanDiffs(st.candidate(h), st.candidate(st.Base))
 	if plan.NeedExec {
-		req := proto.FindRequest{RelayDir: h.RelayDir, RelayPrefix: h.RelayPrefix, ServerID: h.Status.ServerID,
-			FromFile: h.Frozen.RelayLogFile, FromPos: int64(h.Frozen.RelayLogPos), Output: path.Join(h.Agent.Dir(), "exec_diff.binlog")}
-		res, err := h.Agent.Diff(ctx, req)
+		res, err := h.Agent.Diff(ctx, st.execRequest(h, path.Join(h.Agent.Dir(), "exec_diff.binlog")))
 		if err != nil {
 			return fmt.Errorf("exec diff of %s: %w", h.Name(), err)
 		}

@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"path"
-	"slices"
+	"strings"
 
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/nodeagent/proto"
@@ -67,6 +66,7 @@ func electNewMaster(ctx context.Context, st *State) error {
 	if err := st.chooseBase(ctx); err != nil {
 		return err
 	}
+	st.measureBacklogs(ctx)
 	rules := decide.Rules{NewMaster: st.forcedNewMaster(), LatestPriority: st.cfg.LatestPriority,
 		CheckReplDelay: st.cfg.CheckReplDelay, MaxDelayBytes: 100_000_000}
 	el := decide.Elect(st.candidates(), rules)
@@ -84,20 +84,22 @@ func electNewMaster(ctx context.Context, st *State) error {
 // in a latest replica's relay logs. Replicas found nowhere lack relay logs:
 // they cannot be recovered nor promoted.
 func (st *State) chooseBase(ctx context.Context) error {
-	found := map[string]map[string]bool{} // latest name -> replicas it can serve
+	gaps := map[string]map[string]int64{} // latest name -> replica -> bytes it lacks; absent: not held
 	for _, base := range st.Latest {
-		found[base.Name()] = map[string]bool{}
+		gaps[base.Name()] = map[string]int64{}
 		for _, h := range st.Replicas {
-			ok, err := st.holdsPosition(ctx, base, h)
+			gap, ok, err := st.holdsPosition(ctx, base, h)
 			if err != nil {
 				return err
 			}
-			found[base.Name()][h.Name()] = ok
+			if ok {
+				gaps[base.Name()][h.Name()] = gap
+			}
 		}
 	}
 	servesAll := map[string]bool{}
-	for name, served := range found {
-		servesAll[name] = !slices.Contains(slices.Collect(maps.Values(served)), false)
+	for name, served := range gaps {
+		servesAll[name] = len(served) == len(st.Replicas)
 	}
 	base, ok := decide.ChooseBase(names(st.Latest), servesAll)
 	if !ok {
@@ -105,8 +107,9 @@ func (st *State) chooseBase(ctx context.Context) error {
 	}
 	st.Base = st.byNames([]string{base})[0]
 	for _, h := range st.Replicas {
-		if !found[base][h.Name()] {
-			h.lackRelayLogs = true
+		gap, found := gaps[base][h.Name()]
+		h.lackRelayLogs, h.readGap = !found, gap
+		if !found {
 			st.Report.Note(fmt.Sprintf("%s: no latest replica holds relay logs back to its read position %s; it cannot be recovered", h.Name(), readCoords(h)))
 		}
 	}
@@ -114,20 +117,50 @@ func (st *State) chooseBase(ctx context.Context) error {
 }
 
 // holdsPosition asks base's agent whether its relay logs contain h's read
-// position.
-func (st *State) holdsPosition(ctx context.Context, base, h *Host) (bool, error) {
+// position, and how many relay-log bytes follow it.
+func (st *State) holdsPosition(ctx context.Context, base, h *Host) (gap int64, ok bool, err error) {
 	if readCoords(h).Compare(readCoords(base)) >= 0 {
-		return true, nil
+		return 0, true, nil
 	}
-	_, err := base.Agent.Find(ctx, st.findRequest(base, h, ""))
+	res, err := base.Agent.Find(ctx, st.findRequest(base, h, ""))
 	var ae *agentErr
 	switch {
 	case err == nil:
-		return true, nil
+		return res.RemainingBytes, true, nil
 	case errors.As(err, &ae) && ae.Code == proto.CodeNotFound:
-		return false, nil
+		return 0, false, nil
 	}
-	return false, err
+	return 0, false, err
+}
+
+// measureBacklogs records how much of its own relay log every replica's
+// SQL thread has not executed, for check_repl_delay. A replica whose
+// backlog cannot be measured is judged by MHA's coordinate rule instead.
+func (st *State) measureBacklogs(ctx context.Context) {
+	var sizes []string
+	defer func() {
+		if len(sizes) > 0 {
+			st.Report.Note("relay-log bytes each replica must apply to reach the latest: " + strings.Join(sizes, ", "))
+		}
+	}()
+	for _, h := range st.Replicas {
+		res, err := h.Agent.Find(ctx, st.execRequest(h, ""))
+		if err != nil {
+			h.backlogKnown = false
+			st.Report.Note(fmt.Sprintf("%s: unexecuted relay log not measured (%v); check_repl_delay compares binlog files instead", h.Name(), err))
+			continue
+		}
+		h.ownBacklog, h.backlogKnown = res.RemainingBytes, true
+		if !h.lackRelayLogs {
+			sizes = append(sizes, fmt.Sprintf("%s %d", h.Name(), h.ownBacklog+h.readGap))
+		}
+	}
+}
+
+// execRequest locates h's own relay log from where its SQL thread stopped.
+func (st *State) execRequest(h *Host, output string) proto.FindRequest {
+	return proto.FindRequest{RelayDir: h.RelayDir, RelayPrefix: h.RelayPrefix, ServerID: h.Status.ServerID,
+		FromFile: h.Frozen.RelayLogFile, FromPos: int64(h.Frozen.RelayLogPos), Output: output}
 }
 
 func (st *State) findRequest(base, target *Host, output string) proto.FindRequest {
@@ -155,7 +188,8 @@ func (st *State) candidates() []decide.Candidate {
 		v, _ := repl.ParseVersion(h.Status.Version)
 		cs = append(cs, decide.Candidate{Name: h.Name(), Order: i, Alive: true, NoMaster: h.Server.NoMaster,
 			CandidateMaster: h.Server.CandidateMaster, LogBin: h.Status.LogBin, Version: v,
-			Read: readCoords(h), Exec: execCoords(h), LackRelayLogs: h.lackRelayLogs})
+			Read: readCoords(h), Exec: execCoords(h), LackRelayLogs: h.lackRelayLogs,
+			Backlog: uint64(max(h.ownBacklog+h.readGap, 0)), BacklogKnown: h.backlogKnown && !h.lackRelayLogs})
 	}
 	return cs
 }

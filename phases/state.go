@@ -65,6 +65,11 @@ type Host struct {
 	sqlStopped bool
 	// lackRelayLogs: no latest replica holds its missing events.
 	lackRelayLogs bool
+	// readGap is how many relay-log bytes the base replica holds beyond
+	// this replica's read position; ownBacklog how many bytes of its own
+	// relay log its SQL thread has not executed (when backlogKnown).
+	readGap, ownBacklog int64
+	backlogKnown        bool
 	// diffs are the files (on this host, in order) to apply here.
 	diffs []diffFile
 }

@@ -124,10 +124,14 @@ type FindRequest struct {
 
 // FindResult is where the position was found.
 type FindResult struct {
-	RelayFile   string         `json:"relay_file"`
-	RelayOffset int64          `json:"relay_offset"`
-	AllApplied  bool           `json:"all_applied"` // nothing follows the position
-	Extract     *ExtractResult `json:"extract,omitempty"`
+	RelayFile   string `json:"relay_file"`
+	RelayOffset int64  `json:"relay_offset"`
+	AllApplied  bool   `json:"all_applied"` // nothing follows the position
+	// RemainingBytes is the size of the relay logs from the position to
+	// the end of the newest one: how much the target still lacks, which
+	// the election weighs against check_repl_delay.
+	RemainingBytes int64          `json:"remaining_bytes"`
+	Extract        *ExtractResult `json:"extract,omitempty"`
 }
 
 // ExtractResult describes a written diff file.
