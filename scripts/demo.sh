@@ -17,6 +17,15 @@ step "bringing up testenv in $dir: 4 hosts (mariadbd + sshd each) and redis"
 testenv up --max-binlog-size 65536
 [ "${KEEP:-0}" = 1 ] || trap 'step "taking the demo cluster down"; testenv down' EXIT
 
+# An operator's VIP hook, MHA-style: it only records how it was called.
+# Passwords reach it in the environment, never in its arguments.
+cat >"$dir/ip_failover" <<'HOOK'
+#!/bin/sh
+echo "$(date +%T) master_ip_failover_script $*" >>"$(dirname "$0")/hook.log"
+HOOK
+chmod 0755 "$dir/ip_failover"
+sed -i "s|^\[server default\]\$|[server default]\nmaster_ip_failover_script=$dir/ip_failover|" "$dir/app.cnf"
+
 step "mhago check: a healthy cluster"
 "$bin" check --conf "$dir/app.cnf"
 
@@ -39,6 +48,9 @@ step "mhago failover --dry-run: the plan, nothing changed"
 
 step "mhago failover"
 "$bin" failover --conf "$dir/app.cnf"
+
+step "the hook calls, as the VIP script saw them ($dir/hook.log)"
+cat "$dir/hook.log"
 
 step "after the failover: mhago check (server1, the dead old master, is still in the config)"
 "$bin" check --conf "$dir/app.cnf" || true
