@@ -300,7 +300,7 @@ func TestElectBadCandidates(t *testing.T) {
 			},
 		},
 		{
-			name:       "check_repl_delay with a measured backlog: a latest replica whose SQL thread lags too much is rejected",
+			name: "check_repl_delay with a measured backlog: a latest replica whose SQL thread lags too much is rejected",
 			cs: topology(t, on("server2", at("mysql-bin.000011:200"), execAt("mysql-bin.000011:100"), backlog(100_000_001)),
 				on("server3", at("mysql-bin.000011:200"), backlog(0))),
 			rules:      DefaultRules(),
