@@ -19,11 +19,12 @@ func failoverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "dry-run", Usage: "run every read-only step and print the plan; change nothing anywhere (Redis included)"},
 		&cli.StringFlag{Name: "new-master", Usage: "promote this server (`BLOCK`, hostname or ip:port) if it is eligible"},
-		&cli.BoolFlag{Name: "ignore-last-failover", Usage: "run even if the last failover completed less than --last-failover ago"},
+		&cli.BoolFlag{Name: "ignore-last-failover", Aliases: []string{"ignore_last_failover"}, Usage: "run even if the last failover completed less than --last-failover ago"},
 		&cli.DurationFlag{Name: "last-failover", Value: 8 * time.Hour, Usage: "refuse when the last completed failover is younger than this (MHA's last_failover_minute)"},
 		&cli.BoolFlag{Name: "no-lock", Usage: "run without the Redis lock (only when Redis is down and no other manager can run)"},
-		&cli.BoolFlag{Name: "skip-save-binlog", Usage: "do not save the dead master's binlog over SSH"},
+		&cli.BoolFlag{Name: "skip-save-binlog", Aliases: []string{"skip_save_master_binlog"}, Usage: "do not save the dead master's binlog over SSH"},
 		&cli.BoolFlag{Name: "hook-password-args", Usage: "MHA compatibility: also pass passwords to hooks as --*_password= arguments (visible in ps)"},
+		&cli.BoolFlag{Name: "remove-dead-master-conf", Aliases: []string{"remove_dead_master_conf"}, Usage: "after a fully successful failover, delete the dead master's [serverN] block from the config file"},
 		&cli.DurationFlag{Name: "confirm-wait", Value: 15 * time.Second, Usage: "how long replicas may take to notice the master is gone"},
 	}
 }
@@ -69,7 +70,8 @@ func failover(c *cli.Context, cfg *config.Config) error {
 	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
-		HookPasswordArgs: c.Bool("hook-password-args"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
+		RemoveDeadMasterConf: c.Bool("remove-dead-master-conf"),
+		HookPasswordArgs:     c.Bool("hook-password-args"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
 		ConfirmWait: c.Duration("confirm-wait"), Command: strings.Join(os.Args, " ")}
 	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin}, opts)
 	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {

@@ -150,17 +150,29 @@ func diffKinds(rep *report.Report) map[string]int {
 	return kinds
 }
 
-// (a) master killed under write load, file/position replication.
+// (a) master killed under write load, file/position replication. With
+// --remove-dead-master-conf (MHA's) the old master's block is gone from the
+// config afterwards, so the next check is healthy.
 func TestFailoverFilePos(t *testing.T) {
 	s := newScenario(t, cluster.Options{Base: 100})
 	acked := s.killUnderLoad(1000, nil)
-	code, rep := s.failover()
+	code, rep := s.failover("--remove_dead_master_conf")
 	if code != exitOK || rep.Outcome != "success" {
 		t.Fatalf("exit %d outcome %s: %s", code, rep.Outcome, rep.Error)
 	}
 	s.assertRecovered(rep, acked, 2, 3, 4)
 	if len(rep.Phases) < 10 || rep.Fence == 0 || !rep.PointOfNoReturnPassed {
 		t.Errorf("report lacks phases (%d), fence (%d) or point of no return", len(rep.Phases), rep.Fence)
+	}
+	conf, err := os.ReadFile(s.c.ConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(conf), "[server1]") || !strings.Contains(string(conf), "[server2]") {
+		t.Fatalf("the dead master's block was not removed (alone):\n%s", conf)
+	}
+	if code, out, _ := runCLI(t, "check", "--conf", s.c.ConfigPath()); code != exitOK {
+		t.Fatalf("check after the failover: exit %d\n%s", code, out)
 	}
 }
 
@@ -303,10 +315,15 @@ func TestFailoverDryRunChangesNothing(t *testing.T) {
 	s.waitApplied(2, 4)
 	before := s.replicationState(2, 3, 4)
 	keysBefore := s.redisKeys()
-	code, out, _ := runCLI(t, "failover", "--conf", s.c.ConfigPath(), "--dry-run")
+	confBefore, _ := os.ReadFile(s.c.ConfigPath())
+	code, out, _ := runCLI(t, "failover", "--conf", s.c.ConfigPath(), "--dry-run", "--remove-dead-master-conf")
 	if code != exitOK || !strings.Contains(out, "Dry run finished") || !strings.Contains(out, "PLAN") ||
-		!strings.Contains(out, "would run: STOP SLAVE IO_THREAD") || !strings.Contains(out, "would lose:") {
+		!strings.Contains(out, "would run: STOP SLAVE IO_THREAD") || !strings.Contains(out, "would lose:") ||
+		!strings.Contains(out, "would run: remove the [server1] block") {
 		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	if confAfter, _ := os.ReadFile(s.c.ConfigPath()); string(confAfter) != string(confBefore) {
+		t.Fatalf("dry run changed the config file")
 	}
 	if after := s.replicationState(2, 3, 4); after != before {
 		t.Fatalf("dry run changed the cluster:\nbefore %s\nafter  %s", before, after)

@@ -58,6 +58,9 @@ func planReplicas(st *State) {
 	if cmd := st.cfg.Scripts.Report; cmd != "" {
 		st.would(cmd + " with MHA's report arguments")
 	}
+	if st.opts.RemoveDeadMasterConf {
+		st.would(fmt.Sprintf("remove the [%s] block from %s once every replica is recovered", st.Dead.Name(), st.cfg.Path))
+	}
 }
 
 // planLosses says, in a dry run, what the failover could not recover.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/hooks"
@@ -87,6 +88,9 @@ func (st *State) finish(runErr error) error {
 	if !st.opts.DryRun {
 		if runErr == nil || errors.Is(runErr, ErrPartial) {
 			st.touchCompleteFile()
+		}
+		if runErr == nil {
+			st.removeDeadMasterConf()
 		}
 		if !errors.Is(runErr, coord.ErrLocked) { // the lock holder reports its own run
 			st.callReportScript(ctx)
@@ -234,3 +238,20 @@ func (st *State) partial() bool {
 
 // hostList names hosts for messages.
 func hostList(hs []*Host) string { return strings.Join(names(hs), ", ") }
+
+// removeDeadMasterConf drops the dead master's block from the config, so
+// that the next check or failover does not look for it. MHA does this only
+// after a complete success; a failure is reported, not fatal: the failover
+// itself is done.
+func (st *State) removeDeadMasterConf() {
+	if !st.opts.RemoveDeadMasterConf || st.Dead == nil {
+		return
+	}
+	block := st.Dead.Name()
+	if err := config.RemoveServerBlock(st.cfg.Path, block); err != nil {
+		st.log.Warn("remove dead master from config", "phase", "finish", "host", block, "error", err)
+		st.Report.Note(fmt.Sprintf("could not remove [%s] from the config: %v; remove it by hand before the next run", block, err))
+		return
+	}
+	st.Report.Note(fmt.Sprintf("removed the dead master's [%s] block from %s (--remove-dead-master-conf)", block, st.cfg.Path))
+}

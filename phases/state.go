@@ -31,10 +31,14 @@ type Options struct {
 	NoLock             bool          // run without the Redis lock (Redis down)
 	HookPasswordArgs   bool          // MHA compatibility: passwords in hook argv
 	SkipSaveBinlog     bool
-	AcceptNewHostKeys  bool
-	ConfirmWait        time.Duration // how long replicas may take to notice the master is gone
-	RunID              string
-	Command            string // how mhago was started, for the lock holder
+	// RemoveDeadMasterConf deletes the dead master's [serverN] block from
+	// the config file after a fully successful failover (MHA's
+	// --remove_dead_master_conf).
+	RemoveDeadMasterConf bool
+	AcceptNewHostKeys    bool
+	ConfirmWait          time.Duration // how long replicas may take to notice the master is gone
+	RunID                string
+	Command              string // how mhago was started, for the lock holder
 }
 
 // Deps are the run's collaborators.

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrBlockNotFound: the file has no [name] section to remove.
+var ErrBlockNotFound = errors.New("section not found")
+
+// RemoveServerBlock deletes the [block] section, its header and every line
+// up to the next section header, from the config file at path (MHA's
+// --remove_dead_master_conf). Comments inside the block go with it; the
+// rest of the file is kept byte for byte. The file is replaced atomically
+// with the same permissions, so a crash leaves either the old or the new
+// file, never half of one.
+func RemoveServerBlock(path, block string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("remove [%s] from %s: %w", block, path, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("remove [%s] from %s: %w", block, path, err)
+	}
+	out, ok := withoutSection(string(data), block)
+	if !ok {
+		return fmt.Errorf("remove [%s] from %s: %w (is it defined in another file?)", block, path, ErrBlockNotFound)
+	}
+	if err := replaceFile(path, []byte(out), info.Mode().Perm()); err != nil {
+		return fmt.Errorf("remove [%s] from %s: %w", block, path, err)
+	}
+	return nil
+}
+
+// withoutSection returns text without the [name] section; ok is false when
+// there is none. Lines are compared as parseINI reads them.
+func withoutSection(text, name string) (string, bool) {
+	lines := strings.SplitAfter(text, "\n")
+	var kept []string
+	inBlock, found := false, false
+	for _, raw := range lines {
+		line := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			inBlock = strings.TrimSpace(line[1:len(line)-1]) == name
+			found = found || inBlock
+		}
+		if !inBlock {
+			kept = append(kept, raw)
+		}
+	}
+	return strings.Join(kept, ""), found
+}
+
+// replaceFile writes data to a temporary file beside path and renames it
+// over path.
+func replaceFile(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
