@@ -66,8 +66,11 @@ func FuzzFindRelayPosition(f *testing.F) {
 	dir := f.TempDir()
 	files := []string{filepath.Join(dir, "relay-bin.000001"), filepath.Join(dir, "relay-bin.000002")}
 	f.Fuzz(func(t *testing.T, first, second []byte, pos uint32) {
-		os.WriteFile(files[0], first, 0o644)
-		os.WriteFile(files[1], second, 0o644)
+		for i, data := range [][]byte{first, second} {
+			if err := os.WriteFile(files[i], data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, mf := range []string{"master-bin.000005", "master-bin.000007"} {
 			rp, err := FindRelayPosition(files, mf, pos, 2)
 			if err != nil {
