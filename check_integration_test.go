@@ -140,6 +140,30 @@ func TestCheckIntegration(t *testing.T) {
 		}
 	})
 
+	t.Run("config warning on stderr, check still healthy", func(t *testing.T) {
+		data, err := os.ReadFile(conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^password_file=(.*)$`).FindSubmatch(data)
+		if m == nil {
+			t.Fatal("no password_file in the test config")
+		}
+		pw, _ := os.ReadFile(string(m[1]))
+		loose := filepath.Join(c.Dir(), "loose.password")
+		os.WriteFile(loose, pw, 0o644)
+		os.Chmod(loose, 0o644)
+		variant := rewriteConf(t, conf, `(?m)^password_file=.*$`, "password_file="+loose)
+		code, out, stderr := runCLI(t, "check", "--conf", variant, "--json")
+		var rep checks.Report
+		if code != exitOK || json.Unmarshal([]byte(out), &rep) != nil {
+			t.Fatalf("exit %d, or stdout is not one JSON document:\n%s", code, out)
+		}
+		if !strings.Contains(stderr, "config warning") || !strings.Contains(stderr, "readable by group or others") {
+			t.Fatalf("the loose secret file is not reported on stderr: %q", stderr)
+		}
+	})
+
 	t.Run("bad config", func(t *testing.T) {
 		variant := rewriteConf(t, conf, `(?m)^ping_interval=`, "ping_intervall=")
 		code, _, stderr := runCLI(t, "check", "--conf", variant)

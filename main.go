@@ -108,6 +108,12 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if err != nil && !errors.Is(err, config.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %w", errConfigRead, err)
 	}
+	if cfg != nil {
+		// On stderr, so that --json output on stdout stays one document.
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(c.App.ErrWriter, "mhago: config warning: %s\n", w)
+		}
+	}
 	return cfg, err
 }
 

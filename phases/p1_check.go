@@ -15,6 +15,9 @@ import (
 // in parallel, finds the master the replicas point at, and requires every
 // other server to be one of its healthy replicas or marked ignore_fail.
 func checkConfiguration(ctx context.Context, st *State) error {
+	for _, w := range st.cfg.Warnings {
+		st.Report.Note("config warning: " + w.String())
+	}
 	st.connectAll(ctx)
 	dead, err := st.findDeadMaster()
 	if err != nil {
