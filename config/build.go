@@ -198,6 +198,36 @@ func (r *reader) readSSH(s *Server) {
 	s.SSHPort = r.integer("ssh_port", 1, 65535)
 	s.SSHConnectionTimeout = r.duration("ssh_connection_timeout", minDuration)
 	s.SSHOptions = r.str("ssh_options")
+	r.applySSHOptions(s)
+}
+
+// applySSHOptions takes keys, port and connect timeout from MHA's
+// ssh_options. The explicit ssh_port and ssh_connection_timeout keys win;
+// options the native client cannot apply are warnings, not errors, so that
+// an MHA config loads unchanged.
+func (r *reader) applySSHOptions(s *Server) {
+	v, set := r.get("ssh_options")
+	if !set || strings.TrimSpace(v.raw) == "" {
+		return
+	}
+	o, err := parseSSHOptions(v.raw)
+	if err != nil {
+		r.problem(v, "ssh_options", err.Error(), "write OpenSSH options as on the ssh command line, e.g. -i /root/.ssh/mha_key -p 2222")
+		return
+	}
+	for _, f := range o.identityFiles {
+		s.SSHKeyFiles = append(s.SSHKeyFiles, r.absPath(v, "ssh_options", f))
+	}
+	if _, portSet := r.get("ssh_port"); o.port != 0 && !portSet {
+		s.SSHPort = o.port
+	}
+	if _, timeoutSet := r.get("ssh_connection_timeout"); o.connectTimeout != 0 && !timeoutSet {
+		s.SSHConnectionTimeout = o.connectTimeout
+	}
+	for _, ig := range o.ignored {
+		r.l.warnings.at(v.loc, "ssh_options", "not applied by mhago's SSH client: "+ig,
+			"nothing to do if it only tuned OpenSSH; the whole value still reaches the hooks as --ssh_options")
+	}
 }
 
 func (r *reader) readFlags(s *Server) {

@@ -124,6 +124,9 @@ type Server struct {
 	SSHPort              int
 	SSHConnectionTimeout time.Duration
 	SSHOptions           string // OpenSSH options, forwarded to hooks as MHA does
+	// SSHKeyFiles are the -i / IdentityFile keys of ssh_options, tried
+	// before ssh_key_file.
+	SSHKeyFiles []string
 
 	ReplUser string // "" = keep the Master_User seen in SHOW SLAVE STATUS
 	// ReplPassword is used in CHANGE MASTER only when ReplPasswordSet; MHA

@@ -28,7 +28,8 @@ func SSHOptions(cfg *config.Config, acceptNew bool, log *slog.Logger) remote.Opt
 
 // SSHTarget is the SSH endpoint of one server.
 func SSHTarget(s config.Server) remote.Target {
-	return remote.Target{Name: s.Block, Host: s.SSHHost, Port: s.SSHPort, User: s.SSHUser}
+	return remote.Target{Name: s.Block, Host: s.SSHHost, Port: s.SSHPort, User: s.SSHUser,
+		KeyFiles: s.SSHKeyFiles, ConnectTimeout: s.SSHConnectionTimeout}
 }
 
 // MySQL is the admin-user endpoint of one server.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"slices"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -64,8 +65,9 @@ func agentSigners() (func() ([]ssh.Signer, error), func() error, error) {
 // authMethods returns a single publickey method (x/crypto tries each
 // method name once, so files and agent must share one callback). Passwords
 // are deliberately never offered.
-func (p *Pool) authMethods() ([]ssh.AuthMethod, error) {
-	signers, err := loadSigners(p.opts.KeyFiles)
+func (p *Pool) authMethods(t Target) ([]ssh.AuthMethod, error) {
+	files := append(slices.Clone(t.KeyFiles), p.opts.KeyFiles...)
+	signers, err := loadSigners(files)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func (p *Pool) authMethods() ([]ssh.AuthMethod, error) {
 		return nil, err
 	}
 	if len(signers) == 0 && fromAgent == nil {
-		return nil, fmt.Errorf("no ssh key: none of the key files %v exists and no ssh-agent is used", p.opts.KeyFiles)
+		return nil, fmt.Errorf("no ssh key: none of the key files %v exists and no ssh-agent is used", files)
 	}
 	all := func() ([]ssh.Signer, error) {
 		if fromAgent == nil {

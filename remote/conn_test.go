@@ -148,6 +148,32 @@ func TestWrongKeyIsAuthError(t *testing.T) {
 	}
 }
 
+// A host's own key (MHA's ssh_options -i) is tried before the pool's keys,
+// and only for that host.
+func TestTargetKeyFilesTriedFirst(t *testing.T) {
+	e := newSSHEnv(t)
+	s := e.startSSHD(t, hostAIP)
+	opts := e.options()
+	opts.KeyFiles = []string{filepath.Join(e.dir, "stranger")}
+	keygen(t, opts.KeyFiles[0])
+	p := NewPool(opts)
+	defer p.Close()
+	tg := s.target()
+	tg.KeyFiles = []string{e.clientKey}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := p.Client(ctx, tg)
+	if err != nil {
+		t.Fatalf("the target's own key was not used: %v", err)
+	}
+	if res, err := c.Run(ctx, "true", nil); err != nil || res.ExitStatus != 0 {
+		t.Fatalf("run over the connection: %+v %v", res, err)
+	}
+	if _, err := connect(NewPool(opts), s); !errors.Is(err, ErrAuth) {
+		t.Fatalf("without the target key: want ErrAuth, got %v", err)
+	}
+}
+
 func TestKeyFileErrors(t *testing.T) {
 	e := newSSHEnv(t)
 	s := e.startSSHD(t, hostAIP)

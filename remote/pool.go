@@ -117,7 +117,7 @@ func (p *Pool) dial(ctx context.Context, t Target) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.opts.connectTimeout())
+	ctx, cancel := context.WithTimeout(ctx, t.connectTimeout(p.opts))
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", t.addr())
 	if err != nil {
@@ -133,7 +133,7 @@ func (p *Pool) dial(ctx context.Context, t Target) (*Client, error) {
 }
 
 func (p *Pool) clientConfig(t Target) (*ssh.ClientConfig, error) {
-	auth, err := p.authMethods()
+	auth, err := p.authMethods(t)
 	if err != nil {
 		return nil, targetErr(t, "load keys", ErrAuth, err)
 	}
@@ -146,7 +146,7 @@ func (p *Pool) clientConfig(t Target) (*ssh.ClientConfig, error) {
 		Auth:              auth,
 		HostKeyCallback:   verify,
 		HostKeyAlgorithms: algos,
-		Timeout:           p.opts.connectTimeout(),
+		Timeout:           t.connectTimeout(p.opts),
 	}, nil
 }
 

@@ -13,6 +13,11 @@ type Target struct {
 	Host string
 	Port int // 0 means 22
 	User string
+	// KeyFiles are this host's own keys (MHA's ssh_options -i), tried
+	// before Options.KeyFiles.
+	KeyFiles []string
+	// ConnectTimeout overrides Options.ConnectTimeout when set.
+	ConnectTimeout time.Duration
 }
 
 func (t Target) port() int {
@@ -45,6 +50,14 @@ type Options struct {
 }
 
 const defaultConnectTimeout = 10 * time.Second
+
+// connectTimeout is the target's own limit, else the pool's.
+func (t Target) connectTimeout(o Options) time.Duration {
+	if t.ConnectTimeout > 0 {
+		return t.ConnectTimeout
+	}
+	return o.connectTimeout()
+}
 
 func (o Options) connectTimeout() time.Duration {
 	if o.ConnectTimeout <= 0 {
