@@ -164,6 +164,30 @@ func TestCheckIntegration(t *testing.T) {
 		}
 	})
 
+	t.Run("replication filter differs", func(t *testing.T) {
+		db, err := c.DB(3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setFilter := func(v string) {
+			t.Helper()
+			for _, q := range []string{"STOP SLAVE SQL_THREAD", "SET GLOBAL replicate_ignore_db='" + v + "'", "START SLAVE SQL_THREAD"} {
+				if _, err := db.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s on host 3: %v", q, err)
+				}
+			}
+		}
+		setFilter("reports")
+		defer setFilter("")
+		code, rep := checkJSON(t, conf)
+		if code != exitEnvironment {
+			t.Fatalf("exit %d, want %d", code, exitEnvironment)
+		}
+		if f := failFinding(t, rep, "server3"); !strings.Contains(f.Message, "Replicate_Ignore_DB=reports") {
+			t.Fatalf("finding %+v", f)
+		}
+	})
+
 	t.Run("bad config", func(t *testing.T) {
 		variant := rewriteConf(t, conf, `(?m)^ping_interval=`, "ping_intervall=")
 		code, _, stderr := runCLI(t, "check", "--conf", variant)

@@ -46,6 +46,9 @@ func Evaluate(in Input) Result {
 		e.checkGrant(h)
 	}
 	e.checkPromotable()
+	if in.CheckReplFilter {
+		e.checkFilters(master)
+	}
 	e.checkRedis()
 	e.checkHooks()
 	return e.res

@@ -28,7 +28,7 @@ func cluster() Input {
 		}
 		hosts = append(hosts, h)
 	}
-	return Input{Hosts: hosts, Redis: &RedisObs{Addr: "127.0.0.10:6379"}, ReplUser: "repl", MaxLag: 30 * time.Second}
+	return Input{Hosts: hosts, Redis: &RedisObs{Addr: "127.0.0.10:6379"}, ReplUser: "repl", MaxLag: 30 * time.Second, CheckReplFilter: true}
 }
 
 var errRefused = fmt.Errorf("%w: dial tcp: connection refused", instance.ErrUnreachable)
@@ -97,6 +97,24 @@ func TestEvaluate(t *testing.T) {
 		{name: "repl grant missing", mutate: func(in *Input) {
 			in.Hosts[0].ReplGrant.OK = false
 		}, worst: CatEnvironment, master: "server1", wantHost: "server1", wantSubstr: "REPLICATION SLAVE"},
+		{name: "same filters in another order are equal", mutate: func(in *Input) {
+			for i := range in.Hosts {
+				in.Hosts[i].Status.Binlog.IgnoreDB = []string{"tmp,scratch", "scratch, tmp", "tmp,scratch"}[i]
+			}
+			in.Hosts[1].Status.Replica.Filters.WildIgnoreTable = "tmp.%,scratch.%"
+			in.Hosts[2].Status.Replica.Filters.WildIgnoreTable = "scratch.%,tmp.%"
+		}, master: "server1"},
+		{name: "binlog filter differs from the master's", mutate: func(in *Input) {
+			in.Hosts[2].Status.Binlog.DoDB = "app"
+		}, worst: CatEnvironment, master: "server1", wantHost: "server3", wantSubstr: "binlog filters (Binlog_Do_DB=app) differ from server1's (none)"},
+		{name: "replication filter differs between replicas", mutate: func(in *Input) {
+			in.Hosts[2].Status.Replica.Filters.IgnoreDB = "reports"
+		}, worst: CatEnvironment, master: "server1", wantHost: "server3", wantSubstr: "Replicate_Ignore_DB=reports"},
+		{name: "check_repl_filter=0 accepts different filters", mutate: func(in *Input) {
+			in.CheckReplFilter = false
+			in.Hosts[2].Status.Replica.Filters.IgnoreDB = "reports"
+			in.Hosts[2].Status.Binlog.DoDB = "app"
+		}, master: "server1"},
 		{name: "redis down", mutate: func(in *Input) {
 			in.Redis.Err = errors.New("redis unreachable: dial tcp 127.0.0.10:6379: connection refused")
 		}, worst: CatEnvironment, master: "server1", wantSubstr: "redis"},

@@ -34,7 +34,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) 
 	pool := remote.NewPool(endpoints.SSHOptions(cfg, opts.AcceptNewHostKeys, log))
 	defer pool.Close()
 
-	in := Input{MaxLag: opts.MaxLag, ReplUser: cfg.Default.ReplUser, Hosts: make([]HostObs, len(cfg.Servers))}
+	in := Input{MaxLag: opts.MaxLag, ReplUser: cfg.Default.ReplUser, CheckReplFilter: cfg.CheckReplFilter,
+		Hosts: make([]HostObs, len(cfg.Servers))}
 	var wg sync.WaitGroup
 	for i, s := range cfg.Servers {
 		wg.Go(func() { in.Hosts[i] = observeHost(ctx, cfg, pool, s, log.With("host", s.Block)) })

@@ -123,6 +123,9 @@ type Input struct {
 	Hooks    []HookObs
 	ReplUser string
 	MaxLag   time.Duration
+	// CheckReplFilter requires identical binlog and replication filters
+	// (check_repl_filter).
+	CheckReplFilter bool
 }
 
 // Result is the evaluated health of a cluster.

@@ -93,7 +93,8 @@ func readBinlogStatus(ctx context.Context, db *sql.DB, mariadb bool) (*BinlogSta
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	return &BinlogStatus{File: rows[0]["File"], Pos: atou(rows[0]["Position"])}, nil
+	r := rows[0]
+	return &BinlogStatus{File: r["File"], Pos: atou(r["Position"]), DoDB: r["Binlog_Do_DB"], IgnoreDB: r["Binlog_Ignore_DB"]}, nil
 }
 
 func readReplicaStatus(ctx context.Context, db *sql.DB, mariadb bool) (*ReplicaStatus, error) {

@@ -40,6 +40,21 @@ func (s *Status) IsReplica() bool { return s != nil && s.Replica != nil }
 type BinlogStatus struct {
 	File string
 	Pos  uint64
+	// DoDB and IgnoreDB are the binlog filters (Binlog_Do_DB,
+	// Binlog_Ignore_DB), comma-separated as the server prints them.
+	DoDB     string `json:",omitempty"`
+	IgnoreDB string `json:",omitempty"`
+}
+
+// ReplFilters are a replica's Replicate_* filters, as the server prints
+// them. The zero value means no filtering.
+type ReplFilters struct {
+	DoDB            string `json:",omitempty"`
+	IgnoreDB        string `json:",omitempty"`
+	DoTable         string `json:",omitempty"`
+	IgnoreTable     string `json:",omitempty"`
+	WildDoTable     string `json:",omitempty"`
+	WildIgnoreTable string `json:",omitempty"`
 }
 
 // ReplicaStatus is SHOW SLAVE STATUS (or SHOW REPLICA STATUS), normalised to
@@ -66,6 +81,7 @@ type ReplicaStatus struct {
 	AutoPosition        bool   // MySQL
 	RetrievedGTIDSet    string // MySQL
 	ExecutedGTIDSet     string // MySQL
+	Filters             ReplFilters
 }
 
 // IORunningYes reports whether the IO thread is connected and running.
@@ -126,6 +142,9 @@ func ParseReplicaStatus(row map[string]string) *ReplicaStatus {
 		AutoPosition:       r["Auto_Position"] == "1",
 		RetrievedGTIDSet:   oneLine(r["Retrieved_Gtid_Set"]),
 		ExecutedGTIDSet:    oneLine(r["Executed_Gtid_Set"]),
+		Filters: ReplFilters{DoDB: r["Replicate_Do_DB"], IgnoreDB: r["Replicate_Ignore_DB"],
+			DoTable: r["Replicate_Do_Table"], IgnoreTable: r["Replicate_Ignore_Table"],
+			WildDoTable: r["Replicate_Wild_Do_Table"], WildIgnoreTable: r["Replicate_Wild_Ignore_Table"]},
 	}
 	if v, ok := r["Seconds_Behind_Master"]; ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
