@@ -138,15 +138,9 @@ func (st *State) holdsPosition(ctx context.Context, base, h *Host) (gap int64, o
 // backlog cannot be measured is judged by MHA's coordinate rule instead.
 func (st *State) measureBacklogs(ctx context.Context) {
 	var sizes []string
-	defer func() {
-		if len(sizes) > 0 {
-			st.Report.Note("relay-log bytes each replica must apply to reach the latest: " + strings.Join(sizes, ", "))
-		}
-	}()
 	for _, h := range st.Replicas {
 		res, err := h.Agent.Find(ctx, st.execRequest(h, ""))
 		if err != nil {
-			h.backlogKnown = false
 			st.Report.Note(fmt.Sprintf("%s: unexecuted relay log not measured (%v); check_repl_delay compares binlog files instead", h.Name(), err))
 			continue
 		}
@@ -154,6 +148,9 @@ func (st *State) measureBacklogs(ctx context.Context) {
 		if !h.lackRelayLogs {
 			sizes = append(sizes, fmt.Sprintf("%s %d", h.Name(), h.ownBacklog+h.readGap))
 		}
+	}
+	if len(sizes) > 0 {
+		st.Report.Note("relay-log bytes each replica must apply to reach the latest: " + strings.Join(sizes, ", "))
 	}
 }
 
