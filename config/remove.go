@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/mhago/mhago/internal/atomicfile"
 )
 
 // ErrBlockNotFound: the file has no [name] section to remove.
@@ -30,7 +31,7 @@ func RemoveServerBlock(path, block string) error {
 	if !ok {
 		return fmt.Errorf("remove [%s] from %s: %w (is it defined in another file?)", block, path, ErrBlockNotFound)
 	}
-	if err := replaceFile(path, []byte(out), info.Mode().Perm()); err != nil {
+	if err := atomicfile.Write(path, []byte(out), info.Mode().Perm()); err != nil {
 		return fmt.Errorf("remove [%s] from %s: %w", block, path, err)
 	}
 	return nil
@@ -53,30 +54,4 @@ func withoutSection(text, name string) (string, bool) {
 		}
 	}
 	return strings.Join(kept, ""), found
-}
-
-// replaceFile writes data to a temporary file beside path and renames it
-// over path.
-func replaceFile(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mhago/mhago/hooks"
+	"github.com/mhago/mhago/internal/atomicfile"
 )
 
 // Write writes the report as <dir>/<app>.failover.<YYYYmmdd-HHMMSS>.<runid>.json
@@ -74,46 +75,10 @@ func safeName(s string) string {
 	return s
 }
 
-// writeAtomic replaces path with data so that a reader never sees a partial
-// file, and a crash leaves either the old or the new content.
+// writeAtomic replaces path with data, readable by its owner only.
 func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync report %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename report into place %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the rename durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync report directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync report directory %s: %w", dir, err)
 	}
 	return nil
 }
