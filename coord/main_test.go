@@ -12,9 +12,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The tests run against a real redis-server of their own on 127.0.0.80.
+// The tests run against a real redis-server of their own on 127.0.N.80,
+// N from $MHAGO_TESTENV_NET (see testenv/cluster.LoopbackNet).
+var testHost = "127.0." + strconv.Itoa(loopbackNet()) + ".80"
+
+func loopbackNet() int {
+	n, _ := strconv.Atoi(os.Getenv("MHAGO_TESTENV_NET"))
+	return n
+}
+
 const (
-	testHost = "127.0.0.80"
 	testPort = 6379
 	deadPort = 6399 // nothing listens there
 )

@@ -44,10 +44,10 @@ func TestUnknownHostRefused(t *testing.T) {
 	if !errors.As(err, &hk) || !errors.Is(err, ErrHostKey) {
 		t.Fatalf("want *HostKeyError, got %v", err)
 	}
-	if hk.Changed || hk.Fingerprint != hostFingerprint(t, s) || hk.Addr != "[127.0.0.60]:2222" {
+	if hk.Changed || hk.Fingerprint != hostFingerprint(t, s) || hk.Addr != "["+hostAIP+"]:2222" {
 		t.Fatalf("unexpected %+v", hk)
 	}
-	if !strings.Contains(err.Error(), "--accept-new-host-keys") || !strings.Contains(err.Error(), "root@127.0.0.60:2222") {
+	if !strings.Contains(err.Error(), "--accept-new-host-keys") || !strings.Contains(err.Error(), "root@"+hostAIP+":2222") {
 		t.Errorf("message lacks fix or target: %v", err)
 	}
 	if _, err := os.Stat(e.knownHosts); !errors.Is(err, fs.ErrNotExist) {
@@ -71,7 +71,7 @@ func TestUnknownHostAcceptedOnFirstUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(b), "[127.0.0.60]:2222 ssh-ed25519 ") {
+	if !strings.HasPrefix(string(b), "["+hostAIP+"]:2222 ssh-ed25519 ") {
 		t.Fatalf("known_hosts = %q", b)
 	}
 	if fi, _ := os.Stat(e.knownHosts); fi.Mode().Perm() != 0o600 {
@@ -92,7 +92,7 @@ func TestChangedHostKeyRefusedEvenWithAccept(t *testing.T) {
 	pub, _ := os.ReadFile(other + ".pub")
 	f := strings.Fields(string(pub))
 	// Line 1: an unrelated host; line 2: our address with the wrong key.
-	writeFile(t, e.knownHosts, "[127.0.0.99]:2222 "+f[0]+" "+f[1]+"\n[127.0.0.60]:2222 "+f[0]+" "+f[1]+"\n")
+	writeFile(t, e.knownHosts, "[127.0.0.99]:2222 "+f[0]+" "+f[1]+"\n["+hostAIP+"]:2222 "+f[0]+" "+f[1]+"\n")
 	before, _ := os.ReadFile(e.knownHosts)
 	s := e.newSSHD(t, hostAIP)
 	s.start()
@@ -109,7 +109,7 @@ func TestChangedHostKeyRefusedEvenWithAccept(t *testing.T) {
 			t.Fatalf("accept=%v: unexpected %+v", accept, hk)
 		}
 		msg := err.Error()
-		for _, want := range []string{"man-in-the-middle", "reinstalled", hk.Fingerprint, "ssh-keygen -R '[127.0.0.60]:2222' -f " + e.knownHosts, "line 2"} {
+		for _, want := range []string{"man-in-the-middle", "reinstalled", hk.Fingerprint, "ssh-keygen -R '["+hostAIP+"]:2222' -f " + e.knownHosts, "line 2"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("message lacks %q: %s", want, msg)
 			}
@@ -209,16 +209,16 @@ func TestUnreachable(t *testing.T) {
 
 	// Nothing listening: refused at once.
 	start := time.Now()
-	_, err := p.Client(context.Background(), Target{Host: "127.0.0.62", Port: 2222, User: "root"})
+	_, err := p.Client(context.Background(), Target{Host: loopbackIP(162), Port: 2222, User: "root"})
 	if !errors.Is(err, ErrUnreachable) || time.Since(start) > time.Second {
 		t.Fatalf("want fast ErrUnreachable, got %v after %s", err, time.Since(start))
 	}
-	if !strings.Contains(err.Error(), "ssh root@127.0.0.62:2222: ") {
+	if !strings.Contains(err.Error(), "ssh root@"+loopbackIP(162)+":2222: ") {
 		t.Errorf("error does not name target: %v", err)
 	}
 
 	// Accepts TCP but never speaks SSH: the connect timeout bounds the handshake.
-	ln, err := net.Listen("tcp", "127.0.0.62:0")
+	ln, err := net.Listen("tcp", loopbackIP(162)+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestUnreachable(t *testing.T) {
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
 	start = time.Now()
-	_, err = p.Client(context.Background(), Target{Name: "mute", Host: "127.0.0.62", Port: port, User: "root"})
+	_, err = p.Client(context.Background(), Target{Name: "mute", Host: loopbackIP(162), Port: port, User: "root"})
 	elapsed := time.Since(start)
 	if !errors.Is(err, ErrUnreachable) || elapsed < 400*time.Millisecond || elapsed > 2*time.Second {
 		t.Fatalf("want ErrUnreachable after ~500ms, got %v after %s", err, elapsed)

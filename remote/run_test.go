@@ -107,7 +107,7 @@ func TestRunCommandTimeoutKills(t *testing.T) {
 	if elapsed > 3*time.Second {
 		t.Errorf("timeout took %s", elapsed)
 	}
-	if res.ExitStatus != -1 || !strings.Contains(err.Error(), "root@127.0.0.60:2222") {
+	if res.ExitStatus != -1 || !strings.Contains(err.Error(), "root@"+hostAIP+":2222") {
 		t.Errorf("status %d, err %q", res.ExitStatus, err)
 	}
 	remoteProcessGone(t, "sleep", "30.101")

@@ -69,7 +69,7 @@ func TestUploadDownloadRoundTrip(t *testing.T) {
 	if err := c.Remove(file); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Stat(file); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "127.0.0.60") {
+	if _, err := c.Stat(file); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), hostAIP) {
 		t.Fatalf("Stat after Remove: %v", err)
 	}
 	if err := c.RemoveAll(filepath.Join(e.dir, "files")); err != nil {
@@ -173,7 +173,7 @@ func TestCopyBetweenHosts(t *testing.T) {
 	}
 
 	_, err = Copy(context.Background(), ca, filepath.Join(e.dir, "nope"), cb, dst, nil)
-	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "127.0.0.60") {
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), hostAIP) {
 		t.Fatalf("copy of missing file: %v", err)
 	}
 }

@@ -22,11 +22,21 @@ import (
 const (
 	sshdBin   = "/usr/sbin/sshd"
 	sshdPort  = 2222
-	hostAIP   = "127.0.0.60"
-	hostBIP   = "127.0.0.61"
 	testUser  = "root"
 	readyWait = 5 * time.Second
 )
+
+// The sshds listen on 127.0.N.160 and .161, N from $MHAGO_TESTENV_NET (see
+// testenv/cluster.LoopbackNet); .160 keeps clear of testenv clusters' bases.
+var (
+	hostAIP = loopbackIP(160)
+	hostBIP = loopbackIP(161)
+)
+
+func loopbackIP(host int) string {
+	n, _ := strconv.Atoi(os.Getenv("MHAGO_TESTENV_NET"))
+	return fmt.Sprintf("127.0.%d.%d", n, host)
+}
 
 // sshEnv is the client side shared by the sshds of one test.
 type sshEnv struct {

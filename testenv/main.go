@@ -49,7 +49,7 @@ func parseArgs(args []string) (cliArgs, error) {
 	fs := flag.NewFlagSet("testenv", flag.ContinueOnError)
 	fs.StringVar(&a.opts.Dir, "dir", cluster.DefaultDir, "environment directory")
 	fs.IntVar(&a.opts.Hosts, "hosts", cluster.DefaultHosts, "number of MariaDB hosts (up)")
-	fs.IntVar(&a.opts.Base, "base", cluster.DefaultBase, "host i listens on 127.0.0.(base+i) (up)")
+	fs.IntVar(&a.opts.Base, "base", cluster.DefaultBase, "host i listens on 127.0.$MHAGO_TESTENV_NET.(base+i) (up)")
 	fs.BoolVar(&a.opts.GTID, "gtid", false, "replicate with MASTER_USE_GTID=slave_pos (up)")
 	fs.Int64Var(&a.opts.MaxBinlogSize, "max-binlog-size", cluster.DefaultMaxBinlogSize, "max_binlog_size (up)")
 	fs.IntVar(&a.rows, "rows", 1000, "rows to insert (load)")

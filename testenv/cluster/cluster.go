@@ -261,8 +261,8 @@ func (c *Cluster) Dir() string { return c.opts.Dir }
 // N is the number of hosts.
 func (c *Cluster) N() int { return c.opts.Hosts }
 
-// IP of host i (1-based): 127.0.0.(Base+i).
-func (c *Cluster) IP(i int) string { return fmt.Sprintf("127.0.0.%d", c.opts.Base+i) }
+// IP of host i (1-based): 127.0.Net.(Base+i).
+func (c *Cluster) IP(i int) string { return fmt.Sprintf("127.0.%d.%d", c.opts.Net, c.opts.Base+i) }
 
 // MySQLAddr is host i's ip:port.
 func (c *Cluster) MySQLAddr(i int) string { return fmt.Sprintf("%s:%d", c.IP(i), c.opts.MySQLPort) }
@@ -270,9 +270,9 @@ func (c *Cluster) MySQLAddr(i int) string { return fmt.Sprintf("%s:%d", c.IP(i),
 // SSHAddr is host i's sshd ip:port.
 func (c *Cluster) SSHAddr(i int) string { return fmt.Sprintf("%s:%d", c.IP(i), c.opts.SSHPort) }
 
-// RedisAddr is redis's ip:port (127.0.0.Base).
+// RedisAddr is redis's ip:port (127.0.Net.Base).
 func (c *Cluster) RedisAddr() string {
-	return fmt.Sprintf("127.0.0.%d:%d", c.opts.Base, c.opts.RedisPort)
+	return fmt.Sprintf("127.0.%d.%d:%d", c.opts.Net, c.opts.Base, c.opts.RedisPort)
 }
 
 // HostDir is <dir>/hostI.

@@ -327,7 +327,7 @@ func TestDownLeavesNothing(t *testing.T) {
 func TestUpFailureNamesHostAndLog(t *testing.T) {
 	t.Parallel()
 	requireBinaries(t)
-	ln, err := net.Listen("tcp", "127.0.0.52:2222")
+	ln, err := net.Listen("tcp", LoopbackIP(52)+":2222")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -166,10 +166,10 @@ func (c *Cluster) bootstrapMaster(ctx context.Context) error {
 	}
 	defer db.Close()
 	stmts := []string{
-		fmt.Sprintf("CREATE USER 'mhago'@'127.0.0.%%' IDENTIFIED BY %s", quoteString(c.opts.Password)),
-		"GRANT ALL PRIVILEGES ON *.* TO 'mhago'@'127.0.0.%' WITH GRANT OPTION",
-		fmt.Sprintf("CREATE USER 'repl'@'127.0.0.%%' IDENTIFIED BY %s", quoteString(c.opts.ReplPassword)),
-		"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.%'",
+		fmt.Sprintf("CREATE USER 'mhago'@'127.%%' IDENTIFIED BY %s", quoteString(c.opts.Password)),
+		"GRANT ALL PRIVILEGES ON *.* TO 'mhago'@'127.%' WITH GRANT OPTION",
+		fmt.Sprintf("CREATE USER 'repl'@'127.%%' IDENTIFIED BY %s", quoteString(c.opts.ReplPassword)),
+		"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.%'",
 		"CREATE DATABASE mhago_test",
 		"CREATE TABLE mhago_test.load (id BIGINT AUTO_INCREMENT PRIMARY KEY, worker INT, " +
 			"payload VARCHAR(200), created TIMESTAMP(6)) ENGINE=InnoDB",

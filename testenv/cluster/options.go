@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"time"
 )
 
@@ -28,14 +30,17 @@ const (
 
 // Options describe one cluster. Zero fields take the defaults above.
 type Options struct {
-	Dir           string `json:"dir"`
-	Hosts         int    `json:"hosts"`
-	Base          int    `json:"base"` // host i listens on 127.0.0.(Base+i); redis on 127.0.0.Base
-	GTID          bool   `json:"gtid"` // replicas use MASTER_USE_GTID=slave_pos
-	SSHPort       int    `json:"ssh_port"`
-	MySQLPort     int    `json:"mysql_port"`
-	RedisPort     int    `json:"redis_port"`
-	MaxBinlogSize int64  `json:"max_binlog_size"`
+	Dir   string `json:"dir"`
+	Hosts int    `json:"hosts"`
+	Base  int    `json:"base"` // host i listens on 127.0.Net.(Base+i); redis on 127.0.Net.Base
+	// Net is the third octet of every address (default: $MHAGO_TESTENV_NET,
+	// else 0), so several checkouts can run their tests at once.
+	Net           int   `json:"net"`
+	GTID          bool  `json:"gtid"` // replicas use MASTER_USE_GTID=slave_pos
+	SSHPort       int   `json:"ssh_port"`
+	MySQLPort     int   `json:"mysql_port"`
+	RedisPort     int   `json:"redis_port"`
+	MaxBinlogSize int64 `json:"max_binlog_size"`
 	// Password and ReplPassword default to random values; they are written to
 	// files in Dir and never stored in state.json.
 	Password     string        `json:"-"`
@@ -55,6 +60,9 @@ func (o Options) withDefaults() Options {
 	}
 	setInt(&o.Hosts, DefaultHosts)
 	setInt(&o.Base, DefaultBase)
+	if o.Net == 0 {
+		o.Net = LoopbackNet()
+	}
 	setInt(&o.SSHPort, DefaultSSHPort)
 	setInt(&o.MySQLPort, DefaultMySQLPort)
 	setInt(&o.RedisPort, DefaultRedisPort)
@@ -81,7 +89,9 @@ func (o Options) validate() error {
 	case o.Hosts < 1:
 		return fmt.Errorf("testenv: hosts must be >= 1, got %d", o.Hosts)
 	case o.Base < 1 || o.Base+o.Hosts > 254:
-		return fmt.Errorf("testenv: base %d with %d hosts leaves 127.0.0.1..254", o.Base, o.Hosts)
+		return fmt.Errorf("testenv: base %d with %d hosts leaves 127.0.%d.1..254", o.Base, o.Hosts, o.Net)
+	case o.Net < 0 || o.Net > 255:
+		return fmt.Errorf("testenv: net %d is not an octet (MHAGO_TESTENV_NET)", o.Net)
 	case o.MaxBinlogSize < minBinlogSize || o.MaxBinlogSize > 1<<30:
 		return fmt.Errorf("testenv: max_binlog_size %d outside [%d, 1G]", o.MaxBinlogSize, minBinlogSize)
 	case len(o.Dir) > 60:
@@ -90,6 +100,20 @@ func (o Options) validate() error {
 	}
 	return nil
 }
+
+// LoopbackNet is the third octet of test addresses: $MHAGO_TESTENV_NET, or
+// 0 when unset or not a number.
+func LoopbackNet() int {
+	n, err := strconv.Atoi(os.Getenv("MHAGO_TESTENV_NET"))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// LoopbackIP is 127.0.<LoopbackNet>.host, for tests that start their own
+// servers outside a cluster.
+func LoopbackIP(host int) string { return fmt.Sprintf("127.0.%d.%d", LoopbackNet(), host) }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

@@ -19,7 +19,7 @@ func (c *Cluster) spawnRedis() error {
 		return err
 	}
 	argv := []string{bin,
-		"--bind", fmt.Sprintf("127.0.0.%d", c.opts.Base),
+		"--bind", fmt.Sprintf("127.0.%d.%d", c.opts.Net, c.opts.Base),
 		"--port", strconv.Itoa(c.opts.RedisPort),
 		"--save", "", "--appendonly", "no",
 		"--daemonize", "no",
