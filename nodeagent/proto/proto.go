@@ -17,6 +17,7 @@ const (
 	CmdFind    = "find"
 	CmdDiff    = "diff"
 	CmdApply   = "apply"
+	CmdLogin   = "login"
 )
 
 // Request is the envelope of every call.
@@ -28,6 +29,7 @@ type Request struct {
 	Save   *SaveRequest   `json:"save,omitempty"`
 	Find   *FindRequest   `json:"find,omitempty"`
 	Apply  *ApplyRequest  `json:"apply,omitempty"`
+	Login  *LoginRequest  `json:"login,omitempty"`
 }
 
 // Response is the envelope of every answer.
@@ -42,6 +44,7 @@ type Response struct {
 	Extract *ExtractResult `json:"extract,omitempty"`
 	Find    *FindResult    `json:"find,omitempty"`
 	Apply   *ApplyResult   `json:"apply,omitempty"`
+	Login   *LoginResult   `json:"login,omitempty"`
 }
 
 // Error codes let mhago react to a cause without parsing text.
@@ -52,6 +55,7 @@ const (
 	CodeCorrupt         = "corrupt"
 	CodeIO              = "io"
 	CodeApplyFailed     = "apply_failed"
+	CodeApplyRunning    = "apply_running" // another apply holds the host's apply lock
 	CodeInternal        = "internal"
 )
 
@@ -75,6 +79,14 @@ type StatusRequest struct {
 	BinlogDirs []string `json:"binlog_dirs"`
 	Prefix     string   `json:"prefix,omitempty"` // binlog base name, e.g. mysql-bin; "" = every binlog-looking file
 	Workdir    string   `json:"workdir"`
+	// ClientBindir, when Tools is set, is where the apply tools are looked
+	// for ("" = PATH), MHA's client_bindir.
+	ClientBindir string `json:"client_bindir,omitempty"`
+	Tools        bool   `json:"tools,omitempty"`
+	// LockDir and Port, when set, ask whether an apply into the server on
+	// Port holds the host's apply lock in LockDir (remote_workdir).
+	LockDir string `json:"lock_dir,omitempty"`
+	Port    int    `json:"port,omitempty"`
 }
 
 // StatusResult describes what the agent found.
@@ -82,6 +94,23 @@ type StatusResult struct {
 	Dirs          []DirStatus `json:"dirs"`
 	WorkdirFree   uint64      `json:"workdir_free_bytes"`
 	WorkdirExists bool        `json:"workdir_exists"`
+	// Decoder and Client are the apply tools found (mariadb-binlog or
+	// mysqlbinlog, mariadb or mysql); ToolsError says what is missing.
+	Decoder    string `json:"decoder,omitempty"`
+	Client     string `json:"client,omitempty"`
+	ToolsError string `json:"tools_error,omitempty"`
+	// Running is an apply that holds the lock now, nil if none.
+	Running *RunningApply `json:"running_apply,omitempty"`
+}
+
+// RunningApply is what an apply's pid file says about it: the manager that
+// started it may have died, so whoever finds the lock held can wait for it
+// or stop it instead of racing it.
+type RunningApply struct {
+	RunID   string   `json:"run_id"`
+	PIDs    []int    `json:"pids"` // agent, decoder, client
+	Started string   `json:"started"` // RFC 3339
+	Files   []string `json:"files"`
 }
 
 // DirStatus is one binlog directory.
@@ -163,6 +192,20 @@ type ApplyRequest struct {
 	ClientBindir  string `json:"client_bindir,omitempty"`
 	DisableLogBin bool   `json:"disable_log_bin,omitempty"`
 	Workdir       string `json:"workdir"`
+	// RunID names the run in the pid file of the host's apply lock.
+	RunID string `json:"run_id,omitempty"`
+	// LockDir holds the host's apply lock and pid file, one per server
+	// port (remote_workdir, shared by every run).
+	LockDir string `json:"lock_dir,omitempty"`
+	// WaitRunningMS bounds the wait for an apply that already holds the
+	// lock (a manager died mid-apply); then StopRunning kills it, else the
+	// call fails with CodeApplyRunning.
+	WaitRunningMS int64 `json:"wait_running_ms,omitempty"`
+	StopRunning   bool  `json:"stop_running,omitempty"`
+	// SkipExecuted leaves out every transaction the server has already
+	// executed, judged under the lock from its own GTID state, so a diff
+	// applied in part (or whole) by an earlier run is never applied twice.
+	SkipExecuted bool `json:"skip_executed,omitempty"`
 }
 
 // ApplyResult describes what was replayed.
@@ -177,4 +220,36 @@ type ApplyResult struct {
 	Trimmed   int    `json:"trimmed"`
 	Truncated string `json:"truncated,omitempty"`
 	Decoder   string `json:"decoder"`
+	// Tracked says the server records the GTIDs of what a client applies
+	// (MariaDB with log_bin on, MySQL with gtid_mode=ON), so that what was
+	// applied can be told from the server's state; Executed is that state
+	// as read before applying.
+	Tracked  bool   `json:"tracked"`
+	Executed string `json:"executed,omitempty"`
+	// Skipped counts transactions left out because the server had them.
+	Skipped          int    `json:"skipped"`
+	SkippedFirstGTID string `json:"skipped_first_gtid,omitempty"`
+	SkippedLastGTID  string `json:"skipped_last_gtid,omitempty"`
+	// Waited is an earlier apply found holding the lock, which this one
+	// waited for (or stopped, when Stopped).
+	Waited  *RunningApply `json:"waited,omitempty"`
+	Stopped bool          `json:"stopped,omitempty"`
+}
+
+// LoginRequest tries a MySQL login from this host, as a replica's IO thread
+// would make it: the replication user against a candidate master.
+type LoginRequest struct {
+	Host         string `json:"host"`
+	Port         int    `json:"port"`
+	User         string `json:"user"`
+	Password     string `json:"password"` // travels on stdin, never argv
+	ClientBindir string `json:"client_bindir,omitempty"`
+	Workdir      string `json:"workdir"`
+}
+
+// LoginResult is the outcome; a refused login is a result, not an error.
+type LoginResult struct {
+	OK        bool   `json:"ok"`
+	ErrorCode int    `json:"error_code,omitempty"` // MySQL error number, e.g. 1045
+	Message   string `json:"message,omitempty"`    // the client's ERROR line
 }
