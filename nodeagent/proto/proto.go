@@ -108,7 +108,7 @@ type StatusResult struct {
 // or stop it instead of racing it.
 type RunningApply struct {
 	RunID   string   `json:"run_id"`
-	PIDs    []int    `json:"pids"` // agent, decoder, client
+	PIDs    []int    `json:"pids"`    // agent, decoder, client
 	Started string   `json:"started"` // RFC 3339
 	Files   []string `json:"files"`
 }
