@@ -148,6 +148,14 @@ func (a *Agent) Apply(ctx context.Context, r proto.ApplyRequest) (*proto.ApplyRe
 	return resp.Apply, err
 }
 
+// Login tries a MySQL login from the agent's host (the replication user
+// against a candidate master, as that host's IO thread would). A refused
+// login is a result with OK false, not an error.
+func (a *Agent) Login(ctx context.Context, r proto.LoginRequest) (*proto.LoginResult, error) {
+	resp, err := a.Call(ctx, proto.CmdLogin, proto.Request{Login: &r})
+	return resp.Login, err
+}
+
 func tail(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 1000 {
