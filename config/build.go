@@ -46,6 +46,20 @@ func (l *loader) readApp(defaults layer) {
 		Phase:        r.duration("phase_timeout", minDuration),
 	}
 	c.AgentPath = r.path("agent_path")
+	c.clusterID = r.clusterID()
+}
+
+// clusterIDPattern keeps a cluster id usable in Redis keys and file names.
+var clusterIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+func (r *reader) clusterID() string {
+	v, set := r.get("cluster_id")
+	if set && !clusterIDPattern.MatchString(v.raw) {
+		r.problem(v, "cluster_id", fmt.Sprintf("%q is not a cluster id", v.raw),
+			"use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		return ""
+	}
+	return v.raw
 }
 
 func (r *reader) logLevel() string {

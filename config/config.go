@@ -14,9 +14,13 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"net"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -55,6 +59,10 @@ type Config struct {
 	Redis    RedisConfig
 	SSH      SSHConfig
 	Timeouts Timeouts
+
+	// clusterID is cluster_id as set in the file ("" = derive it); see
+	// ClusterID.
+	clusterID string
 
 	// AgentPath is a prebuilt node agent binary to copy to the nodes; "" lets
 	// the caller decide (for example, the running binary itself).
@@ -197,6 +205,34 @@ func (c *Config) FindServer(host string, port int) (*Server, bool) {
 		}
 	}
 	return nil, false
+}
+
+// ClusterID names the cluster in everything several managers share: the
+// Redis lock, fence, journal and topology keys, and the journal and guard
+// files in manager_workdir. Two manager hosts whose config files have
+// different names must still contend for one lock, so it is not the file's
+// name: it is cluster_id when set, else derived from the servers' hostnames
+// and ports (order and file name do not matter). ClusterIDSet says which.
+func (c *Config) ClusterID() string {
+	if c.clusterID != "" {
+		return c.clusterID
+	}
+	return DeriveClusterID(c.Servers)
+}
+
+// ClusterIDSet tells whether cluster_id is set in the file.
+func (c *Config) ClusterIDSet() bool { return c.clusterID != "" }
+
+// DeriveClusterID is "c" and 12 hex digits of the SHA-256 of the sorted,
+// lower-cased hostname:port list of servers.
+func DeriveClusterID(servers []Server) string {
+	addrs := make([]string, len(servers))
+	for i, s := range servers {
+		addrs[i] = strings.ToLower(net.JoinHostPort(s.Hostname, strconv.Itoa(s.Port)))
+	}
+	sort.Strings(addrs)
+	sum := sha256.Sum256([]byte(strings.Join(addrs, "\n")))
+	return "c" + hex.EncodeToString(sum[:])[:12]
 }
 
 // SlogLevel maps MHA's log_level (Log::Dispatch names) onto slog.

@@ -91,6 +91,7 @@ var keyDefs = map[string]keyDef{
 	"repl_password_file": {scopeServer, "", false},
 
 	// mhago only, application level.
+	"cluster_id":                   {scopeApp, "", false},
 	"redis_address":                {scopeApp, "", false},
 	"redis_password":               {scopeApp, "", false},
 	"redis_password_file":          {scopeApp, "", false},

@@ -18,7 +18,11 @@ var ErrBlockNotFound = errors.New("section not found")
 // rest of the file is kept byte for byte. The file is replaced atomically
 // with the same permissions, so a crash leaves either the old or the new
 // file, never half of one.
-func RemoveServerBlock(path, block string) error {
+//
+// A non-empty clusterID is written as cluster_id into [server default] in
+// the same rewrite: the derived id depends on the server list, and the
+// cluster must keep its lock, journal and guard names after losing a block.
+func RemoveServerBlock(path, block, clusterID string) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("remove [%s] from %s: %w", block, path, err)
@@ -30,6 +34,9 @@ func RemoveServerBlock(path, block string) error {
 	out, ok := withoutSection(string(data), block)
 	if !ok {
 		return fmt.Errorf("remove [%s] from %s: %w (is it defined in another file?)", block, path, ErrBlockNotFound)
+	}
+	if clusterID != "" {
+		out = withDefaultKey(out, "cluster_id", clusterID)
 	}
 	if err := atomicfile.Write(path, []byte(out), info.Mode().Perm()); err != nil {
 		return fmt.Errorf("remove [%s] from %s: %w", block, path, err)
@@ -54,4 +61,21 @@ func withoutSection(text, name string) (string, bool) {
 		}
 	}
 	return strings.Join(kept, ""), found
+}
+
+// withDefaultKey adds key=value as the first line of [server default],
+// creating the section at the top when the file has none.
+func withDefaultKey(text, key, value string) string {
+	lines := strings.SplitAfter(text, "\n")
+	line := key + "=" + value + "\n"
+	for i, raw := range lines {
+		l := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
+		if strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") && strings.TrimSpace(l[1:len(l)-1]) == defaultSection {
+			if !strings.HasSuffix(raw, "\n") {
+				lines[i] = raw + "\n"
+			}
+			return strings.Join(lines[:i+1], "") + line + strings.Join(lines[i+1:], "")
+		}
+	}
+	return "[" + defaultSection + "]\n" + line + "\n" + text
 }

@@ -46,7 +46,7 @@ func TestRemoveServerBlockKeepsAValidFile(t *testing.T) {
 	if err := os.WriteFile(path, src, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if err := RemoveServerBlock(path, "server1"); err != nil {
+	if err := RemoveServerBlock(path, "server1", ""); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := Load(path, testOpts())
@@ -62,11 +62,75 @@ func TestRemoveServerBlockKeepsAValidFile(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".app1.cnf.*")); len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)
 	}
-	err = RemoveServerBlock(path, "server1")
+	err = RemoveServerBlock(path, "server1", "")
 	if !errors.Is(err, ErrBlockNotFound) {
 		t.Fatalf("second removal: %v, want ErrBlockNotFound", err)
 	}
-	if err := RemoveServerBlock(filepath.Join(t.TempDir(), "none.cnf"), "server1"); !errors.Is(err, os.ErrNotExist) {
+	if err := RemoveServerBlock(filepath.Join(t.TempDir(), "none.cnf"), "server1", ""); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestWithDefaultKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, text, want string }{
+		{"first line of the section", "# head\n[server default]\nuser=a\n[server1]\nhostname=h\n",
+			"# head\n[server default]\ncluster_id=c1\nuser=a\n[server1]\nhostname=h\n"},
+		{"section without a final newline", "[server1]\nhostname=h\n[server default]",
+			"[server1]\nhostname=h\n[server default]\ncluster_id=c1\n"},
+		{"no section: one at the top", "[server1]\nhostname=h\n",
+			"[server default]\ncluster_id=c1\n\n[server1]\nhostname=h\n"},
+	}
+	for _, tc := range tests {
+		if got := withDefaultKey(tc.text, "cluster_id", "c1"); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The derived cluster id depends on the server list: removing the dead
+// master's block must pin it, or the next run would use another lock.
+func TestRemoveServerBlockPinsClusterID(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("testdata/mha_app1.cnf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "app1.cnf")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := Load(path, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := before.ClusterID()
+	if before.ClusterIDSet() || len(id) != 13 || id[0] != 'c' {
+		t.Fatalf("derived id %q (set %v)", id, before.ClusterIDSet())
+	}
+	if err := RemoveServerBlock(path, "server1", id); err != nil {
+		t.Fatal(err)
+	}
+	after, err := Load(path, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ClusterIDSet() || after.ClusterID() != id || DeriveClusterID(after.Servers) == id {
+		t.Fatalf("after removal: id %q set %v, derived now %q; want %q pinned", after.ClusterID(), after.ClusterIDSet(), DeriveClusterID(after.Servers), id)
+	}
+}
+
+// Two manager hosts' files that list the same servers in another order
+// and under other block names derive the same cluster id.
+func TestDeriveClusterIDIgnoresOrderAndNames(t *testing.T) {
+	t.Parallel()
+	a := []Server{{Block: "server1", Hostname: "DB1", Port: 3306}, {Block: "server2", Hostname: "db2", Port: 3306}}
+	b := []Server{{Block: "b", Hostname: "db2", Port: 3306}, {Block: "a", Hostname: "db1", Port: 3306}}
+	c := []Server{{Block: "server1", Hostname: "db1", Port: 3307}, {Block: "server2", Hostname: "db2", Port: 3306}}
+	if DeriveClusterID(a) != DeriveClusterID(b) {
+		t.Errorf("order or case changed the id: %s vs %s", DeriveClusterID(a), DeriveClusterID(b))
+	}
+	if DeriveClusterID(a) == DeriveClusterID(c) {
+		t.Errorf("another port gave the same id %s", DeriveClusterID(a))
 	}
 }

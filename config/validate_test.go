@@ -42,6 +42,7 @@ func TestProblems(t *testing.T) {
 		{"redis_address port", "[server default]\nredis_address=127.0.0.1:0\n" + twoServers, 2, "redis_address", "not host:port"},
 		{"redis_db negative", "[server default]\nredis_db=-1\n" + twoServers, 2, "redis_db", "not an integer"},
 		{"redis_key_prefix", "[server default]\nredis_key_prefix=a b\n" + twoServers, 2, "redis_key_prefix", "without spaces"},
+		{"cluster_id with a colon", "[server default]\ncluster_id=a:b\n" + twoServers, 2, "cluster_id", "not a cluster id"},
 		{"lock_ttl too short", "[server default]\nlock_ttl=2s\n" + twoServers, 2, "lock_ttl", "at least 3s"},
 		{"password and password_file", "[server default]\npassword=x\npassword_file=/p\n" + twoServers, 3, "password_file", "both password and password_file"},
 		{"repl secret pair in block", "[server1]\nhostname=host1\nrepl_password=x\nrepl_password_file=/p\n[server2]\nhostname=host2\n", 4, "repl_password_file", "both"},

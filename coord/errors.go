@@ -19,10 +19,11 @@ type LockedError struct {
 	Holder  Holder
 	TTLLeft time.Duration // < 0: the key has no expiry
 	Raw     string        // the stored value when it is not a mhago holder
+	value   string        // the stored value, to take a dead holder's lock over
 }
 
 func newLockedError(key, raw string, ttl time.Duration) *LockedError {
-	e := &LockedError{Key: key, TTLLeft: ttl}
+	e := &LockedError{Key: key, TTLLeft: ttl, value: raw}
 	var v lockValue
 	if err := json.Unmarshal([]byte(raw), &v); err != nil || v.Token == "" {
 		e.Raw = raw

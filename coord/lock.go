@@ -45,13 +45,18 @@ type Holder struct {
 // LockOptions configures Acquire.
 type LockOptions struct {
 	KeyPrefix string        // "" => DefaultKeyPrefix
-	App       string        // application (cluster) name; required
+	Cluster   string        // cluster id (config.Config.ClusterID); required
 	TTL       time.Duration // 0 => DefaultLockTTL; raised to MinLockTTL
 	Owner     Holder        // empty Host/PID/Since are filled from this process
 	Logger    *slog.Logger  // nil => discard
 	// OnLost is called once, on its own goroutine, with an error wrapping
 	// ErrLockLost when the lock can no longer be renewed.
 	OnLost func(error)
+	// TakeOver, when set, is asked about a holder found in the key: true
+	// deletes exactly that holder's value and claims the lock. It serves a
+	// run that finishes an earlier run of this host whose process is gone,
+	// so the operator does not wait a whole TTL at 3 a.m.
+	TakeOver func(Holder) bool
 }
 
 // lockValue is what the lock key holds: the token proves ownership, the
@@ -64,15 +69,16 @@ type lockValue struct {
 // Lock is a held failover lock. It renews itself until Release, until the
 // context given to Acquire is done, or until it is lost.
 type Lock struct {
-	c      *redis.Client
-	key    string
-	fenceK string
-	value  string // exact stored value; it embeds our token
-	holder Holder
-	fence  int64
-	ttl    time.Duration
-	log    *slog.Logger
-	onLost func(error)
+	c        *redis.Client
+	key      string
+	fenceK   string
+	value    string // exact stored value; it embeds our token
+	holder   Holder
+	fence    int64
+	ttl      time.Duration
+	log      *slog.Logger
+	onLost   func(error)
+	takeOver func(Holder) bool
 
 	lost     chan struct{}
 	lostOnce sync.Once
@@ -133,8 +139,8 @@ func newLock(c *redis.Client, o LockOptions, token string) (*Lock, error) {
 	if c == nil {
 		return nil, errors.New("acquire failover lock: nil redis client")
 	}
-	if o.App == "" {
-		return nil, errors.New("acquire failover lock: empty application name")
+	if o.Cluster == "" {
+		return nil, errors.New("acquire failover lock: empty cluster id")
 	}
 	h := fillHolder(o.Owner)
 	v, err := json.Marshal(lockValue{Token: token, Holder: h})
@@ -142,9 +148,9 @@ func newLock(c *redis.Client, o LockOptions, token string) (*Lock, error) {
 		return nil, fmt.Errorf("acquire failover lock: encode holder: %w", err)
 	}
 	return &Lock{
-		c: c, key: Key(o.KeyPrefix, o.App, "failover-lock"), fenceK: Key(o.KeyPrefix, o.App, "fence"),
+		c: c, key: Key(o.KeyPrefix, o.Cluster, "failover-lock"), fenceK: Key(o.KeyPrefix, o.Cluster, "fence"),
 		value:  string(v),
-		holder: h, ttl: lockTTL(o.TTL), log: orDiscard(o.Logger), onLost: o.OnLost,
+		holder: h, ttl: lockTTL(o.TTL), log: orDiscard(o.Logger), onLost: o.OnLost, takeOver: o.TakeOver,
 		lost: make(chan struct{}), stop: make(chan struct{}),
 	}, nil
 }
@@ -200,7 +206,15 @@ func (l *Lock) claim(ctx context.Context) error {
 		if !errors.Is(err, redis.Nil) {
 			return redisErr("acquire failover lock "+l.key, l.c, err)
 		}
-		if err := l.readHolder(ctx); err != nil {
+		err = l.readHolder(ctx)
+		var le *LockedError
+		if errors.As(err, &le) && l.mayTakeOver(le) {
+			if err := l.dropValue(ctx, le.value); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -223,6 +237,20 @@ func (l *Lock) readHolder(ctx context.Context) error {
 		return redisErr("read failover lock holder "+l.key, l.c, err)
 	}
 	return newLockedError(l.key, get.Val(), pttl.Val())
+}
+
+func (l *Lock) mayTakeOver(le *LockedError) bool {
+	return l.takeOver != nil && le.Raw == "" && l.takeOver(le.Holder)
+}
+
+// dropValue deletes the key only while it still holds value.
+func (l *Lock) dropValue(ctx context.Context, value string) error {
+	n, err := releaseScript.Run(ctx, l.c, []string{l.key}, value).Int64()
+	if err != nil {
+		return redisErr("take over failover lock "+l.key, l.c, err)
+	}
+	l.log.Warn("failover lock taken over from a dead holder", "key", l.key, "deleted", n == 1)
+	return nil
 }
 
 func (l *Lock) takeFence(ctx context.Context) error {

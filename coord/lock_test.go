@@ -20,12 +20,12 @@ func testOwner(run string) Holder {
 func TestAcquireRelease(t *testing.T) {
 	c := needRedis(t)
 	ctx := ctxFor(t, 10*time.Second)
-	o := LockOptions{KeyPrefix: "t", App: testApp(t), Owner: testOwner("r1")}
+	o := LockOptions{KeyPrefix: "t", Cluster: testApp(t), Owner: testOwner("r1")}
 	l, err := Acquire(ctx, c, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "t:" + o.App + ":failover-lock"; l.Key() != want {
+	if want := "t:" + o.Cluster + ":failover-lock"; l.Key() != want {
 		t.Fatalf("key %q, want %q", l.Key(), want)
 	}
 	ttl := c.PTTL(ctx, l.Key()).Val()
@@ -50,13 +50,13 @@ func TestSecondAcquireNamesHolder(t *testing.T) {
 	c := needRedis(t)
 	ctx := ctxFor(t, 10*time.Second)
 	app := testApp(t)
-	first, err := Acquire(ctx, c, LockOptions{App: app, Owner: testOwner("run-one")})
+	first, err := Acquire(ctx, c, LockOptions{Cluster: app, Owner: testOwner("run-one")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer first.Release(ctx)
 
-	_, err = Acquire(ctx, c, LockOptions{App: app, Owner: testOwner("run-two")})
+	_, err = Acquire(ctx, c, LockOptions{Cluster: app, Owner: testOwner("run-two")})
 	var le *LockedError
 	if !errors.Is(err, ErrLocked) || !errors.As(err, &le) {
 		t.Fatalf("second Acquire: %v, want a *LockedError", err)
@@ -118,7 +118,7 @@ func TestLockTTL(t *testing.T) {
 func TestReleaseByNonOwnerKeepsLock(t *testing.T) {
 	c := needRedis(t)
 	ctx := ctxFor(t, 10*time.Second)
-	o := LockOptions{App: testApp(t), Owner: testOwner("owner")}
+	o := LockOptions{Cluster: testApp(t), Owner: testOwner("owner")}
 	l, err := Acquire(ctx, c, o)
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestReleaseByNonOwnerKeepsLock(t *testing.T) {
 func TestRenewalOutlivesTTL(t *testing.T) {
 	c := needRedis(t)
 	ctx := ctxFor(t, 15*time.Second)
-	l, err := Acquire(ctx, c, LockOptions{App: testApp(t), TTL: 3 * time.Second})
+	l, err := Acquire(ctx, c, LockOptions{Cluster: testApp(t), TTL: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestDeadOwnerLockExpires(t *testing.T) {
 	ctx := ctxFor(t, 15*time.Second)
 	app := testApp(t)
 	deadCtx, die := context.WithCancel(ctx)
-	dead, err := Acquire(deadCtx, c, LockOptions{App: app, TTL: 3 * time.Second, Owner: testOwner("dead")})
+	dead, err := Acquire(deadCtx, c, LockOptions{Cluster: app, TTL: 3 * time.Second, Owner: testOwner("dead")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestDeadOwnerLockExpires(t *testing.T) {
 
 	start := time.Now()
 	for {
-		l, err := Acquire(ctx, c, LockOptions{App: app, Owner: testOwner("next")})
+		l, err := Acquire(ctx, c, LockOptions{Cluster: app, Owner: testOwner("next")})
 		if err == nil {
 			t.Logf("took over after %s", time.Since(start).Round(time.Millisecond))
 			if l.Fence() <= dead.Fence() {
@@ -197,7 +197,7 @@ func TestOnLostWhenKeyDeleted(t *testing.T) {
 	c := needRedis(t)
 	ctx := ctxFor(t, 10*time.Second)
 	lostErr := make(chan error, 2)
-	l, err := Acquire(ctx, c, LockOptions{App: testApp(t), TTL: 3 * time.Second,
+	l, err := Acquire(ctx, c, LockOptions{Cluster: testApp(t), TTL: 3 * time.Second,
 		OnLost: func(err error) { lostErr <- err }})
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +238,7 @@ func TestOnLostWhenRedisDies(t *testing.T) {
 	defer c.Close()
 	ctx := ctxFor(t, 15*time.Second)
 	lostErr := make(chan error, 1)
-	_, err = Acquire(ctx, c, LockOptions{App: testApp(t), TTL: 3 * time.Second,
+	_, err = Acquire(ctx, c, LockOptions{Cluster: testApp(t), TTL: 3 * time.Second,
 		OnLost: func(err error) { lostErr <- err }})
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +265,7 @@ func TestFenceGrows(t *testing.T) {
 	app := testApp(t)
 	var last int64
 	for i := range 3 {
-		l, err := Acquire(ctx, c, LockOptions{App: app})
+		l, err := Acquire(ctx, c, LockOptions{Cluster: app})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +310,7 @@ func raceAcquire(ctx context.Context, c *redis.Client, app string, n int) ([]*Lo
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			l, err := Acquire(ctx, c, LockOptions{App: app, Owner: testOwner(fmt.Sprint("racer", i))})
+			l, err := Acquire(ctx, c, LockOptions{Cluster: app, Owner: testOwner(fmt.Sprint("racer", i))})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -331,7 +331,7 @@ func TestUnreachableIsQuick(t *testing.T) {
 	defer c.Close()
 	ctx := ctxFor(t, 10*time.Second)
 	calls := map[string]func() error{
-		"Acquire": func() error { _, err := Acquire(ctx, c, LockOptions{App: "x"}); return err },
+		"Acquire": func() error { _, err := Acquire(ctx, c, LockOptions{Cluster: "x"}); return err },
 		"PublishTopology": func() error {
 			return PublishTopology(ctx, c, "", "x", Topology{})
 		},
@@ -358,7 +358,7 @@ func TestUnreachableIsQuick(t *testing.T) {
 func TestReleaseAfterContextCancel(t *testing.T) {
 	c := needRedis(t)
 	runCtx, cancel := context.WithCancel(context.Background())
-	l, err := Acquire(runCtx, c, LockOptions{App: testApp(t)})
+	l, err := Acquire(runCtx, c, LockOptions{Cluster: testApp(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

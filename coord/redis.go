@@ -1,13 +1,15 @@
 // Package coord coordinates several mhago managers through Redis: a
-// failover lock (one failover per application at a time, renewed while held,
-// with a fencing number per acquisition) and the publication of the
-// resulting topology for configuration managers to watch.
+// failover lock (one failover per cluster at a time, renewed while held,
+// with a fencing number per acquisition), the mirror of the current run's
+// journal, and the publication of the resulting topology for configuration
+// managers to watch.
 //
-// Keys, for prefix P and application A:
+// Keys, for prefix P and cluster id C (config.Config.ClusterID):
 //
-//	P:A:failover-lock  the lock: JSON {token, holder}, SET NX PX
-//	P:A:fence          fencing counter, INCR on every acquisition
-//	P:A:topology       current topology (JSON); also the pub/sub channel
+//	P:C:failover-lock  the lock: JSON {token, holder}, SET NX PX
+//	P:C:fence          fencing counter, INCR on every acquisition
+//	P:C:topology       current topology (JSON); also the pub/sub channel
+//	P:C:journal        the current (or last) run's journal, a list of JSON records
 package coord
 
 import (

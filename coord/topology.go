@@ -25,7 +25,7 @@ type Node struct {
 // Topology is the cluster layout published after a failover, for
 // configuration managers and proxies to follow.
 type Topology struct {
-	App       string    `json:"app"`
+	Cluster   string    `json:"cluster"`
 	Master    Node      `json:"master"`
 	Replicas  []Node    `json:"replicas"`
 	Fence     int64     `json:"fence"`
@@ -48,16 +48,16 @@ redis.call("SET", KEYS[1], ARGV[1])
 redis.call("PUBLISH", KEYS[1], ARGV[1])
 return {1}`)
 
-// TopologyKey returns <prefix>:<app>:topology, both the key holding the
+// TopologyKey returns <prefix>:<cluster>:topology, both the key holding the
 // current topology and the channel announcing changes.
-func TopologyKey(prefix, app string) string { return Key(prefix, app, "topology") }
+func TopologyKey(prefix, cluster string) string { return Key(prefix, cluster, "topology") }
 
 // PublishTopology stores t as JSON under TopologyKey and publishes it on the
-// channel of the same name. Empty t.App and t.UpdatedAt are filled in. It
+// channel of the same name. Empty t.Cluster and t.UpdatedAt are filled in. It
 // fails with ErrStaleFence if the stored topology has a higher fence.
-func PublishTopology(ctx context.Context, c *redis.Client, prefix, app string, t Topology) error {
-	key := TopologyKey(prefix, app)
-	raw, err := encodeTopology(app, t)
+func PublishTopology(ctx context.Context, c *redis.Client, prefix, cluster string, t Topology) error {
+	key := TopologyKey(prefix, cluster)
+	raw, err := encodeTopology(cluster, t)
 	if err != nil {
 		return fmt.Errorf("publish topology %s: %w", key, err)
 	}
@@ -71,12 +71,12 @@ func PublishTopology(ctx context.Context, c *redis.Client, prefix, app string, t
 	return nil
 }
 
-func encodeTopology(app string, t Topology) (string, error) {
-	if t.App == "" {
-		t.App = app
+func encodeTopology(cluster string, t Topology) (string, error) {
+	if t.Cluster == "" {
+		t.Cluster = cluster
 	}
-	if t.App != app {
-		return "", fmt.Errorf("topology is for app %q, not %q", t.App, app)
+	if t.Cluster != cluster {
+		return "", fmt.Errorf("topology is for cluster %q, not %q", t.Cluster, cluster)
 	}
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = time.Now().UTC()
@@ -90,8 +90,8 @@ func encodeTopology(app string, t Topology) (string, error) {
 
 // ReadTopology returns the stored topology, or nil and no error if none was
 // published.
-func ReadTopology(ctx context.Context, c *redis.Client, prefix, app string) (*Topology, error) {
-	key := TopologyKey(prefix, app)
+func ReadTopology(ctx context.Context, c *redis.Client, prefix, cluster string) (*Topology, error) {
+	key := TopologyKey(prefix, cluster)
 	raw, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -116,8 +116,8 @@ const watchIdle = 30 * time.Second
 // again, so fn may see the same topology twice (compare Fence/UpdatedAt).
 // fn runs on the caller's goroutine, one call at a time. Malformed messages
 // are skipped. Only the first subscription's failure is returned.
-func WatchTopology(ctx context.Context, c *redis.Client, prefix, app string, fn func(Topology)) error {
-	w := &topoWatch{c: c, prefix: prefix, app: app, key: TopologyKey(prefix, app), fn: fn}
+func WatchTopology(ctx context.Context, c *redis.Client, prefix, cluster string, fn func(Topology)) error {
+	w := &topoWatch{c: c, prefix: prefix, cluster: cluster, key: TopologyKey(prefix, cluster), fn: fn}
 	ps, err := w.subscribe(ctx)
 	if err != nil {
 		return err
@@ -134,9 +134,9 @@ func WatchTopology(ctx context.Context, c *redis.Client, prefix, app string, fn 
 }
 
 type topoWatch struct {
-	c                *redis.Client
-	prefix, app, key string
-	fn               func(Topology)
+	c                    *redis.Client
+	prefix, cluster, key string
+	fn                   func(Topology)
 }
 
 // subscribe opens a subscription, waits for Redis to confirm it, then hands
@@ -152,7 +152,7 @@ func (w *topoWatch) subscribe(ctx context.Context) (*redis.PubSub, error) {
 		_ = ps.Close()
 		return nil, redisErr("subscribe to topology "+w.key, w.c, err)
 	}
-	t, err := ReadTopology(ctx, w.c, w.prefix, w.app)
+	t, err := ReadTopology(ctx, w.c, w.prefix, w.cluster)
 	if err != nil {
 		_ = ps.Close()
 		return nil, err

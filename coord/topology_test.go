@@ -10,7 +10,7 @@ import (
 
 func sampleTopology(app string, fence int64, master string) Topology {
 	return Topology{
-		App:       app,
+		Cluster:   app,
 		Master:    Node{Name: master, Host: "127.0.0.11", Port: 3306},
 		Replicas:  []Node{{Name: "db2", Host: "127.0.0.12", Port: 3306}},
 		Fence:     fence,
@@ -52,10 +52,10 @@ func TestPublishFillsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.App != app || got.UpdatedAt.IsZero() || got.Replicas == nil {
+	if got.Cluster != app || got.UpdatedAt.IsZero() || got.Replicas == nil {
 		t.Fatalf("defaults not filled: %s", raw)
 	}
-	err = PublishTopology(ctx, c, "", app, Topology{App: "other"})
+	err = PublishTopology(ctx, c, "", app, Topology{Cluster: "other"})
 	if err == nil {
 		t.Fatal("publishing another app's topology succeeded")
 	}

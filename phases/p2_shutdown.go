@@ -27,7 +27,7 @@ func takeLock(ctx context.Context, st *State) error {
 	host, _ := os.Hostname()
 	// The lock outlives this phase: renewal runs on a context that only
 	// Release (in finish) ends.
-	lock, err := coord.Acquire(context.WithoutCancel(ctx), st.redis, coord.LockOptions{KeyPrefix: ro.KeyPrefix, App: st.cfg.App, TTL: st.cfg.Redis.LockTTL,
+	lock, err := coord.Acquire(context.WithoutCancel(ctx), st.redis, coord.LockOptions{KeyPrefix: ro.KeyPrefix, Cluster: st.cfg.ClusterID(), TTL: st.cfg.Redis.LockTTL,
 		Owner:  coord.Holder{Host: host, PID: os.Getpid(), RunID: st.opts.RunID, Command: st.opts.Command, Since: st.deps.Now()},
 		Logger: st.log})
 	if errors.Is(err, coord.ErrUnreachable) {

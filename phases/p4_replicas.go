@@ -136,7 +136,7 @@ func publishTopology(ctx context.Context, st *State) error {
 	if st.redis == nil {
 		return nil
 	}
-	t := coord.Topology{App: st.cfg.App, RunID: st.opts.RunID, UpdatedAt: st.deps.Now(),
+	t := coord.Topology{Cluster: st.cfg.ClusterID(), RunID: st.opts.RunID, UpdatedAt: st.deps.Now(),
 		Master: coord.Node{Name: st.NewMaster.Name(), Host: st.NewMaster.Server.Hostname, Port: st.NewMaster.Server.Port}}
 	if st.lock != nil {
 		t.Fence = st.lock.Fence()
@@ -146,5 +146,5 @@ func publishTopology(ctx context.Context, st *State) error {
 			t.Replicas = append(t.Replicas, coord.Node{Name: h.Name(), Host: h.Server.Hostname, Port: h.Server.Port})
 		}
 	}
-	return coord.PublishTopology(ctx, st.redis, st.cfg.Redis.KeyPrefix, st.cfg.App, t)
+	return coord.PublishTopology(ctx, st.redis, st.cfg.Redis.KeyPrefix, st.cfg.ClusterID(), t)
 }

@@ -248,10 +248,19 @@ func (st *State) removeDeadMasterConf() {
 		return
 	}
 	block := st.Dead.Name()
-	if err := config.RemoveServerBlock(st.cfg.Path, block); err != nil {
+	if err := config.RemoveServerBlock(st.cfg.Path, block, st.pinnedClusterID()); err != nil {
 		st.log.Warn("remove dead master from config", "phase", "finish", "host", block, "error", err)
 		st.Report.Note(fmt.Sprintf("could not remove [%s] from the config: %v; remove it by hand before the next run", block, err))
 		return
 	}
 	st.Report.Note(fmt.Sprintf("removed the dead master's [%s] block from %s (--remove-dead-master-conf)", block, st.cfg.Path))
+}
+
+// pinnedClusterID is the cluster id to write into the config when a block
+// is removed: the derived one would change with the server list.
+func (st *State) pinnedClusterID() string {
+	if st.cfg.ClusterIDSet() {
+		return ""
+	}
+	return st.cfg.ClusterID()
 }

@@ -1,0 +1,48 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// HostLock is held by the one mhago process of this manager host working on
+// a cluster. It guards the journal file itself, also without Redis (an
+// unchanged MHA config has no lock server), and is released by the kernel
+// when the process dies however it dies.
+type HostLock struct{ f *os.File }
+
+// LockHost takes <dir>/<cluster>.lock without waiting. A holder is named
+// by the pid it wrote; the error wraps ErrBusy.
+func LockHost(dir, cluster string) (*HostLock, error) {
+	path := filepath.Join(dir, cluster+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: cluster %s, pid %s (lock file %s): wait for it to finish",
+				ErrBusy, cluster, strings.TrimSpace(string(holder)), path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &HostLock{f: f}, nil
+}
+
+// Unlock releases the lock.
+func (l *HostLock) Unlock() {
+	if l != nil && l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}
