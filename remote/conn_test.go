@@ -109,7 +109,7 @@ func TestChangedHostKeyRefusedEvenWithAccept(t *testing.T) {
 			t.Fatalf("accept=%v: unexpected %+v", accept, hk)
 		}
 		msg := err.Error()
-		for _, want := range []string{"man-in-the-middle", "reinstalled", hk.Fingerprint, "ssh-keygen -R '["+hostAIP+"]:2222' -f " + e.knownHosts, "line 2"} {
+		for _, want := range []string{"man-in-the-middle", "reinstalled", hk.Fingerprint, "ssh-keygen -R '[" + hostAIP + "]:2222' -f " + e.knownHosts, "line 2"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("message lacks %q: %s", want, msg)
 			}

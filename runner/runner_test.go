@@ -385,11 +385,19 @@ func TestJournalRecordsAStepBeforeItRuns(t *testing.T) {
 // failMirror refuses everything, like a Redis that went away.
 type failMirror struct{}
 
-func (failMirror) Reset(context.Context, journal.Record) error     { return errors.New("connection refused") }
-func (failMirror) Append(context.Context, journal.Record) error    { return errors.New("connection refused") }
-func (failMirror) Replace(context.Context, []journal.Record) error { return errors.New("connection refused") }
-func (failMirror) Load(context.Context) ([]journal.Record, error)  { return nil, errors.New("connection refused") }
-func (failMirror) Where() string                                   { return "redis test" }
+func (failMirror) Reset(context.Context, journal.Record) error {
+	return errors.New("connection refused")
+}
+func (failMirror) Append(context.Context, journal.Record) error {
+	return errors.New("connection refused")
+}
+func (failMirror) Replace(context.Context, []journal.Record) error {
+	return errors.New("connection refused")
+}
+func (failMirror) Load(context.Context) ([]journal.Record, error) {
+	return nil, errors.New("connection refused")
+}
+func (failMirror) Where() string { return "redis test" }
 
 func TestNoReturnIsNotPassedUnlessMirrored(t *testing.T) {
 	h := newHarness(t)
