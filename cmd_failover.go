@@ -26,6 +26,9 @@ func failoverFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "hook-password-args", Usage: "MHA compatibility: also pass passwords to hooks as --*_password= arguments (visible in ps)"},
 		&cli.BoolFlag{Name: "remove-dead-master-conf", Aliases: []string{"remove_dead_master_conf"}, Usage: "after a fully successful failover, delete the dead master's [serverN] block from the config file"},
 		&cli.DurationFlag{Name: "confirm-wait", Value: 15 * time.Second, Usage: "how long replicas may take to notice the master is gone"},
+		&cli.BoolFlag{Name: "resume", Usage: "finish the earlier run that did not finish (or failed after its point of no return): same new master; each host's own state decides what is still to do"},
+		&cli.BoolFlag{Name: "abandon", Usage: "close the earlier run that did not finish without finishing it: before its point of no return, restart what it stopped; after it, change nothing and keep the error file"},
+		&cli.DurationFlag{Name: "apply-wait", Value: 2 * time.Minute, Usage: "how long to wait for an apply an earlier run left running on a host before stopping it"},
 	}
 }
 
@@ -42,6 +45,11 @@ every replica ends identical, repoints the replicas and writes a report
 Example:
    mhago failover --conf /etc/mha/app1.cnf --dry-run
    mhago failover --conf /etc/mha/app1.cnf --new-master server2
+   mhago failover --conf /etc/mha/app1.cnf --resume     (after a crash, or exit 13)
+
+Every run keeps a journal in manager_workdir (mirrored to Redis): when an
+earlier run did not finish, failover stops with exit 9, says where that run
+stopped and prints the --resume and --abandon commands.
 
 ` + exitStatusHelp,
 		Flags:  append(confFlags(), failoverFlags()...),
@@ -68,12 +76,17 @@ func failover(c *cli.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool("resume") && c.Bool("abandon") {
+		return fmt.Errorf("%w: --resume and --abandon exclude each other", errUsage)
+	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
 		RemoveDeadMasterConf: c.Bool("remove-dead-master-conf"),
 		HookPasswordArgs:     c.Bool("hook-password-args"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
-		ConfirmWait: c.Duration("confirm-wait"), Command: strings.Join(os.Args, " ")}
-	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin}, opts)
+		ConfirmWait: c.Duration("confirm-wait"), Resume: c.Bool("resume"), Abandon: c.Bool("abandon"),
+		ApplyWait: c.Duration("apply-wait"), Command: strings.Join(os.Args, " ")}
+	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
+	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn}, opts)
 	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
 		return werr
 	}

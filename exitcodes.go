@@ -8,8 +8,10 @@ import (
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/phases"
 	"github.com/mhago/mhago/remote"
+	"github.com/mhago/mhago/runner"
 )
 
 // Exit codes. This table is the single place errors become exit codes; the
@@ -28,7 +30,8 @@ const (
 	exitPartial           = 10 // failover done, some replica not recovered (MHA's 10)
 	exitLocked            = 11 // another manager holds the failover lock
 	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was
-	exitAfterPONR         = 13 // failover failed after the point of no return; manual recovery
+	exitAfterPONR         = 13 // failover failed after the point of no return; --resume or manual recovery
+	exitAbortIncomplete   = 14 // failover aborted before the point of no return, but not all it stopped was restarted
 	exitInterrupted       = 130
 )
 
@@ -42,12 +45,17 @@ const exitStatusHelp = `EXIT STATUS:
    6    MySQL login refused (wrong user/password or account host)
    7    not ready for failover (binlog dir, remote_workdir, repl grant, Redis, hooks)
    8    failover refused: the master is alive (MySQL login, TCP, a replica or secondary_check_script says so)
-   9    failover refused by a guard: last failover too recent, or a leftover <app>.failover.error file
+   9    failover refused by a guard: last failover too recent, a leftover <cluster>.failover.error
+        file, the topology changed while waiting for the lock, or an earlier run did not finish
+        (the message prints the --resume and --abandon commands)
    10   failover completed, but some replica could not be recovered (see the report)
-   11   another mhago holds the failover lock (the message names it)
+   11   another mhago holds the failover lock, here or on another manager host (the message names it)
    12   failover aborted before the point of no return: the cluster was left as it was
-   13   failover failed after the point of no return: manual recovery needed (see the report)
-   130  interrupted`
+   13   failover failed after the point of no return (also when interrupted then): finish it with
+        --resume, or by hand (see the report)
+   14   failover aborted before the point of no return, but some of what it stopped is still stopped
+        (the report lists it; --abandon restarts it)
+   130  interrupted before the point of no return; what the run stopped was restarted`
 
 // errUsage marks command-line mistakes.
 var errUsage = errors.New("usage error")
@@ -58,22 +66,30 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted
 	case errors.Is(err, phases.ErrAfterPONR):
 		return exitAfterPONR
+	case errors.Is(err, phases.ErrAbortIncomplete):
+		return exitAbortIncomplete
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.Is(err, runner.ErrPanic):
+		return exitError
 	case errors.Is(err, phases.ErrPartial):
 		return exitPartial
-	case errors.Is(err, coord.ErrLocked):
+	case errors.Is(err, coord.ErrLocked), errors.Is(err, journal.ErrBusy):
 		return exitLocked
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
-	case errors.Is(err, phases.ErrGuard):
+	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished):
 		return exitGuard
+	case errors.Is(err, instance.ErrAccessDenied) && !errors.Is(err, phases.ErrAborted):
+		return exitLogin
 	case errors.Is(err, phases.ErrAborted):
 		return exitAborted
-	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage):
+	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage), errors.Is(err, phases.ErrNothingToResume):
 		return exitConfig
+	case errors.Is(err, phases.ErrManagerWorkdir):
+		return exitEnvironment
 	case errors.Is(err, checks.ErrMasterUnreachable):
 		return exitMasterUnreachable
 	case errors.Is(err, checks.ErrReplication):

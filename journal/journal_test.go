@@ -86,7 +86,7 @@ func TestReplayTellsWhereARunStopped(t *testing.T) {
 	must(w.Append(ctx, Record{Kind: KindStepEnd, Host: "server4", Action: "apply"}))
 	must(w.Close())
 
-	r, err := Read(Path(dir, "c1"))
+	r, err := Read(Path(dir, "c1", "20261126-010203-abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestTornTailIsIgnoredCorruptionIsNot(t *testing.T) {
 	w := create(t, dir, nil, nil)
 	w.Append(context.Background(), Record{Kind: KindPhase, Phase: "lock"})
 	w.Close()
-	path := Path(dir, "c1")
+	path := Path(dir, "c1", "20261126-010203-abcdef")
 	good, _ := os.ReadFile(path)
 	os.WriteFile(path, append(append([]byte(nil), good...), `{"seq":3,"kind":"ph`...), 0o600)
 	r, err := Read(path)
@@ -168,11 +168,11 @@ func TestFinishArchivesCloseUnfinishedEnds(t *testing.T) {
 	w := create(t, dir, nil, nil)
 	w.Append(ctx, Record{Kind: KindUndo, Host: "server2", Action: "start_io_thread"})
 	w.Close()
-	r, _ := Read(Path(dir, "c1"))
-	if err := CloseUnfinished(Path(dir, "c1"), r, EndAbandoned, "by run 2"); err != nil {
+	r, _ := Read(Path(dir, "c1", "20261126-010203-abcdef"))
+	if err := CloseUnfinished(Path(dir, "c1", "20261126-010203-abcdef"), r, EndAbandoned, "by run 2"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(Path(dir, "c1")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(Path(dir, "c1", "20261126-010203-abcdef")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("journal still in place: %v", err)
 	}
 	last, err := Latest(dir, "c1")
@@ -194,8 +194,32 @@ func TestFinishArchivesCloseUnfinishedEnds(t *testing.T) {
 func TestCreateRefusesAnExistingJournal(t *testing.T) {
 	dir := t.TempDir()
 	create(t, dir, nil, nil).Close()
-	if _, err := Create(context.Background(), dir, "c1", "r2", Begin{}, nil, nil); !errors.Is(err, os.ErrExist) {
-		t.Fatalf("second Create: %v", err)
+	if _, err := Create(context.Background(), dir, "c1", "20261126-010203-abcdef", Begin{}, nil, nil); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("second Create of one run: %v", err)
+	}
+}
+
+// A run that resumes another writes its own journal first, then closes
+// the other: after a crash in between both are unfinished, and the newer
+// one, which names the older in Begin.Resumes, is the one to finish.
+func TestCurrentPrefersTheResumingRun(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	create(t, dir, nil, nil).Close()
+	w2, err := Create(ctx, dir, "c1", "20261126-020000-000000", Begin{Operation: "resume", Resumes: "20261126-010203-abcdef"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2.Close()
+	w3, _ := Create(ctx, dir, "other", "20261126-030000-000000", Begin{}, nil, nil)
+	w3.Close()
+	active, err := Active(dir, "c1")
+	if err != nil || len(active) != 2 {
+		t.Fatalf("active: %d %v", len(active), err)
+	}
+	cur, old := Current(active)
+	if cur.Run != "20261126-020000-000000" || len(old) != 1 || old[0].Run != "20261126-010203-abcdef" {
+		t.Fatalf("current %s, superseded %v", cur.Run, old)
 	}
 }
 

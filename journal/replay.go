@@ -242,14 +242,68 @@ func undoList(us []Undo) string {
 	return strings.Join(parts, ", ")
 }
 
-// Latest finds the newest archived journal of cluster in dir (the run that
+// Latest finds the newest ended journal of cluster in dir (the run that
 // ended last), or nil.
 func Latest(dir, cluster string) (*Replay, error) {
-	matches, err := filepath.Glob(Path(dir, cluster) + ".*")
+	matches, err := filepath.Glob(filepath.Join(dir, cluster+".journal.*.*"))
 	if err != nil || len(matches) == 0 {
 		return nil, err
 	}
 	// Run ids start with a UTC timestamp, so names sort by age.
 	sort.Strings(matches)
 	return Read(matches[len(matches)-1])
+}
+
+// Active reads the journals of cluster in dir whose runs have not ended,
+// newest first. A journal that already holds its end record (a crash
+// between the record and the rename) is archived here and left out.
+func Active(dir, cluster string) ([]*Replay, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, cluster+".journal.*"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(matches)))
+	var out []*Replay
+	for _, m := range matches {
+		if strings.Contains(strings.TrimPrefix(filepath.Base(m), cluster+".journal."), ".") {
+			continue // ended: <run>.<outcome>
+		}
+		r, err := Read(m)
+		if err != nil {
+			return out, err
+		}
+		if r == nil {
+			continue
+		}
+		if r.Ended {
+			if err := archive(m, r.Outcome); err != nil {
+				return out, err
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Current picks, among unfinished journals (newest first), the one to
+// finish: a run that resumed another supersedes it. The superseded ones
+// are returned too, so the caller can close them.
+func Current(active []*Replay) (current *Replay, superseded []*Replay) {
+	resumed := map[string]bool{}
+	for _, r := range active {
+		if r.Begin.Resumes != "" {
+			resumed[r.Begin.Resumes] = true
+		}
+	}
+	for _, r := range active {
+		if resumed[r.Run] {
+			superseded = append(superseded, r)
+			continue
+		}
+		if current == nil {
+			current = r
+		}
+	}
+	return current, superseded
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -50,15 +51,19 @@ type Writer struct {
 	mErr   error // the last mirror failure
 }
 
-// Path is <dir>/<cluster>.journal, the journal of the current run.
-func Path(dir, cluster string) string { return filepath.Join(dir, cluster+".journal") }
+// Path is <dir>/<cluster>.journal.<run>, the journal of a run that has
+// not ended; an ended run's file gets its outcome as a last suffix. One
+// file per run lets a run that finishes an earlier one write its own
+// journal before it closes the earlier one: a crash in between leaves both,
+// and Begin.Resumes tells which one is current.
+func Path(dir, cluster, run string) string {
+	return filepath.Join(dir, cluster+".journal."+run)
+}
 
-// Create starts the journal of run at Path(dir, cluster) with its begin
-// record. The file must not exist: an unfinished journal is finished,
-// resumed or abandoned (Archive) before a new run starts. mirror may be
-// nil; onMirrorErr may be nil.
+// Create starts the journal of run at Path(dir, cluster, run) with its
+// begin record. mirror may be nil; onMirrorErr may be nil.
 func Create(ctx context.Context, dir, cluster, run string, b Begin, mirror Mirror, onMirrorErr func(error)) (*Writer, error) {
-	path := Path(dir, cluster)
+	path := Path(dir, cluster, run)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create run journal %s: %w", path, err)
@@ -207,7 +212,7 @@ func (w *Writer) Finish(ctx context.Context, outcome string, runErr error) error
 	if err != nil {
 		return err
 	}
-	return archive(w.path, w.run, outcome)
+	return archive(w.path, outcome)
 }
 
 // Close closes the file without ending the run: the journal stays
@@ -224,22 +229,22 @@ func (w *Writer) Close() error {
 }
 
 // archive renames a journal out of the way once its run has ended.
-func archive(path, run, outcome string) error {
-	dst := fmt.Sprintf("%s.%s.%s", path, run, outcome)
+func archive(path, outcome string) error {
+	dst := path + "." + outcome
 	if err := os.Rename(path, dst); err != nil {
 		return fmt.Errorf("archive run journal %s: %w", path, err)
 	}
-	prune(path, keepArchived)
+	prune(strings.TrimSuffix(path, filepath.Ext(path)), keepArchived)
 	return syncDir(filepath.Dir(path))
 }
 
 // keepArchived is how many ended journals of a cluster are kept.
 const keepArchived = 20
 
-// prune removes the oldest archived journals beyond keep. Run ids start
-// with a UTC timestamp, so names sort by age.
-func prune(path string, keep int) {
-	old, err := filepath.Glob(path + ".*")
+// prune removes the oldest ended journals (<prefix>.<run>.<outcome>)
+// beyond keep. Run ids start with a UTC timestamp, so names sort by age.
+func prune(prefix string, keep int) {
+	old, err := filepath.Glob(prefix + ".*.*")
 	if err != nil || len(old) <= keep {
 		return
 	}
@@ -271,7 +276,7 @@ func CloseUnfinished(path string, r *Replay, outcome, note string) error {
 	if err != nil {
 		return fmt.Errorf("close run journal %s: %w", path, err)
 	}
-	return archive(path, r.Run, outcome)
+	return archive(path, outcome)
 }
 
 func syncDir(dir string) error {

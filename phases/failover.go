@@ -3,132 +3,85 @@ package phases
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
+	"github.com/mhago/mhago/coord"
+	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/report"
+	"github.com/mhago/mhago/runner"
 )
 
-// phase is one named step of the script. dry marks the read-only phases
-// that also run in a dry run.
-type phase struct {
-	name string
-	run  func(context.Context, *State) error
-	dry  bool
-	// plan, for a phase that does not run in a dry run, records what it
-	// would do.
-	plan func(*State)
+type step = runner.Step[*State]
+
+// Step names that the resume and the plan refer to.
+const (
+	phaseLock       = "lock"
+	pointOfNoReturn = "point of no return"
+)
+
+// failoverSteps is the dead-master failover, in MHA's order. Everything
+// before the point of no return only reads or is recorded for undo (the
+// replication threads phase 2 and 3.1 stop); everything after it is built
+// to be run again, so that a resumed run finishes it.
+func failoverSteps() []step {
+	return append([]step{
+		{Name: "1 configuration check", Kind: runner.Read, Run: checkConfiguration},
+		{Name: "1 failover guards", Kind: runner.Read, Run: checkGuards},
+		{Name: "1 dead master confirmation", Kind: runner.Read, Run: confirmDeadMaster},
+		{Name: phaseLock, Kind: runner.TakeLock},
+		{Name: "1 topology re-check", Kind: runner.Change, Run: recheckTopology},
+		{Name: "agents", Kind: runner.Read, Run: deployAgents},
+		{Name: "2 dead master shutdown", Kind: runner.Change, Run: shutdownDeadMaster, Plan: planShutdown},
+		{Name: "3.1 latest replicas", Kind: runner.Read, Run: findLatestReplicas},
+		{Name: "3.2 save dead master binlog", Kind: runner.Read, Run: saveDeadMasterBinlog},
+		{Name: "3.3 new master election", Kind: runner.Read, Run: electNewMaster},
+		{Name: "3.4 diff generation", Kind: runner.Read, Run: generateDiffs},
+		{Name: "3.4 diff distribution", Kind: runner.Read, Run: distributeDiffs, Plan: planLosses},
+		{Name: "3.4 readiness check", Kind: runner.Read, Run: checkReadiness},
+		{Name: pointOfNoReturn, Kind: runner.NoReturn},
+	}, recoverySteps()...)
 }
 
-// pointOfNoReturn names the step after which the cluster cannot be put back
-// as it was: the new master starts to receive writes of its own.
-const pointOfNoReturn = "point of no return"
-
-// script is the failover, in order. Everything before the point of no
-// return only reads or can be undone (replication threads are restarted on
-// abort); everything after it is recorded and finished best-effort.
-func script() []phase {
-	return []phase{
-		{"1 configuration check", checkConfiguration, true, nil},
-		{"1 failover guards", checkGuards, true, nil},
-		{"1 dead master confirmation", confirmDeadMaster, true, nil},
-		{"lock", takeLock, false, nil},
-		{"agents", deployAgents, true, nil},
-		{"2 dead master shutdown", shutdownDeadMaster, false, planShutdown},
-		{"3.1 latest replicas", findLatestReplicas, true, nil},
-		{"3.2 save dead master binlog", saveDeadMasterBinlog, true, nil},
-		{"3.3 new master election", electNewMaster, true, nil},
-		{"3.4 diff generation", generateDiffs, true, planLosses},
-		{pointOfNoReturn, passPointOfNoReturn, false, nil},
-		{"3.5 new master recovery", recoverNewMaster, false, planNewMaster},
-		{"4 replica recovery", recoverReplicas, false, planReplicas},
-		{"5 new master cleanup", cleanupNewMaster, false, nil},
-		{"publish topology", publishTopology, false, nil},
+// recoverySteps follow the point of no return. Each brings hosts to a
+// state and checks before it acts (the servers' own GTID state says what
+// was applied), so a resumed run runs them again without doing anything
+// twice.
+func recoverySteps() []step {
+	return []step{
+		{Name: "3.5 new master apply", Kind: runner.Change, Rerunnable: true, Run: applyNewMaster, Plan: planNewMaster},
+		{Name: "3.5 new master position", Kind: runner.Change, Rerunnable: true, Run: recordNewMasterPosition},
+		{Name: "3.5 new master activation", Kind: runner.Change, Run: activateNewMaster},
+		{Name: "3.5 new master writable", Kind: runner.Change, Rerunnable: true, Run: makeNewMasterWritable},
+		{Name: "4 replica recovery", Kind: runner.Change, Rerunnable: true, Run: recoverReplicas, Plan: planReplicas},
+		{Name: "5 new master cleanup", Kind: runner.Change, Rerunnable: true, Run: cleanupNewMaster},
+		{Name: "publish topology", Kind: runner.Change, Rerunnable: true, Optional: true, Run: publishTopology},
 	}
 }
 
-// Failover runs a dead-master failover (or, with DryRun, plans one). The
+// Failover runs (or, with DryRun, plans) a dead-master failover; with
+// Resume it finishes an earlier run, with Abandon it closes one. The
 // report is written in every case, also when the run fails.
-func Failover(ctx context.Context, deps Deps, opts Options) (rep *report.Report, err error) {
+func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, error) {
 	st := newState(deps, opts)
 	defer st.close()
-	defer func() { err = st.finish(err) }()
-	for _, p := range script() {
-		if err := st.interrupted(ctx); err != nil {
-			return st.Report, st.abort(ctx, err)
-		}
-		if opts.DryRun && !p.dry {
-			st.Report.SkipPhase(p.name, "dry run")
-			if p.plan != nil {
-				p.plan(st)
-			}
-			continue
-		}
-		if err := st.runPhase(ctx, p); err != nil {
-			return st.Report, st.abort(ctx, err)
-		}
-		if opts.DryRun && p.plan != nil {
-			p.plan(st)
-		}
+	if err := st.prepare(ctx); err != nil {
+		return st.Report, st.finishUnstarted(err)
 	}
-	return st.Report, nil
+	steps, pastNoReturn, err := st.chooseSteps()
+	if err != nil {
+		return st.Report, st.finishUnstarted(err)
+	}
+	st.run = runner.New(runner.Config[*State]{Steps: steps, State: st, DryRun: opts.DryRun,
+		Timeout: st.cfg.Timeouts.Phase, Report: st.Report, Log: st.log, Warn: st.deps.Warn,
+		Lock: st.lockFunc(), Begin: st.beginJournal, Undo: undoChange, Refused: refused,
+		PastNoReturn: pastNoReturn})
+	runErr := st.run.Run(ctx)
+	return st.Report, st.finish(ctx, runErr)
 }
 
-// runPhase runs one phase under the phase timeout and records it.
-func (st *State) runPhase(ctx context.Context, p phase) error {
-	pctx, cancel := context.WithTimeout(ctx, st.cfg.Timeouts.Phase)
-	defer cancel()
-	rp := st.Report.StartPhase(p.name)
-	st.log.Info("phase start", "phase", p.name, "host", "-")
-	err := p.run(pctx, st)
-	if err != nil && pctx.Err() != nil && ctx.Err() == nil {
-		err = fmt.Errorf("phase %q timed out after %s (phase_timeout): %w", p.name, st.cfg.Timeouts.Phase, err)
-	}
-	rp.End(err)
-	st.log.Info("phase end", "phase", p.name, "host", "-", "duration", time.Since(rp.Started), "error", err)
-	return err
-}
-
-// interrupted reports a cancelled run, or a lost lock before the point of
-// no return: another manager may act now, so this one must not start to.
-func (st *State) interrupted(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if st.lock == nil {
-		return nil
-	}
-	select {
-	case <-st.lock.Lost():
-		if !st.pastNoReturn {
-			return fmt.Errorf("redis lock %s lost: %w", st.lock.Key(), st.lock.Err())
-		}
-		st.Report.Note(fmt.Sprintf("redis lock lost after the point of no return: %v", st.lock.Err()))
-	default:
-	}
-	return nil
-}
-
-func passPointOfNoReturn(_ context.Context, st *State) error {
-	st.pastNoReturn = true
-	st.Report.PointOfNoReturnPassed = true
-	return nil
-}
-
-// abort classifies a failure. Before the point of no return it restores
-// the replication threads phase 2 and 3.1 stopped, so the cluster is as it
-// was; after it, it records the error file that blocks further failovers
-// until an operator has looked.
-func (st *State) abort(ctx context.Context, err error) error {
-	if st.pastNoReturn {
-		st.writeErrorFile(err)
-		return fmt.Errorf("%w: %w", ErrAfterPONR, err)
-	}
-	if uerr := st.undo(context.WithoutCancel(ctx)); uerr != nil {
-		err = errors.Join(err, fmt.Errorf("restoring replication threads: %w", uerr))
-	}
-	if refused(err) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrAborted, err)
+// refused reports errors that stop a run before it changed anything,
+// because it should not run at all.
+func refused(err error) bool {
+	return errors.Is(err, ErrMasterAlive) || errors.Is(err, ErrGuard) || errors.Is(err, coord.ErrLocked) ||
+		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, instance.ErrAccessDenied)
 }

@@ -1,7 +1,11 @@
 // Package phases is mhago's dead-master failover: a flat script of named
-// phases (see Failover), each a small function over a shared State. Phases
-// decide through package decide (pure) and act through thin helpers that run
-// SQL, SSH and Redis. Nothing here prints: results go into the report.
+// phases (see failoverSteps), each a small function over a shared State,
+// run by package runner, which owns the lock, the journal, timeouts, panic
+// recovery, the undo stack and the point of no return. The same phases
+// finish an earlier run that did not (resumeSteps) or close it
+// (abandonSteps). Phases decide through package decide (pure) and act
+// through thin helpers that run SQL, SSH and Redis. Nothing here prints:
+// results go into the report.
 package phases
 
 import (
@@ -17,9 +21,11 @@ import (
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/remote"
 	"github.com/mhago/mhago/report"
+	"github.com/mhago/mhago/runner"
 )
 
 // Options are the operator's choices for one run.
@@ -37,8 +43,14 @@ type Options struct {
 	RemoveDeadMasterConf bool
 	AcceptNewHostKeys    bool
 	ConfirmWait          time.Duration // how long replicas may take to notice the master is gone
-	RunID                string
-	Command              string // how mhago was started, for the lock holder
+	// Resume finishes an earlier run that did not (or that failed after
+	// its point of no return); Abandon closes it without finishing it.
+	Resume, Abandon bool
+	// ApplyWait bounds the wait for an apply an earlier run left running on
+	// a host before it is stopped (default 2 minutes).
+	ApplyWait time.Duration
+	RunID     string
+	Command   string // how mhago was started, for the lock holder
 }
 
 // Deps are the run's collaborators.
@@ -47,6 +59,9 @@ type Deps struct {
 	Log    *slog.Logger
 	Agent  agentctl.Binary
 	Now    func() time.Time
+	// Warn tells the operator something at once (stderr): a journal that
+	// can no longer be written, a lost lock.
+	Warn func(string)
 }
 
 // Host is one configured server during the run.
@@ -63,10 +78,6 @@ type Host struct {
 	// Frozen is SHOW SLAVE STATUS after the IO thread was stopped and the
 	// SQL thread settled: the coordinates every decision uses.
 	Frozen *instance.ReplicaStatus
-	// ioStopped records that phase 2 stopped this replica's IO thread, so
-	// an abort before the point of no return can restart it.
-	ioStopped  bool
-	sqlStopped bool
 	// lackRelayLogs: no latest replica holds its missing events.
 	lackRelayLogs bool
 	// readGap is how many relay-log bytes the base replica holds beyond
@@ -74,31 +85,45 @@ type Host struct {
 	// relay log its SQL thread has not executed (when backlogKnown).
 	readGap, ownBacklog int64
 	backlogKnown        bool
-	// diffs are the files (on this host, in order) to apply here.
+	// diffs are the files to apply here, in order.
 	diffs []diffFile
+	// cannot says why this replica cannot be recovered (a diff file lost
+	// since an earlier run made it), or "".
+	cannot string
 }
 
 // Name is the config block.
 func (h *Host) Name() string { return h.Server.Block }
 
-// diffFile is a diff to apply on a host, and where it came from.
+// diffFile is a diff to apply on a host: where it was made, and where the
+// copy on the host that applies it lies (path, once distributed).
 type diffFile struct {
 	kind   string // exec, read, master_binlog
-	host   *Host  // where the file is
-	path   string
+	from   *Host  // where it was extracted; nil when restored from a journal
+	source string // its path on from
+	path   string // its path on the host that applies it
 	result *proto.ExtractResult
+	// fromRecord names the source host of a diff restored from a journal.
+	fromRecord string
 }
 
 // State is everything a run knows; phases read and fill it in order.
 type State struct {
-	deps Deps
-	opts Options
-	log  *slog.Logger
-	cfg  *config.Config
+	deps    Deps
+	opts    Options
+	log     *slog.Logger
+	cfg     *config.Config
+	cluster string
 
-	pool  *remote.Pool
-	redis *redis.Client
-	lock  *coord.Lock
+	run      *runner.Runner[*State]
+	pool     *remote.Pool
+	redis    *redis.Client
+	mirror   *coord.JournalMirror
+	hostLock *journal.HostLock
+	// prev is the earlier run this one resumes or abandons; superseded
+	// are older unfinished journals it replaces.
+	prev       *journal.Replay
+	superseded []*journal.Replay
 
 	Hosts    []*Host
 	Dead     *Host
@@ -118,17 +143,27 @@ type State struct {
 	NewMasterPos  uint64
 	NewMasterGTID string
 
-	Report       *report.Report
-	ReportPaths  [2]string // JSON and text report files
-	pastNoReturn bool
+	Report      *report.Report
+	ReportPaths [2]string // JSON and text report files
 }
 
 // errors callers map to exit codes.
 var (
 	ErrMasterAlive = errors.New("master is alive")
 	ErrGuard       = errors.New("failover guard")
-	ErrAborted     = errors.New("failover aborted before the point of no return; cluster left as it was")
-	ErrAfterPONR   = errors.New("failover failed after the point of no return; manual recovery needed")
 	ErrPartial     = errors.New("failover completed, but some replicas were not recovered")
 	ErrTopology    = errors.New("unexpected topology")
+	// ErrUnfinished: an earlier run did not finish; the operator chooses
+	// --resume or --abandon.
+	ErrUnfinished = errors.New("an earlier run did not finish")
+	// ErrManagerWorkdir: the run could not keep its journal, report or
+	// guard files, so it did not start.
+	ErrManagerWorkdir = errors.New("manager_workdir not writable")
+)
+
+// The runner's outcomes, under the names callers already use.
+var (
+	ErrAborted         = runner.ErrAborted
+	ErrAbortIncomplete = runner.ErrAbortIncomplete
+	ErrAfterPONR       = runner.ErrAfterPONR
 )

@@ -209,16 +209,16 @@ func TestUnreachable(t *testing.T) {
 
 	// Nothing listening: refused at once.
 	start := time.Now()
-	_, err := p.Client(context.Background(), Target{Host: loopbackIP(162), Port: 2222, User: "root"})
+	_, err := p.Client(context.Background(), Target{Host: loopbackIP(247), Port: 2222, User: "root"})
 	if !errors.Is(err, ErrUnreachable) || time.Since(start) > time.Second {
 		t.Fatalf("want fast ErrUnreachable, got %v after %s", err, time.Since(start))
 	}
-	if !strings.Contains(err.Error(), "ssh root@"+loopbackIP(162)+":2222: ") {
+	if !strings.Contains(err.Error(), "ssh root@"+loopbackIP(247)+":2222: ") {
 		t.Errorf("error does not name target: %v", err)
 	}
 
 	// Accepts TCP but never speaks SSH: the connect timeout bounds the handshake.
-	ln, err := net.Listen("tcp", loopbackIP(162)+":0")
+	ln, err := net.Listen("tcp", loopbackIP(247)+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestUnreachable(t *testing.T) {
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
 	start = time.Now()
-	_, err = p.Client(context.Background(), Target{Name: "mute", Host: loopbackIP(162), Port: port, User: "root"})
+	_, err = p.Client(context.Background(), Target{Name: "mute", Host: loopbackIP(247), Port: port, User: "root"})
 	elapsed := time.Since(start)
 	if !errors.Is(err, ErrUnreachable) || elapsed < 400*time.Millisecond || elapsed > 2*time.Second {
 		t.Fatalf("want ErrUnreachable after ~500ms, got %v after %s", err, elapsed)

@@ -26,11 +26,11 @@ const (
 	readyWait = 5 * time.Second
 )
 
-// The sshds listen on 127.0.N.160 and .161, N from $MHAGO_TESTENV_NET (see
-// testenv/cluster.LoopbackNet); .160 keeps clear of testenv clusters' bases.
+// The sshds listen on 127.0.N.245 and .246, N from $MHAGO_TESTENV_NET (see
+// testenv/cluster.LoopbackNet), clear of the testenv clusters other packages start.
 var (
-	hostAIP = loopbackIP(160)
-	hostBIP = loopbackIP(161)
+	hostAIP = loopbackIP(245)
+	hostBIP = loopbackIP(246)
 )
 
 func loopbackIP(host int) string {

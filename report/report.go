@@ -19,6 +19,8 @@ import (
 const (
 	ModeFailover = "failover"
 	ModeDryRun   = "dry-run"
+	ModeResume   = "resume"  // finishing an earlier run (--resume)
+	ModeAbandon  = "abandon" // closing an earlier run (--abandon)
 )
 
 // Outcomes of a run.
@@ -30,6 +32,10 @@ const (
 	OutcomeFailed      = "failed"      // failed after the point of no return
 	OutcomeInterrupted = "interrupted" // signal or cancelled context
 	OutcomePlanned     = "planned"     // dry run finished
+	// OutcomeAbortIncomplete: failed before the point of no return, and
+	// some of what the run had stopped could not be restarted.
+	OutcomeAbortIncomplete = "aborted_incomplete"
+	OutcomeAbandoned       = "abandoned" // an earlier run closed with --abandon
 )
 
 // Phase statuses. A phase still "running" when the report is finished was
@@ -70,6 +76,7 @@ var now = time.Now
 // that host or phase.
 type Report struct {
 	App                   string         `json:"app"`
+	Cluster               string         `json:"cluster,omitempty"` // the cluster id (lock, journal, guard files)
 	Config                string         `json:"config"`
 	RunID                 string         `json:"run_id"`
 	Fence                 int64          `json:"fence"`

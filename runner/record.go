@@ -114,3 +114,24 @@ func (r *Runner[S]) passNoReturn(ctx context.Context) error {
 	r.cfg.Report.PointOfNoReturnPassed = true
 	return nil
 }
+
+// Carry copies records of an earlier run (its decisions, host changes and
+// point of no return) into this run's journal, so this journal alone is
+// enough to finish the work if this run stops too. Unlike other records,
+// a failure is always an error: without them a later run could not know
+// the plan.
+func (r *Runner[S]) Carry(ctx context.Context, recs []journal.Record) error {
+	r.mu.Lock()
+	w := r.journal
+	r.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	for _, rec := range recs {
+		rec.Seq, rec.Run = 0, ""
+		if err := w.Append(ctx, rec); err != nil {
+			return fmt.Errorf("run journal: %w", err)
+		}
+	}
+	return nil
+}

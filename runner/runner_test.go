@@ -107,7 +107,7 @@ func (h *harness) runner(steps []Step[*fake], dry bool) *Runner[*fake] {
 
 func (h *harness) replay() *journal.Replay {
 	h.t.Helper()
-	r, err := journal.Read(journal.Path(h.dir, "c1"))
+	r, err := journal.Read(journal.Path(h.dir, "c1", "run1"))
 	if err != nil || r == nil {
 		h.t.Fatalf("read journal: %v %v", r, err)
 	}
@@ -166,7 +166,7 @@ func TestDryRunRunsReadStepsAndPlansTheRest(t *testing.T) {
 	if len(h.locks) != 0 || h.rep.PointOfNoReturnPassed {
 		t.Errorf("a dry run took the lock (%d) or passed the point of no return", len(h.locks))
 	}
-	if r, _ := journal.Read(journal.Path(h.dir, "c1")); r != nil {
+	if r, _ := journal.Read(journal.Path(h.dir, "c1", "run1")); r != nil {
 		t.Errorf("a dry run wrote a journal")
 	}
 	if h.phaseStatus("stop io") != report.PhaseSkipped || h.phaseStatus("observe") != report.PhaseOK {
@@ -359,7 +359,7 @@ func TestJournalRecordsAStepBeforeItRuns(t *testing.T) {
 		if err := f.run.StepStart(ctx, "B", "apply", map[string]string{"sha256": "abc"}); err != nil {
 			return err
 		}
-		seen, _ = journal.Read(journal.Path(h.dir, "c1"))
+		seen, _ = journal.Read(journal.Path(h.dir, "c1", "run1"))
 		return errors.New("crash stand-in")
 	}}
 	r := h.runner([]Step[*fake]{lockStep(), ponr(), probe}, false)

@@ -25,7 +25,11 @@ func findLatestReplicas(ctx context.Context, st *State) error {
 		r.Before = position(h.Frozen.MasterLogFile, h.Frozen.ReadMasterLogPos, gtidOf(h))
 	}
 	st.Report.Note(fmt.Sprintf("latest replicas: %s (read %s); oldest: %s", hostList(st.Latest), readCoords(st.Latest[0]), hostList(st.Oldest)))
-	return nil
+	frozen := map[string]frozenCoords{}
+	for _, h := range st.Replicas {
+		frozen[h.Name()] = freeze(h)
+	}
+	return st.decide(ctx, "3.1", decFrozen, frozen)
 }
 
 // saveDeadMasterBinlog (phase 3.2) saves what the dead master wrote beyond
@@ -55,7 +59,7 @@ func saveDeadMasterBinlog(ctx context.Context, st *State) error {
 		st.Report.Note(fmt.Sprintf("dead master had nothing beyond %s", from))
 		return nil
 	}
-	st.Saved = &diffFile{kind: "master_binlog", host: st.Dead, path: res.Output, result: res}
+	st.Saved = &diffFile{kind: "master_binlog", from: st.Dead, source: res.Output, result: res}
 	return nil
 }
 
@@ -77,7 +81,13 @@ func electNewMaster(ctx context.Context, st *State) error {
 	st.NewMaster = st.byNames([]string{el.Chosen})[0]
 	st.Report.SetNewMaster(st.NewMaster.Name(), st.NewMaster.Server.Addr())
 	st.Report.HostResult(st.NewMaster.Name(), st.NewMaster.Server.Addr(), "new_master")
-	return nil
+	var lack []string
+	for _, h := range st.Replicas {
+		if h.lackRelayLogs {
+			lack = append(lack, h.Name())
+		}
+	}
+	return st.decide(ctx, "3.3", decElection, electionDecision{NewMaster: el.Chosen, Base: st.Base.Name(), LackRelayLogs: lack})
 }
 
 // chooseBase finds, for every replica behind the latest, its read position

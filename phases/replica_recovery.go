@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/report"
 )
 
 // recoverReplicas (phase 4) brings every other replica to the same data as
 // the new master and points it there, all in parallel. A replica that fails
-// is recorded; the others go on.
+// is recorded; the others go on. Each replica's recovery checks before it
+// acts, so a resumed run repeats it safely.
 func recoverReplicas(ctx context.Context, st *State) error {
 	var others []*Host
 	for _, h := range st.Replicas {
@@ -21,7 +22,7 @@ func recoverReplicas(ctx context.Context, st *State) error {
 		}
 	}
 	st.parallel(ctx, others, func(ctx context.Context, st *State, h *Host) error {
-		r := st.Report.HostResult(h.Name(), h.Server.Addr(), "replica")
+		r := st.Report.HostResult(h.Name(), h.Server.Addr(), report.RoleReplica)
 		if err := st.recoverReplica(ctx, h); err != nil {
 			r.Fail(err)
 			st.log.Error("replica recovery failed", "phase", "4", "host", h.Name(), "error", err)
@@ -34,8 +35,13 @@ func recoverReplicas(ctx context.Context, st *State) error {
 }
 
 func (st *State) recoverReplica(ctx context.Context, h *Host) error {
-	if h.lackRelayLogs {
+	switch {
+	case h.lackRelayLogs:
 		return fmt.Errorf("lacks relay logs back to its read position %s; rebuild it from a backup of %s", readCoords(h), st.NewMaster.Name())
+	case h.cannot != "":
+		return fmt.Errorf("not recovered: %s", h.cannot)
+	case h.DB == nil:
+		return fmt.Errorf("no MySQL connection: %v", h.SQLErr)
 	}
 	if err := st.applyDiffs(ctx, h); err != nil {
 		return err
@@ -47,13 +53,41 @@ func (st *State) recoverReplica(ctx context.Context, h *Host) error {
 	if err != nil {
 		return err
 	}
-	st.Report.HostResult(h.Name(), h.Server.Addr(), "replica").After = position(s.Replica.MasterLogFile, s.Replica.ReadMasterLogPos, gtidOf(h))
+	st.Report.HostResult(h.Name(), h.Server.Addr(), report.RoleReplica).After = position(s.Replica.MasterLogFile, s.Replica.ReadMasterLogPos, gtidOf(h))
 	return nil
 }
 
 // repoint makes h replicate from the new master at the position where the
-// new master's own writes begin.
+// new master's own writes begin, unless it already does (a resumed run).
 func (st *State) repoint(ctx context.Context, h *Host) error {
+	s, err := refresh(ctx, h)
+	if err != nil {
+		return err
+	}
+	if st.replicatesFromNewMaster(s) {
+		st.Report.Note(fmt.Sprintf("%s already replicates from %s; not repointed again", h.Name(), st.NewMaster.Name()))
+		if !s.Replica.IORunningYes() || !s.Replica.SQLRunningYes() {
+			return execSQL(ctx, h, "START SLAVE")
+		}
+		return nil
+	}
+	if err := st.run.StepStart(ctx, h.Name(), actRepoint, newMasterPosition{File: st.NewMasterFile, Pos: st.NewMasterPos, GTID: st.NewMasterGTID}); err != nil {
+		return err
+	}
+	err = st.changeMaster(ctx, h)
+	st.run.StepEnd(ctx, h.Name(), actRepoint, err)
+	return err
+}
+
+// replicatesFromNewMaster tells whether s is already configured to the
+// new master.
+func (st *State) replicatesFromNewMaster(s *instance.Status) bool {
+	nm := st.NewMaster.Server
+	r := s.Replica
+	return r != nil && r.MasterPort == nm.Port && (r.MasterHost == nm.IP || r.MasterHost == nm.Hostname)
+}
+
+func (st *State) changeMaster(ctx context.Context, h *Host) error {
 	nm := st.NewMaster.Server
 	v, _ := repl.ParseVersion(h.Status.Version)
 	for _, stmt := range []string{"STOP SLAVE", "RESET SLAVE"} {
@@ -83,10 +117,14 @@ func (st *State) repoint(ctx context.Context, h *Host) error {
 	return execSQL(ctx, h, "START SLAVE")
 }
 
-// replUser is repl_user, else the user the replica used before (MHA).
+// replUser is repl_user, else the user the replica used for the dead
+// master (MHA).
 func (st *State) replUser(h *Host) string {
 	if u := st.NewMaster.Server.ReplUser; u != "" {
 		return u
+	}
+	if h.Frozen != nil && h.Frozen.MasterUser != "" {
+		return h.Frozen.MasterUser
 	}
 	return h.Status.Replica.MasterUser
 }
@@ -106,45 +144,4 @@ func waitReplicating(ctx context.Context, h *Host) (*instance.Status, error) {
 		return s.Replica.IORunningYes() && s.Replica.SQLRunningYes(), nil
 	}, "replication on "+h.Name()+" to run")
 	return s, err
-}
-
-// cleanupNewMaster (phase 5) removes the new master's replication settings
-// for the dead master, unless skip_reset_slave.
-func cleanupNewMaster(ctx context.Context, st *State) error {
-	nm := st.NewMaster
-	if nm.Server.SkipResetSlave {
-		st.Report.Note("skip_reset_slave=1: " + nm.Name() + " keeps its replication settings")
-		return nil
-	}
-	for _, stmt := range []string{"STOP SLAVE", "RESET SLAVE ALL"} {
-		if err := execSQL(ctx, nm, stmt); err != nil {
-			return err
-		}
-	}
-	s, err := refresh(ctx, nm)
-	if err != nil {
-		return err
-	}
-	if s.Replica != nil {
-		return fmt.Errorf("RESET SLAVE ALL on %s left replication settings behind", nm.Name())
-	}
-	return nil
-}
-
-// publishTopology tells the other managers where the master is now.
-func publishTopology(ctx context.Context, st *State) error {
-	if st.redis == nil {
-		return nil
-	}
-	t := coord.Topology{Cluster: st.cfg.ClusterID(), RunID: st.opts.RunID, UpdatedAt: st.deps.Now(),
-		Master: coord.Node{Name: st.NewMaster.Name(), Host: st.NewMaster.Server.Hostname, Port: st.NewMaster.Server.Port}}
-	if st.lock != nil {
-		t.Fence = st.lock.Fence()
-	}
-	for _, h := range st.Replicas {
-		if h != st.NewMaster && st.Report.HostResult(h.Name(), "", "").Status == "recovered" {
-			t.Replicas = append(t.Replicas, coord.Node{Name: h.Name(), Host: h.Server.Hostname, Port: h.Server.Port})
-		}
-	}
-	return coord.PublishTopology(ctx, st.redis, st.cfg.Redis.KeyPrefix, st.cfg.ClusterID(), t)
 }

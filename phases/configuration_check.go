@@ -2,7 +2,9 @@ package phases
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/mhago/mhago/decide"
@@ -21,6 +23,9 @@ func checkConfiguration(ctx context.Context, st *State) error {
 	st.connectAll(ctx)
 	dead, err := st.findDeadMaster()
 	if err != nil {
+		if lerr := st.refusedLogins(nil); lerr != nil {
+			return lerr // every replica refused us: that is the finding
+		}
 		return err
 	}
 	st.Dead = dead
@@ -40,8 +45,19 @@ func checkConfiguration(ctx context.Context, st *State) error {
 	return st.locateRelayLogs(ctx)
 }
 
+// connectHosts (abandon) opens MySQL and SSH to every server, without
+// judging the topology: restarting what an earlier run stopped needs
+// connections, not a healthy cluster.
+func connectHosts(ctx context.Context, st *State) error {
+	st.connectAll(ctx)
+	return nil
+}
+
 // connectAll opens MySQL and SSH to every server, all at once.
 func (st *State) connectAll(ctx context.Context) {
+	if len(st.Hosts) > 0 {
+		return
+	}
 	var wg sync.WaitGroup
 	for _, s := range st.cfg.Servers {
 		h := &Host{Server: s}
@@ -97,8 +113,13 @@ func (st *State) hostByAddr(host string, port int) *Host {
 }
 
 // classifyReplicas splits the other servers into replicas to recover and
-// ignore_fail servers to skip; anything else stops the run, as in MHA.
+// ignore_fail servers to skip; anything else stops the run, as in MHA. A
+// refused login is said first and on its own: the fix is a password, not
+// the replication.
 func (st *State) classifyReplicas() error {
+	if err := st.refusedLogins(st.Dead); err != nil {
+		return err
+	}
 	var problems []string
 	for _, h := range st.Hosts {
 		if h == st.Dead {
@@ -122,6 +143,23 @@ func (st *State) classifyReplicas() error {
 		return fmt.Errorf("%w: no replica of %s is alive", ErrTopology, st.Dead.Server)
 	}
 	return nil
+}
+
+// refusedLogins names every server other than the dead master whose MySQL
+// login was refused; wrong credentials stop the run before anything
+// changes, whatever ignore_fail says, since they are a config mistake.
+func (st *State) refusedLogins(except *Host) error {
+	var refused []string
+	for _, h := range st.Hosts {
+		if h != except && errors.Is(h.SQLErr, instance.ErrAccessDenied) {
+			refused = append(refused, fmt.Sprintf("%s: %v", h.Name(), h.SQLErr))
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s (fix: correct user/password or password_file for these servers in %s; nothing was changed)",
+		instance.ErrAccessDenied, strings.Join(refused, "; "), st.cfg.Path)
 }
 
 // replicaProblem says why h cannot take part in the failover, or "".

@@ -4,66 +4,77 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/checks"
-	"github.com/mhago/mhago/coord"
-	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/hooks"
+	"github.com/mhago/mhago/runner"
 )
 
-// takeLock acquires the cluster's Redis lock before the first change, so
-// that several managers (cron on several hosts) never fail over at once.
-func takeLock(ctx context.Context, st *State) error {
-	ro, ok := endpoints.Redis(st.cfg)
-	if st.opts.NoLock || !ok {
-		st.Report.Note("ran without the Redis lock (--no-lock or no redis_address)")
-		return nil
-	}
-	st.redis = coord.NewClient(ro)
-	host, _ := os.Hostname()
-	// The lock outlives this phase: renewal runs on a context that only
-	// Release (in finish) ends.
-	lock, err := coord.Acquire(context.WithoutCancel(ctx), st.redis, coord.LockOptions{KeyPrefix: ro.KeyPrefix, Cluster: st.cfg.ClusterID(), TTL: st.cfg.Redis.LockTTL,
-		Owner:  coord.Holder{Host: host, PID: os.Getpid(), RunID: st.opts.RunID, Command: st.opts.Command, Since: st.deps.Now()},
-		Logger: st.log})
-	if errors.Is(err, coord.ErrUnreachable) {
-		return fmt.Errorf("%w (fix: start Redis at %s, or pass --no-lock if you are sure no other manager runs)", err, ro.Addr)
-	}
-	if err != nil {
-		return err
-	}
-	st.lock = lock
-	st.Report.SetLock(lock.Key(), lock.Fence(), host)
-	return nil
-}
-
-// deployAgents pushes the node agent to every replica and, when reachable,
-// to the dead master's host.
+// deployAgents pushes the node agent to every replica and, when reachable
+// and its binlog is still to be saved, to the dead master's host. Where
+// the agents live is journaled, so a later run can clean up after a crash.
 func deployAgents(ctx context.Context, st *State) error {
 	targets := append([]*Host{}, st.Replicas...)
-	if st.SSHReachable {
+	saving := st.SSHReachable && !st.run.PastNoReturn()
+	if saving {
 		targets = append(targets, st.Dead)
 	}
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, h := range targets {
 		wg.Go(func() {
-			h.Agent, errs[i] = agentctl.Deploy(ctx, h.SSH, h.Server.RemoteWorkdir, st.opts.RunID, st.deps.Agent)
+			errs[i] = runner.Safe("agent push to "+h.Name(), func() error {
+				if h.SSH == nil {
+					return fmt.Errorf("agent on %s: no SSH connection: %w", h.Name(), h.SSHErr)
+				}
+				var err error
+				h.Agent, err = agentctl.Deploy(ctx, h.SSH, h.Server.RemoteWorkdir, st.opts.RunID, st.deps.Agent)
+				return err
+			})
 		})
 	}
 	wg.Wait()
-	if st.Dead.Agent == nil && st.SSHReachable {
+	if saving && st.Dead.Agent == nil {
 		// The dead master's host is only needed to save its binlog; losing
 		// it is recorded by phase 3.2, not fatal.
 		st.Report.Note(fmt.Sprintf("agent on dead master %s: %v", st.Dead.Name(), errs[len(errs)-1]))
 		errs[len(errs)-1] = nil
 		st.SSHReachable = false
 	}
-	return errors.Join(errs...)
+	if st.run.PastNoReturn() {
+		st.spareReplicas(targets, errs)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return st.decide(ctx, "agents", decAgentDirs, st.agentDirs())
+}
+
+// spareReplicas, when finishing a run past its point of no return, fails
+// only the replicas whose agent could not be pushed: the new master and
+// the others still have to be finished.
+func (st *State) spareReplicas(targets []*Host, errs []error) {
+	for i, h := range targets {
+		if errs[i] == nil || h == st.NewMaster {
+			continue
+		}
+		h.cannot = errs[i].Error()
+		st.Report.HostResult(h.Name(), h.Server.Addr(), "replica").Fail(errs[i])
+		errs[i] = nil
+	}
+}
+
+func (st *State) agentDirs() []agentDir {
+	var out []agentDir
+	for _, h := range st.Hosts {
+		if h.Agent != nil {
+			out = append(out, agentDir{Host: h.Name(), Dir: h.Agent.Dir()})
+		}
+	}
+	return out
 }
 
 // shutdownDeadMaster (phase 2) freezes the replicas' view of the dead
@@ -107,9 +118,7 @@ func (st *State) runHook(ctx context.Context, key, cmd string, args []string, pa
 	if st.NewMaster != nil {
 		info.NewHost, info.NewPort = st.NewMaster.Server.Hostname, st.NewMaster.Server.Port
 	}
-	if st.lock != nil {
-		info.Fence = st.lock.Fence()
-	}
+	info.Fence = st.run.Fence()
 	env := append(hooks.RunEnv(info), hooks.SecretEnv(password, password)...)
 	if st.opts.HookPasswordArgs && password != "" {
 		args = hooks.WithPasswordArgs(args, password)
@@ -120,12 +129,13 @@ func (st *State) runHook(ctx context.Context, key, cmd string, args []string, pa
 	return res
 }
 
-// parallel runs fn on every host at once and joins the errors.
+// parallel runs fn on every host at once and joins the errors. A panic
+// in one becomes that host's error instead of killing the process.
 func (st *State) parallel(ctx context.Context, hs []*Host, fn func(context.Context, *State, *Host) error) error {
 	errs := make([]error, len(hs))
 	var wg sync.WaitGroup
 	for i, h := range hs {
-		wg.Go(func() { errs[i] = fn(ctx, st, h) })
+		wg.Go(func() { errs[i] = runner.Safe(h.Name(), func() error { return fn(ctx, st, h) }) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -92,29 +91,6 @@ func (st *State) secondaryCheck(ctx context.Context) *int {
 	}
 	res := st.runHook(ctx, "secondary_check_script", cmd, args, d.Password.Reveal())
 	return &res.ExitCode
-}
-
-// checkGuards refuses a failover too soon after the last one (MHA's
-// last_failover_minute) or after one that failed and was not cleared.
-func checkGuards(_ context.Context, st *State) error {
-	if fi, err := os.Stat(st.stateFile("error")); err == nil {
-		return fmt.Errorf("%w: %s exists (left %s by a failover that failed after its point of no return): check the cluster, then remove the file",
-			ErrGuard, st.stateFile("error"), fi.ModTime().Format(time.RFC3339))
-	}
-	fi, err := os.Stat(st.stateFile("complete"))
-	if err != nil {
-		return nil
-	}
-	age := st.deps.Now().Sub(fi.ModTime())
-	switch {
-	case age >= st.opts.LastFailover:
-		return nil
-	case st.opts.IgnoreLastFailover:
-		st.Report.Note(fmt.Sprintf("last failover %s ago ignored (--ignore-last-failover)", age.Round(time.Second)))
-		return nil
-	}
-	return fmt.Errorf("%w: the last failover completed %s ago (%s), less than %s: to fail over again now, pass --ignore-last-failover",
-		ErrGuard, age.Round(time.Second), st.stateFile("complete"), st.opts.LastFailover)
 }
 
 func errString(err error) string {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
 )
 
 // execSQL runs one statement and names the host in the error.
@@ -28,11 +29,16 @@ func refresh(ctx context.Context, h *Host) (*instance.Status, error) {
 
 // stopIOThread stops the IO thread and waits until it reports stopped.
 func stopIOThread(ctx context.Context, st *State, h *Host) error {
-	wasRunning := h.Status.Replica.IORunning != "No"
+	// An abort restarts only what this run stopped; the journal says so
+	// before the stop, so a crash right after it is restored too.
+	if h.Status.Replica.IORunning != "No" {
+		if err := st.run.WillChange(ctx, journal.Undo{Host: h.Name(), Action: undoStartIO}); err != nil {
+			return err
+		}
+	}
 	if err := execSQL(ctx, h, "STOP SLAVE IO_THREAD"); err != nil {
 		return err
 	}
-	h.ioStopped = wasRunning // an abort restarts only what this run stopped
 	return poll(ctx, 10*time.Second, func() (bool, error) {
 		s, err := refresh(ctx, h)
 		return err == nil && s.Replica != nil && !s.Replica.IORunningYes() && s.Replica.IORunning != "Connecting", err
@@ -69,10 +75,14 @@ func settle(ctx context.Context, st *State, h *Host) error {
 	if err != nil {
 		return err
 	}
+	if wasRunning {
+		if err := st.run.WillChange(ctx, journal.Undo{Host: h.Name(), Action: undoStartSQL}); err != nil {
+			return err
+		}
+	}
 	if err := execSQL(ctx, h, "STOP SLAVE SQL_THREAD"); err != nil {
 		return err
 	}
-	h.sqlStopped = wasRunning
 	s, err := refresh(ctx, h)
 	if err != nil {
 		return err
@@ -105,4 +115,27 @@ func firstWords(stmt string) string {
 		return stmt[:40] + "..."
 	}
 	return stmt
+}
+
+// undoChange reverts one recorded change (the runner's Undo): a
+// replication thread this run, or an earlier one, stopped.
+func undoChange(ctx context.Context, st *State, u journal.Undo) error {
+	h := st.host(u.Host)
+	if h == nil || h.DB == nil {
+		return fmt.Errorf("no MySQL connection to %s", u.Host)
+	}
+	var stmt string
+	switch u.Action {
+	case undoStartIO:
+		stmt = "START SLAVE IO_THREAD"
+	case undoStartSQL:
+		stmt = "START SLAVE SQL_THREAD"
+	default:
+		return fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
+	}
+	if err := execSQL(ctx, h, stmt); err != nil {
+		return err
+	}
+	st.Report.Note(stmt + " on " + h.Name() + " (undo)")
+	return nil
 }

@@ -1,0 +1,156 @@
+package phases
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mhago/mhago/decide"
+	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
+	"github.com/mhago/mhago/nodeagent/proto"
+)
+
+// Changes on hosts, as the journal names them.
+const (
+	actApply     journal.Action = "apply"              // replay diffs into a server
+	actRepoint   journal.Action = "repoint"            // CHANGE MASTER to the new master, START SLAVE
+	actHookStart journal.Action = "ip_failover_start"  // master_ip_failover_script --command=start
+	actWritable  journal.Action = "writable"           // read_only=0 on the new master
+	undoStartIO  journal.Action = "start_io_thread"    // revert a STOP SLAVE IO_THREAD
+	undoStartSQL journal.Action = "start_sql_thread"   // revert a STOP SLAVE SQL_THREAD
+	actStopIO    journal.Action = "stop_io_thread"     // what undoStartIO reverts
+	actStopSQL   journal.Action = "stop_sql_thread"    // what undoStartSQL reverts
+	actResetNM   journal.Action = "reset_slave_all"    // phase 5 on the new master
+	actPublish   journal.Action = "publish_topology"   // the topology in Redis
+	actFenceHook journal.Action = "ip_failover_stop"   // master_ip_failover_script --command=stop|stopssh
+	actShutdown  journal.Action = "shutdown_script"    // shutdown_script on the dead master
+	actCopyDiff  journal.Action = "copy_diff"          // a diff copied to the host that applies it
+	actRemoveDir journal.Action = "remove_agent_files" // an earlier run's agent directory removed
+)
+
+// Names of the decisions a resumed run restores.
+const (
+	decTopology  = "topology"
+	decFrozen    = "frozen"
+	decElection  = "election"
+	decDiffs     = "diffs"
+	decNewMaster = "new_master_position"
+	decAgentDirs = "agent_dirs"
+)
+
+// topologyDecision is what phase 1 found.
+type topologyDecision struct {
+	Dead     string      `json:"dead_master"`
+	Replicas []string    `json:"replicas"`
+	Skipped  []string    `json:"skipped,omitempty"`
+	Mode     decide.Mode `json:"mode"`
+	SSH      bool        `json:"dead_master_ssh"`
+}
+
+// frozenCoords is one replica's frozen view of the dead master.
+type frozenCoords struct {
+	MasterLogFile      string `json:"master_log_file"`
+	ReadMasterLogPos   uint64 `json:"read_master_log_pos"`
+	RelayMasterLogFile string `json:"relay_master_log_file"`
+	ExecMasterLogPos   uint64 `json:"exec_master_log_pos"`
+	RelayLogFile       string `json:"relay_log_file"`
+	RelayLogPos        uint64 `json:"relay_log_pos"`
+	MasterUser         string `json:"master_user"`
+	GTID               string `json:"gtid,omitempty"` // gtid_current_pos / executed_gtid_set
+}
+
+// electionDecision is the new master and why relay logs serve whom.
+type electionDecision struct {
+	NewMaster     string   `json:"new_master"`
+	Base          string   `json:"base"`
+	LackRelayLogs []string `json:"lack_relay_logs,omitempty"`
+}
+
+// diffRecord is one diff a host applies: a copy on that host, checked by
+// its SHA-256 before a resumed run uses it.
+type diffRecord struct {
+	Kind         string `json:"kind"`
+	From         string `json:"from"`
+	Path         string `json:"path"`
+	Bytes        int64  `json:"bytes"`
+	SHA256       string `json:"sha256"`
+	Events       int    `json:"events"`
+	Transactions int    `json:"transactions"`
+	FirstGTID    string `json:"first_gtid,omitempty"`
+	LastGTID     string `json:"last_gtid,omitempty"`
+	// StopFile/StopOffset end the diff in its source (a position range
+	// where there are no GTIDs).
+	StopFile   string `json:"stop_file,omitempty"`
+	StopOffset int64  `json:"stop_offset,omitempty"`
+}
+
+// newMasterPosition is where the other replicas start on the new master:
+// recorded before it accepts writes, since after that its SHOW MASTER
+// STATUS has moved on.
+type newMasterPosition struct {
+	File string `json:"file"`
+	Pos  uint64 `json:"pos"`
+	GTID string `json:"gtid,omitempty"`
+}
+
+// agentDir is where a run's agent and diff files lie on a host.
+type agentDir struct {
+	Host string `json:"host"`
+	Dir  string `json:"dir"`
+}
+
+// decide journals a decision (nothing in a dry run).
+func (st *State) decide(ctx context.Context, phase, name string, v any) error {
+	if err := st.run.Decide(ctx, phase, name, v); err != nil {
+		return fmt.Errorf("record %s: %w", name, err)
+	}
+	return nil
+}
+
+func diffRecords(h *Host) []diffRecord {
+	out := make([]diffRecord, 0, len(h.diffs))
+	for _, d := range h.diffs {
+		r := d.result
+		out = append(out, diffRecord{Kind: d.kind, From: d.fromName(), Path: d.path, Bytes: r.Bytes, SHA256: r.SHA256,
+			Events: r.Events, Transactions: r.Transactions, FirstGTID: r.FirstGTID, LastGTID: r.LastGTID,
+			StopFile: r.StopFile, StopOffset: r.StopOffset})
+	}
+	return out
+}
+
+func (d diffFile) fromName() string {
+	if d.from == nil {
+		return d.fromRecord
+	}
+	return d.from.Name()
+}
+
+func freeze(h *Host) frozenCoords {
+	f := h.Frozen
+	return frozenCoords{MasterLogFile: f.MasterLogFile, ReadMasterLogPos: f.ReadMasterLogPos,
+		RelayMasterLogFile: f.RelayMasterLogFile, ExecMasterLogPos: f.ExecMasterLogPos,
+		RelayLogFile: f.RelayLogFile, RelayLogPos: f.RelayLogPos, MasterUser: f.MasterUser, GTID: gtidOf(h)}
+}
+
+func (f frozenCoords) replicaStatus() *instance.ReplicaStatus {
+	return &instance.ReplicaStatus{MasterLogFile: f.MasterLogFile, ReadMasterLogPos: f.ReadMasterLogPos,
+		RelayMasterLogFile: f.RelayMasterLogFile, ExecMasterLogPos: f.ExecMasterLogPos,
+		RelayLogFile: f.RelayLogFile, RelayLogPos: f.RelayLogPos, MasterUser: f.MasterUser}
+}
+
+// diffFile is the recorded diff as the host that applies it holds it.
+func (r diffRecord) diffFile() diffFile {
+	return diffFile{kind: r.Kind, path: r.Path, source: r.Path, result: &proto.ExtractResult{Output: r.Path, Bytes: r.Bytes,
+		SHA256: r.SHA256, Events: r.Events, Transactions: r.Transactions, FirstGTID: r.FirstGTID, LastGTID: r.LastGTID,
+		StopFile: r.StopFile, StopOffset: r.StopOffset}, fromRecord: r.From}
+}
+
+// host is the run's host of a config block, or nil.
+func (st *State) host(block string) *Host {
+	for _, h := range st.Hosts {
+		if h.Name() == block {
+			return h
+		}
+	}
+	return nil
+}
