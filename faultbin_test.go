@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// faultDir holds the mhago binary built with -tags mhagofault, shared by
+// the tests of one `go test` run and removed at its end.
+var faultDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mhago-fault-")
+	if err == nil {
+		faultDir = dir
+	}
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+var faultBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// faultBinary builds mhago with fault injection once per test run: the
+// tests that SIGKILL mhago need it as a process of its own.
+func faultBinary(t *testing.T) string {
+	t.Helper()
+	faultBuild.once.Do(func() {
+		if faultDir == "" {
+			faultBuild.err = errors.New("no temp dir for the fault binary")
+			return
+		}
+		p := filepath.Join(faultDir, "mhago-fault")
+		out, err := exec.Command("go", "build", "-tags", "mhagofault", "-o", p, ".").CombinedOutput()
+		if err != nil {
+			faultBuild.err = errors.New(string(out))
+		}
+		faultBuild.path = p
+	})
+	if faultBuild.err != nil {
+		t.Fatalf("build mhago with -tags mhagofault: %v", faultBuild.err)
+	}
+	return faultBuild.path
+}
+
+// runFault runs the fault-injecting mhago with MHAGO_FAULT=fault and
+// returns its exit code (-1 when it died by a signal) and output.
+func runFault(t *testing.T, fault string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(faultBinary(t), args...)
+	cmd.Env = append(os.Environ(), "MHAGO_FAULT="+fault)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("run mhago-fault: %v", err)
+	}
+	t.Logf("MHAGO_FAULT=%q mhago %s => exit %d\nstdout:\n%s\nstderr:\n%s", fault, strings.Join(args, " "), code, out.String(), errb.String())
+	return code, out.String(), errb.String()
+}
