@@ -131,11 +131,14 @@ func (e *env) execDiff(i int, r *instance.ReplicaStatus) string {
 	return res.Extract.Output
 }
 
-// waitRead waits until host i's IO thread has read as far as latest.
+// waitRead waits until host i's IO thread has read at least as far as
+// latest. Not exactly as far: the master may still append a
+// Binlog_checkpoint (no data) after latest was read, and host i may read it.
 func (e *env) waitRead(i int, latest *instance.ReplicaStatus) {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		r := e.replica(i)
-		if r.MasterLogFile == latest.MasterLogFile && r.ReadMasterLogPos == latest.ReadMasterLogPos {
+		c := binlog.CompareBinlogNames(r.MasterLogFile, latest.MasterLogFile)
+		if c > 0 || c == 0 && r.ReadMasterLogPos >= latest.ReadMasterLogPos {
 			return
 		}
 	}
