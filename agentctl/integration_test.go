@@ -131,11 +131,14 @@ func (e *env) execDiff(i int, r *instance.ReplicaStatus) string {
 	return res.Extract.Output
 }
 
-// waitRead waits until host i's IO thread has read as far as latest.
+// waitRead waits until host i's IO thread has read at least as far as
+// latest. Not exactly as far: the master may still append a
+// Binlog_checkpoint (no data) after latest was read, and host i may read it.
 func (e *env) waitRead(i int, latest *instance.ReplicaStatus) {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		r := e.replica(i)
-		if r.MasterLogFile == latest.MasterLogFile && r.ReadMasterLogPos == latest.ReadMasterLogPos {
+		c := binlog.CompareBinlogNames(r.MasterLogFile, latest.MasterLogFile)
+		if c > 0 || c == 0 && r.ReadMasterLogPos >= latest.ReadMasterLogPos {
 			return
 		}
 	}
@@ -325,34 +328,99 @@ func TestSaveDeadMasterBinlog(t *testing.T) {
 		t.Fatalf("%d acknowledged rows missing on host 2 after applying the saved binlog: %v", len(missing), missing[:min(5, len(missing))])
 	}
 
-	// Cut the master's newest binlog inside its last event, as a crash
-	// mid-write would, and save again for host 3.
-	newest := filepath.Join(e.c.BinlogDir(1), saved.StopFile)
-	fi, err := os.Stat(newest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(newest, fi.Size()-7); err != nil {
-		t.Fatal(err)
-	}
+	// Crash the master while it writes the commit event of its newest
+	// binlog's last transaction, and save again for host 3.
+	lost := crashMidCommit(t, filepath.Join(e.c.BinlogDir(1), saved.StopFile))
 	cut, err := e.agent(1).Save(ctx, proto.SaveRequest{BinlogDirs: []string{e.c.BinlogDir(1)},
 		StartFile: r3.MasterLogFile, StartPos: int64(r3.ReadMasterLogPos), Output: path.Join(e.agent(1).Dir(), "cut.binlog")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cut.Truncated == "" {
-		t.Fatalf("truncated last event not reported: %+v", cut)
+	if cut.Truncated != lost.cut.String() {
+		t.Fatalf("save reported truncated %q, want %q: %+v", cut.Truncated, lost.cut, cut)
+	}
+	// The saved piece keeps the unfinished transaction (a later piece could
+	// end it); apply, where nothing follows, trims it.
+	gtids := fileGTIDs(t, cut.Output)
+	if len(gtids) < 2 || gtids[len(gtids)-1] != lost.gtid {
+		t.Fatalf("saved piece should end with the unfinished transaction %s, has GTIDs ...%v", lost.gtid, gtids[max(0, len(gtids)-3):])
 	}
 	a3 := e.apply(3, file{3, exec3}, file{1, cut.Output})
+	if a3.Trimmed != lost.events || a3.LastGTID != gtids[len(gtids)-2] {
+		t.Errorf("apply should trim the %d events of %s and end at %s: %+v", lost.events, lost.gtid, gtids[len(gtids)-2], a3)
+	}
 	ids3, _ := e.c.RowIDs(ctx, 3, "mhago_test.load")
-	// The cut event ended the binlog's last transaction: exactly that row
-	// is lost (with 4 writers it need not be the highest id).
+	// The unfinished transaction inserted exactly one row: that row is lost
+	// (with 4 writers it need not be the highest id).
 	if len(ids3) != len(ids2)-1 || len(missingIDs(ids3, ids2)) != 0 {
 		t.Fatalf("host 3 has %d rows, want host 2's %d rows minus one; missing %v", len(ids3), len(ids2), missingIDs(ids2, ids3))
 	}
-	if a3.Trimmed == 0 {
-		t.Errorf("apply did not report the trimmed incomplete transaction: %+v", a3)
+}
+
+// unfinished is a transaction whose commit event a crash cut.
+type unfinished struct {
+	gtid   string
+	events int              // its complete data events: what apply trims
+	cut    binlog.Truncated // its commit event, as a reader reports it
+}
+
+// crashMidCommit makes file end as if its server died while writing the
+// commit event of the file's last transaction: the file is cut 7 bytes short
+// of that event's end, and whatever followed it is gone.
+//
+// The cut is placed by reading the events, not by dropping the file's last
+// bytes: MariaDB's binlog background thread writes a Binlog_checkpoint
+// whenever an older binlog's commits are durable in InnoDB, and it may land
+// after the last transaction. Cutting the file's tail then cut that header
+// event and left every transaction whole.
+func crashMidCommit(t *testing.T, file string) unfinished {
+	t.Helper()
+	var cur, last unfinished
+	var commit *binlog.Event
+	_, err := binlog.ScanFile(file, func(ev binlog.Event) error {
+		switch {
+		case ev.Type.IsHeader():
+		case ev.TxBoundary:
+			cur.cut = binlog.Truncated{At: ev.Offset, Have: ev.End - ev.Offset - 7, Need: ev.End - ev.Offset}
+			last, commit, cur = cur, &ev, unfinished{}
+		case ev.GTID != "":
+			cur = unfinished{gtid: ev.GTID, events: 1}
+		default:
+			cur.events++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("scan %s: %v", file, err)
 	}
+	if commit == nil || last.gtid == "" || last.cut.Have <= binlog.HeaderLen {
+		t.Fatalf("%s ends with no GTID transaction whose commit event can be cut: %+v", file, last)
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(file, commit.End-7); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: cut at %d inside the commit event %d-%d of %s; %d bytes after that event dropped",
+		filepath.Base(file), commit.End-7, commit.Offset, commit.End, last.gtid, fi.Size()-commit.End)
+	return last
+}
+
+// fileGTIDs lists the GTIDs of a binlog file's transactions, in order.
+func fileGTIDs(t *testing.T, file string) []string {
+	t.Helper()
+	var out []string
+	if _, err := binlog.ScanFile(file, func(ev binlog.Event) error {
+		if ev.GTID != "" {
+			out = append(out, ev.GTID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("scan %s: %v", file, err)
+	}
+	return out
 }
 
 func missingIDs(want, have []int64) []int64 {
