@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mhago/mhago/binlog"
 	"github.com/mhago/mhago/nodeagent/proto"
@@ -157,7 +158,9 @@ func decoderCommand(bindir string, disableLogBin bool) (decoder, error) {
 		return decoder{}, err
 	}
 	d := decoder{path: path}
-	help, _ := exec.Command(path, "--help").CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a broken tool must not hang the apply
+	defer cancel()
+	help, _ := exec.CommandContext(ctx, path, "--help").CombinedOutput()
 	if bytes.Contains(help, []byte("gtid-strict-mode")) {
 		d.args = append(d.args, "--skip-gtid-strict-mode")
 	}
