@@ -253,26 +253,58 @@ func TestApplyCutThenResume(t *testing.T) {
 }
 
 // TestApplyConcurrent: two applies of one diff into one server at once:
-// the second waits for the lock, then finds everything executed.
+// the second waits for the lock, then finds everything executed. The first
+// is held on a table lock until the second is seen at the apply lock, so
+// neither can finish before the other starts, however loaded the machine.
 func TestApplyConcurrent(t *testing.T) {
 	e := newApplyEnv(t, 208)
-	d := e.diff(3000, "both.binlog")
+	d := e.diff(1000, "both.binlog")
 	ctx := context.Background()
-	reqA, reqB := e.req("a", d.Output), e.req("b", d.Output)
-	reqA.SkipExecuted, reqB.SkipExecuted, reqB.WaitRunningMS = true, true, 60000
-	doneA := e.background(ctx, e.agent(2), reqA) // a is applying when b starts
-	b, err := e.agent(2).Apply(ctx, reqB)
+	db, err := e.c.DB(2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := <-doneA
-	if a.err != nil || a.res.Waited != nil || a.res.Transactions != 3000 || a.res.Skipped != 0 {
-		t.Fatalf("a: %+v %v", a.res, a.err)
+	hold, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if b.Waited == nil || b.Waited.RunID != "a" || b.Stopped || b.Transactions != 0 || b.Skipped != 3000 {
-		t.Fatalf("b did not wait for a and skip everything: %+v (waited %+v)", b, b.Waited)
+	defer hold.Close()
+	if _, err := hold.ExecContext(ctx, "LOCK TABLES mhago_test.load WRITE"); err != nil {
+		t.Fatal(err)
+	}
+	reqA, reqB := e.req("a", d.Output), e.req("b", d.Output)
+	reqA.SkipExecuted, reqB.SkipExecuted, reqB.WaitRunningMS = true, true, 60000
+	doneA, doneB := make(chan applied, 1), make(chan applied, 1)
+	go func() { res, err := e.agent(2).Apply(ctx, reqA); doneA <- applied{res, err} }()
+	a := e.running(func(r *proto.RunningApply) bool { return r.RunID == "a" && len(r.PIDs) == 3 })
+	go func() { res, err := e.agent(2).Apply(ctx, reqB); doneB <- applied{res, err} }()
+	e.waitOpenedBy(filepath.Join(e.c.WorkDir(2), fmt.Sprintf("mhago-apply-%d.lock", e.c.Options().MySQLPort)), a.PIDs)
+	if _, err := hold.ExecContext(ctx, "UNLOCK TABLES"); err != nil {
+		t.Fatal(err)
+	}
+	ra, rb := <-doneA, <-doneB
+	if ra.err != nil || ra.res.Waited != nil || ra.res.Transactions != 1000 || ra.res.Skipped != 0 {
+		t.Fatalf("a: %+v %v", ra.res, ra.err)
+	}
+	if rb.err != nil || rb.res.Waited == nil || rb.res.Waited.RunID != "a" || rb.res.Stopped || rb.res.Transactions != 0 || rb.res.Skipped != 1000 {
+		t.Fatalf("b did not wait for a and skip everything: %+v %v", rb.res, rb.err)
 	}
 	e.identical()
+}
+
+// waitOpenedBy returns once a process not in holders has path open: a
+// second apply has reached the lock the holders hold.
+func (e *applyEnv) waitOpenedBy(path string, holders []int) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+		for _, fd := range fds {
+			pid, _ := strconv.Atoi(strings.Split(fd, "/")[2])
+			if target, err := os.Readlink(fd); err == nil && target == path && !slices.Contains(holders, pid) {
+				return
+			}
+		}
+	}
+	e.t.Fatalf("no second apply opened %s in 30 s", path)
 }
 
 // TestApplyOrphanStopped: the manager's SSH connection drops mid-apply;
