@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -55,15 +56,18 @@ const deployHeadroom = 1 << 20
 // Deploy creates workdir/mhago-<runID> (mode 0700), uploads the agent there,
 // verifies its SHA-256 on the host and checks the agent's version. A
 // remote_workdir without room for the agent fails with ErrNoSpace, one that
-// does not let it run with ErrNoExec; the directory is then removed.
+// does not let it run with ErrNoExec; the directory is then removed, unless
+// it was there before (another server on the same host in this run).
 func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Binary) (a *Agent, err error) {
 	dir := path.Join(workdir, "mhago-"+runID)
 	need := uint64(len(bin.Data)) + deployHeadroom
+	_, statErr := c.Stat(dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := c.MkdirAll(dir, 0o700); err != nil {
 		return nil, spaceError(c, workdir, need, fmt.Errorf("create agent dir %s on %s: %w", dir, c.Target(), err))
 	}
 	defer func() {
-		if err != nil {
+		if err != nil && created {
 			c.RemoveAll(dir)
 		}
 	}()
