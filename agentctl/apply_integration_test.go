@@ -83,13 +83,17 @@ func (e *applyEnv) agent(i int) *Agent {
 // diff writes n single-row transactions on host 1, saves them from its
 // binlog and copies the diff next to host 2's agent.
 func (e *applyEnv) diff(n int, name string) *proto.ExtractResult {
+	return e.diffInto("mhago_test.load (worker, payload, created) VALUES (0, REPEAT('y', 100), NOW(6))", n, name)
+}
+
+// diffInto is diff with another INSERT target ("table (cols) VALUES (...)").
+func (e *applyEnv) diffInto(insert string, n int, name string) *proto.ExtractResult {
 	ctx := context.Background()
 	ms, err := e.c.MasterStatus(ctx, 1)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.exec(1, fmt.Sprintf("BEGIN NOT ATOMIC FOR i IN 1..%d DO "+
-		"INSERT INTO mhago_test.load (worker, payload, created) VALUES (0, REPEAT('y', 100), NOW(6)); END FOR; END", n))
+	e.exec(1, fmt.Sprintf("BEGIN NOT ATOMIC FOR i IN 1..%d DO INSERT INTO %s; END FOR; END", n, insert))
 	pos, _ := strconv.ParseInt(ms["Position"], 10, 64)
 	src := e.agent(1)
 	saved, err := src.Save(ctx, proto.SaveRequest{BinlogDirs: []string{e.c.BinlogDir(1)}, StartFile: ms["File"], StartPos: pos,
@@ -114,13 +118,15 @@ func (e *applyEnv) req(runID string, files ...string) proto.ApplyRequest {
 		Workdir: e.agent(2).Dir(), RunID: runID, LockDir: e.c.WorkDir(2)}
 }
 
-func (e *applyEnv) rows(i int) int {
+func (e *applyEnv) rows(i int) int { return e.count(i, "mhago_test.load") }
+
+func (e *applyEnv) count(i int, table string) int {
 	db, err := e.c.DB(i)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM mhago_test.load").Scan(&n); err != nil {
+	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
 		e.t.Fatal(err)
 	}
 	return n
@@ -180,13 +186,17 @@ func (e *applyEnv) variable(i int, name string) string {
 }
 
 // TestApplySkipExecuted: the same diff applied twice with SkipExecuted is
-// applied once; the second apply leaves every transaction out and the
-// rows, which have no duplicate key to stop a replay, stay as they were.
+// applied once: the second apply leaves every transaction out. The rows go
+// to a table without a key, where nothing else would stop a replay: a
+// third, plain apply duplicates them all, as MHA's replay would have.
 // The replayed transactions keep their GTIDs, which is what the skip reads.
 func TestApplySkipExecuted(t *testing.T) {
 	e := newApplyEnv(t, 200)
 	ctx := context.Background()
-	d := e.diff(2000, "twice.binlog")
+	for i := 1; i <= 2; i++ {
+		e.exec(i, "CREATE TABLE mhago_test.nokey (v INT, payload VARCHAR(200)) ENGINE=InnoDB")
+	}
+	d := e.diffInto("mhago_test.nokey VALUES (i, REPEAT('k', 100))", 2000, "twice.binlog")
 	req := e.req("first", d.Output)
 	req.SkipExecuted = true
 	first, err := e.agent(2).Apply(ctx, req)
@@ -210,6 +220,12 @@ func TestApplySkipExecuted(t *testing.T) {
 		t.Fatalf("second apply: %+v", second)
 	}
 	e.identical()
+	if _, err := e.agent(2).Apply(ctx, e.req("plain", d.Output)); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(2, "mhago_test.nokey"); n != 4000 {
+		t.Fatalf("a plain replay left %d rows, not 4000: the test does not show what the skip prevents", n)
+	}
 }
 
 // TestApplyCutThenResume: an apply killed mid-way (the manager's call was
