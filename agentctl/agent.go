@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -31,33 +32,79 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("agent %s on %s: %s: %s", e.Cmd, e.Host, e.Code, e.Message)
 }
 
-// ErrVersionMismatch matches an agent of another mhago version.
-var ErrVersionMismatch = errors.New("agent version mismatch")
+// Sentinels for errors.Is: an agent of another mhago version; an earlier
+// apply (its manager may have died) still at work on the same server.
+var (
+	ErrVersionMismatch = errors.New("agent version mismatch")
+	ErrApplyRunning    = errors.New("another apply is running")
+)
 
-// Is matches ErrVersionMismatch by code.
+// Is matches ErrVersionMismatch and ErrApplyRunning by code.
 func (e *Error) Is(target error) bool {
-	return target == ErrVersionMismatch && e.Code == proto.CodeVersionMismatch
+	return target == ErrVersionMismatch && e.Code == proto.CodeVersionMismatch ||
+		target == ErrApplyRunning && e.Code == proto.CodeApplyRunning
 }
 
+// ErrNoExec: remote_workdir is on a filesystem that does not let programs
+// run (mounted noexec), so the agent cannot work there.
+var ErrNoExec = errors.New("agent cannot run in remote_workdir")
+
+// deployHeadroom is room beyond the agent binary for a run's small files
+// (client option file, pid file, merged diff headers).
+const deployHeadroom = 1 << 20
+
 // Deploy creates workdir/mhago-<runID> (mode 0700), uploads the agent there,
-// verifies its SHA-256 on the host and checks the agent's version.
-func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Binary) (*Agent, error) {
-	host := c.Target().String()
+// verifies its SHA-256 on the host and checks the agent's version. A
+// remote_workdir without room for the agent fails with ErrNoSpace, one that
+// does not let it run with ErrNoExec; the directory is then removed, unless
+// it was there before (another server on the same host in this run).
+func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Binary) (a *Agent, err error) {
 	dir := path.Join(workdir, "mhago-"+runID)
+	need := uint64(len(bin.Data)) + deployHeadroom
+	_, statErr := c.Stat(dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := c.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create agent dir %s on %s: %w", dir, host, err)
+		return nil, spaceError(c, workdir, need, fmt.Errorf("create agent dir %s on %s: %w", dir, c.Target(), err))
 	}
-	a := &Agent{client: c, dir: dir, bin: path.Join(dir, "mhago-agent")}
-	if _, err := c.Upload(ctx, bytes.NewReader(bin.Data), a.bin, 0o700); err != nil {
-		return nil, fmt.Errorf("upload agent to %s:%s: %w", host, a.bin, err)
+	defer func() {
+		if err != nil && created {
+			c.RemoveAll(dir)
+		}
+	}()
+	if err := CheckSpace(c, dir, need); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return nil, err
+	}
+	a = &Agent{client: c, dir: dir, bin: path.Join(dir, "mhago-agent")}
+	if err := upload(ctx, c, bin.Data, a.bin, need); err != nil {
+		return nil, err
 	}
 	if err := a.verify(ctx, bin.SHA256); err != nil {
 		return nil, err
 	}
 	if _, err := a.Call(ctx, proto.CmdVersion, proto.Request{}); err != nil {
-		return nil, err
+		return nil, noExecError(err, workdir, c.Target().String())
 	}
 	return a, nil
+}
+
+// upload writes data to dst with mode 0700. SFTP reports a full disk as a
+// bare SSH_FX_FAILURE, so a failure is checked against the free space.
+func upload(ctx context.Context, c *remote.Client, data []byte, dst string, need uint64) error {
+	if _, err := c.Upload(ctx, bytes.NewReader(data), dst, 0o700); err != nil {
+		return spaceError(c, path.Dir(dst), need, fmt.Errorf("upload agent to %s:%s: %w", c.Target(), dst, err))
+	}
+	return nil
+}
+
+// noExecError turns the shell's "Permission denied" (exit 126) on running
+// a freshly uploaded 0700 file into ErrNoExec.
+func noExecError(err error, workdir, host string) error {
+	var br *badResponse
+	if errors.As(err, &br) && br.exit == 126 && strings.Contains(br.stderr, "Permission denied") {
+		return fmt.Errorf("remote_workdir %s on %s does not allow executing programs (mounted noexec?): "+
+			"the agent cannot run there; set remote_workdir to a directory on an exec mount (%w: %s)", workdir, host, ErrNoExec, br.stderr)
+	}
+	return err
 }
 
 // verify recomputes the uploaded file's SHA-256 on the host, so a truncated
@@ -102,7 +149,7 @@ func (a *Agent) Call(ctx context.Context, cmd string, req proto.Request) (proto.
 	}
 	var resp proto.Response
 	if err := json.Unmarshal(res.Stdout, &resp); err != nil {
-		return resp, fmt.Errorf("agent %s on %s: exit %d, unreadable response (%w): %s", cmd, host, res.ExitStatus, err, tail(res.Stderr))
+		return resp, &badResponse{cmd: cmd, host: host, exit: res.ExitStatus, stderr: tail(res.Stderr), err: err}
 	}
 	if !resp.OK {
 		e := &Error{Host: host, Cmd: cmd, Code: proto.CodeInternal, Message: tail(res.Stderr)}
@@ -117,6 +164,20 @@ func (a *Agent) Call(ctx context.Context, cmd string, req proto.Request) (proto.
 	}
 	return resp, nil
 }
+
+// badResponse is an agent run that gave no JSON answer: it crashed, or
+// could not be executed at all (exit 126).
+type badResponse struct {
+	cmd, host, stderr string
+	exit              int
+	err               error
+}
+
+func (e *badResponse) Error() string {
+	return fmt.Sprintf("agent %s on %s: exit %d, unreadable response (%v): %s", e.cmd, e.host, e.exit, e.err, e.stderr)
+}
+
+func (e *badResponse) Unwrap() error { return e.err }
 
 // Status lists binlog directories and the work directory's free space.
 func (a *Agent) Status(ctx context.Context, r proto.StatusRequest) (*proto.StatusResult, error) {

@@ -33,12 +33,18 @@ type ExtractStats struct {
 	Trimmed int
 	// Truncated is the incomplete last event of the last segment, if any.
 	Truncated *Truncated
+	// Skipped counts the whole transactions SkipTransactions left out,
+	// with the first and last of their GTIDs.
+	Skipped          int
+	SkippedFirstGTID string
+	SkippedLastGTID  string
 }
 
 type extractOpts struct {
 	skipServerID uint32
 	allowMidTx   bool
 	keepTail     bool
+	executed     func(gtid string) bool
 }
 
 // ExtractOption changes how Extract and SaveFrom work.
@@ -56,6 +62,16 @@ func AllowMidTransaction() ExtractOption { return func(o *extractOpts) { o.allow
 // KeepIncompleteTail copies the events of a trailing transaction that has no
 // end in the input instead of stopping at the last transaction boundary.
 func KeepIncompleteTail() ExtractOption { return func(o *extractOpts) { o.keepTail = true } }
+
+// SkipTransactions leaves out every whole transaction whose GTID executed
+// reports true: the target server has it already, and replaying it again
+// would apply it twice. executed gets the GTID as ExtractStats shows it
+// ("domain-server-seq" or "uuid:gno"). Transactions without a GTID event
+// (anonymous, or the tail of one begun before the first segment) and
+// MySQL tagged GTIDs, which this reader does not decode, are always kept.
+func SkipTransactions(executed func(gtid string) bool) ExtractOption {
+	return func(o *extractOpts) { o.executed = executed }
+}
 
 // Extract writes the segments as ONE binlog stream: the magic, one FDE (the
 // one governing the first segment's events at From: the file's own FDE for a
@@ -128,6 +144,8 @@ type extractor struct {
 	pendLast   gtidRaw
 	lastGTID   gtidRaw // of the confirmed events
 	badCRC     error   // first CRC mismatch: fatal once a boundary after it is confirmed
+	skipping   bool    // inside a transaction SkipTransactions leaves out
+	skipGTID   gtidRaw // its GTID
 }
 
 // piece is a byte range of one input file, or a re-encoded event.
@@ -244,7 +262,7 @@ func (x *extractor) copyEvents(r *Reader, i int, limit int64) error {
 // stops before any other event for the full path.
 func (x *extractor) takePlain(r *Reader, limit int64) {
 	n := len(x.pend)
-	if n == 0 || x.pend[n-1].r != r || x.pend[n-1].end != r.off || r.tx != txOpen || r.firstData < 0 || r.cur == nil {
+	if x.skipping || n == 0 || x.pend[n-1].r != r || x.pend[n-1].end != r.off || r.tx != txOpen || r.firstData < 0 || r.cur == nil {
 		return
 	}
 	crcLen, verified := 0, int64(1<<62)
@@ -284,6 +302,9 @@ func (x *extractor) take(r *Reader, ev *Event) {
 	if x.opts.skipServerID != 0 && ev.ServerID == x.opts.skipServerID {
 		return
 	}
+	if x.skipped(r, ev) {
+		return
+	}
 	if x.outFDE == nil {
 		x.outFDE = r.CurrentFDE()
 	}
@@ -307,6 +328,37 @@ func (x *extractor) take(r *Reader, ev *Event) {
 		return
 	}
 	x.pend = append(x.pend, piece{r: r, off: ev.Offset, end: ev.End})
+}
+
+// skipped reports whether ev belongs to a transaction SkipTransactions
+// leaves out; a transaction's GTID event decides for all its events.
+func (x *extractor) skipped(r *Reader, ev *Event) bool {
+	if x.opts.executed == nil {
+		return false
+	}
+	switch ev.Type {
+	case MariadbGTIDEvent, GTIDEvent:
+		x.skipGTID = r.lastGTID
+		x.skipping = x.opts.executed(r.lastGTID.String())
+	case AnonymousGTIDEvent, GTIDTaggedEvent:
+		x.skipping = false
+	}
+	if x.skipping && ev.TxBoundary {
+		x.endSkip()
+		return true
+	}
+	return x.skipping
+}
+
+// endSkip counts the transaction being skipped as left out.
+func (x *extractor) endSkip() {
+	g := x.skipGTID.String()
+	if x.stats.Skipped == 0 {
+		x.stats.SkippedFirstGTID = g
+	}
+	x.stats.Skipped++
+	x.stats.SkippedLastGTID = g
+	x.skipping = false
 }
 
 // confirm makes the pending events part of the output: a transaction
@@ -376,6 +428,9 @@ func (x *extractor) writeDone(keep int) error {
 func (x *extractor) finish() error {
 	last := len(x.segs) - 1
 	if x.opts.keepTail || x.segs[last].To > 0 {
+		if x.skipping { // its unfinished tail is left out with the rest of it
+			x.endSkip()
+		}
 		r := x.readers[len(x.readers)-1]
 		if err := x.confirm(r, r.Offset()); err != nil {
 			return err

@@ -81,6 +81,9 @@ func FuzzFindRelayPosition(f *testing.F) {
 				t.Fatalf("position %+v outside its file", rp)
 			}
 			Extract(io.Discard, []Segment{{File: rp.File, From: rp.Offset}}, AllowMidTransaction())
+			// Skipping some transactions must not break the walk either.
+			Extract(io.Discard, []Segment{{File: rp.File, From: rp.Offset}}, AllowMidTransaction(),
+				SkipTransactions(func(g string) bool { return len(g)%2 == 0 }))
 		}
 	})
 }

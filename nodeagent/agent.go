@@ -48,6 +48,8 @@ func handle(ctx context.Context, cmd string, stdin io.Reader, version string) pr
 		return result(find(*req.Find, cmd == proto.CmdDiff))
 	case cmd == proto.CmdApply && req.Apply != nil:
 		return result(apply(ctx, *req.Apply))
+	case cmd == proto.CmdLogin && req.Login != nil:
+		return result(login(ctx, *req.Login))
 	}
 	return fail(proto.CodeBadRequest, fmt.Errorf("unknown command %q or missing request body", cmd))
 }
@@ -73,7 +75,10 @@ func (e *applyError) Unwrap() error { return e.err }
 
 func errorCode(err error) string {
 	var ae *applyError
+	var re *runningError
 	switch {
+	case errors.As(err, &re):
+		return proto.CodeApplyRunning
 	case errors.As(err, &ae):
 		return proto.CodeApplyFailed
 	case errors.Is(err, binlog.ErrPositionNotFound), errors.Is(err, binlog.ErrNotEventBoundary), errors.Is(err, binlog.ErrMidTransaction):

@@ -5,46 +5,95 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mhago/mhago/binlog"
 	"github.com/mhago/mhago/nodeagent/proto"
 )
 
 // apply joins the diff files into one binlog stream and replays it through
-// the host's binlog decoder and client in a single session. Both processes'
-// exit statuses are checked: MHA checked only the client's and silently lost
-// transactions when mysqlbinlog stopped early on MariaDB.
+// the host's binlog decoder and client in a single session, under the
+// host's apply lock for the server's port. With SkipExecuted, transactions
+// the server already has are left out, so a diff applied in part (or whole)
+// by an earlier run is never applied twice.
 func apply(ctx context.Context, req proto.ApplyRequest) (proto.Response, error) {
-	merged := filepath.Join(req.Workdir, fmt.Sprintf("apply-%d.binlog", os.Getpid()))
-	defer os.Remove(merged)
-	st, err := mergeFiles(merged, req.Files)
+	if len(req.Files) == 0 || req.Port <= 0 || req.Workdir == "" {
+		return proto.Response{}, fmt.Errorf("apply needs files, a port and a workdir (got %d files, port %d, workdir %q)", len(req.Files), req.Port, req.Workdir)
+	}
+	dec, err := decoderCommand(req.ClientBindir, req.DisableLogBin)
 	if err != nil {
 		return proto.Response{}, err
 	}
-	res := &proto.ApplyResult{Bytes: st.Bytes, Events: st.Events, Transactions: st.Transactions,
-		FirstGTID: st.FirstGTID, LastGTID: st.LastGTID, Trimmed: st.Trimmed}
+	c, err := newClientConn(req.ClientBindir, req.Workdir, req.Host, req.Port, req.User, req.Password)
+	if err != nil {
+		return proto.Response{}, err
+	}
+	defer c.close()
+	lk, err := acquireApplyLock(ctx, req, lockDir(req))
+	if err != nil {
+		return proto.Response{}, err
+	}
+	defer lk.release()
+	res := &proto.ApplyResult{Waited: lk.waited, Stopped: lk.stopped}
+	err = applyLocked(ctx, req, dec, c, lk, res)
+	return proto.Response{Apply: res}, err
+}
+
+// lockDir is where the host's apply lock lives: remote_workdir, which holds
+// the agent's run directory.
+func lockDir(req proto.ApplyRequest) string {
+	if req.LockDir != "" {
+		return req.LockDir
+	}
+	return filepath.Dir(filepath.Clean(req.Workdir))
+}
+
+// applyLocked does the work once the lock is held.
+func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *clientConn, lk *applyLock, res *proto.ApplyResult) error {
+	if err := settlePrevious(ctx, c, lk.stale); err != nil {
+		return err
+	}
+	executed, err := readExecuted(ctx, c, req.DisableLogBin)
+	if err != nil && req.SkipExecuted {
+		return fmt.Errorf("skip_executed: %w", err)
+	}
+	res.Tracked, res.Executed = executed.tracked, executed.text
+	var opts []binlog.ExtractOption
+	if req.SkipExecuted && executed.tracked {
+		opts = append(opts, binlog.SkipTransactions(executed.has))
+	}
+	merged := filepath.Join(req.Workdir, fmt.Sprintf("apply-%d.binlog", os.Getpid()))
+	defer os.Remove(merged)
+	st, err := mergeFiles(merged, req.Files, opts...)
+	if err != nil {
+		return err
+	}
+	fillApplyResult(res, st)
+	if st.Events == 0 {
+		res.Decoder = "none (nothing to apply)"
+		return nil
+	}
+	res.Decoder, err = replay(ctx, dec, c, merged, lk)
+	return err
+}
+
+func fillApplyResult(res *proto.ApplyResult, st binlog.ExtractStats) {
+	res.Bytes, res.Events, res.Transactions = st.Bytes, st.Events, st.Transactions
+	res.FirstGTID, res.LastGTID, res.Trimmed = st.FirstGTID, st.LastGTID, st.Trimmed
+	res.Skipped, res.SkippedFirstGTID, res.SkippedLastGTID = st.Skipped, st.SkippedFirstGTID, st.SkippedLastGTID
 	if st.Truncated != nil {
 		res.Truncated = st.Truncated.String()
 	}
-	if st.Events == 0 {
-		res.Decoder = "none (nothing to apply)"
-		return proto.Response{Apply: res}, nil
-	}
-	decoder, err := replay(ctx, req, merged)
-	res.Decoder = decoder
-	return proto.Response{Apply: res}, err
 }
 
 // mergeFiles writes the files as one stream that starts and ends at
 // transaction boundaries: a transaction cut at the end of one file continues
 // in the next; one that never ends (the master died) is trimmed.
-func mergeFiles(out string, files []string) (binlog.ExtractStats, error) {
+func mergeFiles(out string, files []string, opts ...binlog.ExtractOption) (binlog.ExtractStats, error) {
 	if len(files) == 0 {
 		return binlog.ExtractStats{}, fmt.Errorf("no files to apply")
 	}
@@ -59,7 +108,7 @@ func mergeFiles(out string, files []string) (binlog.ExtractStats, error) {
 	if err != nil {
 		return binlog.ExtractStats{}, fmt.Errorf("create %s: %w", out, err)
 	}
-	st, err := binlog.Extract(w, segs)
+	st, err := binlog.Extract(w, segs, opts...)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -94,109 +143,29 @@ func startsAtTransaction(file string) error {
 	return nil
 }
 
-// replay runs `decoder FILE | client` and checks both.
-func replay(ctx context.Context, req proto.ApplyRequest, file string) (string, error) {
-	decoderPath, decoderArgs, err := decoderCommand(req)
-	if err != nil {
-		return "", err
-	}
-	clientPath, err := lookTool(req.ClientBindir, "mariadb", "mysql")
-	if err != nil {
-		return "", err
-	}
-	extra, err := writeClientDefaults(req)
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(extra)
-	dec := exec.CommandContext(ctx, decoderPath, append(decoderArgs, file)...)
-	cli := exec.CommandContext(ctx, clientPath, "--defaults-extra-file="+extra, "--binary-mode", "--batch",
-		"--host="+req.Host, "--port="+strconv.Itoa(req.Port))
-	var decErr, cliErr, cliOut bytes.Buffer
-	dec.Stderr, cli.Stderr, cli.Stdout = &decErr, &cliErr, &cliOut
-	pipe, err := dec.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	cli.Stdin = pipe
-	name := filepath.Base(decoderPath) + " | " + filepath.Base(clientPath)
-	if err := cli.Start(); err != nil {
-		return name, fmt.Errorf("start %s: %w", clientPath, err)
-	}
-	if err := dec.Run(); err != nil {
-		cli.Process.Kill()
-		cli.Wait()
-		return name, &applyError{fmt.Errorf("%s exited with %w: %s", decoderPath, err, tailText(decErr.String()))}
-	}
-	if err := cli.Wait(); err != nil {
-		return name, &applyError{fmt.Errorf("%s exited with %w: %s", clientPath, err, tailText(cliErr.String()))}
-	}
-	if strings.Contains(decErr.String(), "ERROR") {
-		return name, &applyError{fmt.Errorf("%s reported: %s", decoderPath, tailText(decErr.String()))}
-	}
-	return name, nil
+// decoder is the binlog decoder and its options.
+type decoder struct {
+	path string
+	args []string
 }
 
 // decoderCommand picks mariadb-binlog or mysqlbinlog. On MariaDB the GTID
 // strict mode check is switched off: our joined stream has one header, but a
 // stream that begins after a Gtid_list would otherwise be refused.
-func decoderCommand(req proto.ApplyRequest) (string, []string, error) {
-	path, err := lookTool(req.ClientBindir, "mariadb-binlog", "mysqlbinlog")
+func decoderCommand(bindir string, disableLogBin bool) (decoder, error) {
+	path, err := lookTool(bindir, "mariadb-binlog", "mysqlbinlog")
 	if err != nil {
-		return "", nil, err
+		return decoder{}, err
 	}
-	var args []string
-	help, _ := exec.Command(path, "--help").CombinedOutput()
+	d := decoder{path: path}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a broken tool must not hang the apply
+	defer cancel()
+	help, _ := exec.CommandContext(ctx, path, "--help").CombinedOutput()
 	if bytes.Contains(help, []byte("gtid-strict-mode")) {
-		args = append(args, "--skip-gtid-strict-mode")
+		d.args = append(d.args, "--skip-gtid-strict-mode")
 	}
-	if req.DisableLogBin {
-		args = append(args, "--disable-log-bin")
+	if disableLogBin {
+		d.args = append(d.args, "--disable-log-bin")
 	}
-	return path, args, nil
-}
-
-func lookTool(bindir string, names ...string) (string, error) {
-	for _, n := range names {
-		if bindir != "" {
-			p := filepath.Join(bindir, n)
-			if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-				return p, nil
-			}
-			continue
-		}
-		if p, err := exec.LookPath(n); err == nil {
-			return p, nil
-		}
-	}
-	where := "PATH"
-	if bindir != "" {
-		where = bindir
-	}
-	return "", fmt.Errorf("none of %s found in %s (set client_bindir)", strings.Join(names, ", "), where)
-}
-
-// writeClientDefaults puts the credentials in a 0600 option file, so the
-// password never appears in the client's argv.
-func writeClientDefaults(req proto.ApplyRequest) (string, error) {
-	f, err := os.CreateTemp(req.Workdir, ".client-*.cnf")
-	if err != nil {
-		return "", fmt.Errorf("create client option file in %s: %w", req.Workdir, err)
-	}
-	defer f.Close()
-	quote := func(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
-	_, err = io.WriteString(f, "[client]\nuser="+quote(req.User)+"\npassword="+quote(req.Password)+"\n")
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
-}
-
-func tailText(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 2000 {
-		s = "..." + s[len(s)-2000:]
-	}
-	return s
+	return d, nil
 }

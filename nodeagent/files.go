@@ -26,7 +26,32 @@ func status(req proto.StatusRequest) (proto.Response, error) {
 		res.WorkdirExists = true
 		res.WorkdirFree = st.Bavail * uint64(st.Bsize)
 	}
+	if req.Tools {
+		toolsStatus(req.ClientBindir, res)
+	}
+	if req.LockDir != "" && req.Port > 0 {
+		var err error
+		if res.Running, err = runningApply(req.LockDir, req.Port); err != nil {
+			return proto.Response{}, err
+		}
+	}
 	return proto.Response{Status: res}, nil
+}
+
+// toolsStatus reports the apply tools found, looked up as apply does.
+func toolsStatus(bindir string, res *proto.StatusResult) {
+	var missing []string
+	if dec, err := lookTool(bindir, "mariadb-binlog", "mysqlbinlog"); err == nil {
+		res.Decoder = dec
+	} else {
+		missing = append(missing, err.Error())
+	}
+	if client, err := lookTool(bindir, "mariadb", "mysql"); err == nil {
+		res.Client = client
+	} else {
+		missing = append(missing, err.Error())
+	}
+	res.ToolsError = strings.Join(missing, "; ")
 }
 
 func dirStatus(dir, prefix string) proto.DirStatus {

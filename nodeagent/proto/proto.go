@@ -111,6 +111,11 @@ type RunningApply struct {
 	PIDs    []int    `json:"pids"`    // agent, decoder, client
 	Started string   `json:"started"` // RFC 3339
 	Files   []string `json:"files"`
+	// ConnectionID is the client's session on the server, once known. A
+	// COMMIT the server had received may still run after the client died,
+	// so whoever takes the lock next waits until that session is idle or
+	// gone before reading what the server has executed.
+	ConnectionID uint64 `json:"connection_id,omitempty"`
 }
 
 // DirStatus is one binlog directory.
@@ -195,7 +200,8 @@ type ApplyRequest struct {
 	// RunID names the run in the pid file of the host's apply lock.
 	RunID string `json:"run_id,omitempty"`
 	// LockDir holds the host's apply lock and pid file, one per server
-	// port (remote_workdir, shared by every run).
+	// port (remote_workdir, shared by every run). "" means the parent of
+	// Workdir: the agent's run directory lies in remote_workdir.
 	LockDir string `json:"lock_dir,omitempty"`
 	// WaitRunningMS bounds the wait for an apply that already holds the
 	// lock (a manager died mid-apply); then StopRunning kills it, else the
