@@ -24,7 +24,7 @@ const (
 	exitLogin             = 6  // MySQL refused the login (user, password, grants)
 	exitEnvironment       = 7  // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
 	exitMasterAlive       = 8  // failover refused: the master is alive
-	exitGuard             = 9  // failover refused: recent failover or leftover error file
+	exitGuard             = 9  // failover refused: recent failover, leftover error file, or no lock without --no-lock
 	exitPartial           = 10 // failover done, some replica not recovered (MHA's 10)
 	exitLocked            = 11 // another manager holds the failover lock
 	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was
@@ -42,7 +42,8 @@ const exitStatusHelp = `EXIT STATUS:
    6    MySQL login refused (wrong user/password or account host)
    7    not ready for failover (binlog dir, remote_workdir, repl grant, Redis, hooks)
    8    failover refused: the master is alive (MySQL login, TCP, a replica or secondary_check_script says so)
-   9    failover refused by a guard: last failover too recent, or a leftover <app>.failover.error file
+   9    failover refused by a guard: last failover too recent, a leftover <app>.failover.error file,
+        or check --failover-if-dead without redis_address (no lock) and without --no-lock
    10   failover completed, but some replica could not be recovered (see the report)
    11   another mhago holds the failover lock (the message names it)
    12   failover aborted before the point of no return: the cluster was left as it was
@@ -51,6 +52,10 @@ const exitStatusHelp = `EXIT STATUS:
 
 // errUsage marks command-line mistakes.
 var errUsage = errors.New("usage error")
+
+// errNoLock: check --failover-if-dead found the master dead but has no
+// Redis lock to take (no redis_address) and no --no-lock.
+var errNoLock = errors.New("failover refused: no lock")
 
 // exitCode maps an error to its exit code. Order matters: the most specific
 // and most severe conditions are tested first.
@@ -68,7 +73,7 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
-	case errors.Is(err, phases.ErrGuard):
+	case errors.Is(err, phases.ErrGuard), errors.Is(err, errNoLock):
 		return exitGuard
 	case errors.Is(err, phases.ErrAborted):
 		return exitAborted
