@@ -125,7 +125,7 @@ func failoverRefusal(cfg *config.Config, res checks.Result, noLock bool) error {
 		}
 	}
 	if !cfg.Redis.Enabled() && !noLock {
-		return fmt.Errorf("%w: master unreachable, but refusing to fail over without a lock: no redis_address is set, so nothing stops "+
+		return fmt.Errorf("%w: the master is unreachable, but there is no lock to take: without redis_address nothing stops "+
 			"another manager host's cron from failing over at the same time (fix: set redis_address in [server default], "+
 			"or add --no-lock if this is the only host that runs --failover-if-dead)", errNoLock)
 	}

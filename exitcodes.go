@@ -55,7 +55,7 @@ var errUsage = errors.New("usage error")
 
 // errNoLock: check --failover-if-dead found the master dead but has no
 // Redis lock to take (no redis_address) and no --no-lock.
-var errNoLock = errors.New("failover refused: no lock")
+var errNoLock = errors.New("failover refused")
 
 // exitCode maps an error to its exit code. Order matters: the most specific
 // and most severe conditions are tested first.

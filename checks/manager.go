@@ -33,7 +33,9 @@ func ObserveManager(cfg *config.Config) *ManagerObs {
 func probeLocalDir(dir string) (missing bool, errText string) {
 	fi, err := os.Stat(dir)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	// ENOTDIR: a file stands where a parent directory should be; the
+	// directory is missing and creatable says why it cannot be created.
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return true, creatable(dir)
 	case err != nil:
 		return false, err.Error()
@@ -49,7 +51,7 @@ func creatable(dir string) string {
 	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		switch {
-		case errors.Is(err, fs.ErrNotExist) && p != filepath.Dir(p):
+		case (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) && p != filepath.Dir(p):
 			continue
 		case err != nil:
 			return fmt.Sprintf("cannot be created: %v", err)

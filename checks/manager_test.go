@@ -30,7 +30,7 @@ func TestObserveManager(t *testing.T) {
 	}{
 		{name: "existing dir and log", workdir: dir, log: existingLog},
 		{name: "missing dir under a writable one", workdir: filepath.Join(dir, "new", "deeper"), missing: true},
-		{name: "missing dir under a file", workdir: filepath.Join(file, "sub"), workdirErr: "not a directory"},
+		{name: "missing dir under a file", workdir: filepath.Join(file, "sub", "deeper"), missing: true, workdirErr: "cannot be created: " + file + " is not a directory"},
 		{name: "a file in place of the dir", workdir: file, workdirErr: "exists and is not a directory"},
 		{name: "missing log in a writable dir", workdir: dir, log: filepath.Join(dir, "new.log")},
 		{name: "log dir missing", workdir: dir, log: filepath.Join(dir, "nolog", "app.log"), logErr: "does not exist"},

@@ -170,7 +170,7 @@ func (e *evaluation) checkManager() {
 	switch {
 	case m.WorkdirErr != "" && m.WorkdirMissing:
 		e.fail(CatEnvironment, "", "manager_workdir", fmt.Sprintf("manager_workdir %s does not exist and %s", m.Workdir, m.WorkdirErr),
-			"on this manager host: mkdir -p -m 0700 "+m.Workdir+" as the user running mhago, or set manager_workdir in [server default]")
+			"on this manager host, as the user running mhago: mkdir -p -m 0700 "+m.Workdir+" (after moving whatever is in the way), or set manager_workdir in [server default]")
 	case m.WorkdirErr != "":
 		e.fail(CatEnvironment, "", "manager_workdir", fmt.Sprintf("manager_workdir %s is not writable: %s", m.Workdir, m.WorkdirErr),
 			"make "+m.Workdir+" a directory the user running mhago can write (not on a read-only mount), or set manager_workdir in [server default]")
