@@ -22,7 +22,7 @@ const (
 	exitReplication       = 4  // a replica's threads, master or lag are wrong
 	exitSSH               = 5  // a host is unreachable or untrusted over SSH
 	exitLogin             = 6  // MySQL refused the login (user, password, grants)
-	exitEnvironment       = 7  // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
+	exitEnvironment       = 7  // not ready for failover: binlog dir, workdirs, agent, tools, repl grant, manager files, Redis, hooks
 	exitMasterAlive       = 8  // failover refused: the master is alive
 	exitGuard             = 9  // failover refused: recent failover, leftover error file, or no lock without --no-lock
 	exitPartial           = 10 // failover done, some replica not recovered (MHA's 10)
@@ -39,8 +39,8 @@ const exitStatusHelp = `EXIT STATUS:
    3    master unreachable over MySQL
    4    replication broken (thread stopped, wrong master, lag, replica down)
    5    SSH failure (unreachable, key refused, changed or unknown host key)
-   6    MySQL login refused (wrong user/password or account host)
-   7    not ready for failover (binlog dir, remote_workdir, repl grant, Redis, hooks)
+   6    MySQL login refused (wrong user/password or account host), also the repl user's to a candidate master
+   7    not ready for failover (binlog dir, remote_workdir, agent, apply tools, repl grant, manager_workdir/log, Redis, hooks)
    8    failover refused: the master is alive (MySQL login, TCP, a replica or secondary_check_script says so)
    9    failover refused by a guard: last failover too recent, a leftover <app>.failover.error file,
         or check --failover-if-dead without redis_address (no lock) and without --no-lock
