@@ -263,6 +263,11 @@ func (e *evaluation) checkPromotable() {
 		if h.Name != e.res.Master && h.Status != nil && h.Status.IsReplica() && !h.NoMaster && h.Status.LogBin {
 			return
 		}
+		// A server that refuses our login is alive and unseen, not "down":
+		// its login finding says what to fix, a claim about it would not.
+		if h.Name != e.res.Master && !h.NoMaster && errors.Is(h.SQLErr, instance.ErrAccessDenied) {
+			return
+		}
 	}
 	if len(e.in.Hosts) > 0 {
 		e.fail(CatEnvironment, "", "candidates", "no alive replica can become master (all have no_master=1, log_bin off, or are down)",

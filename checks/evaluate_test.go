@@ -72,6 +72,7 @@ func TestEvaluate(t *testing.T) {
 		wantSubstr string
 		wantWarn   string // a WARN check expected
 		wantFix    string // in the fix of the FAIL found by wantHost/wantSubstr
+		noCheck    string // no finding of this check may appear
 	}{
 		{name: "healthy", mutate: func(in *Input) {}, master: "server1"},
 		{name: "master killed", mutate: func(in *Input) {
@@ -102,7 +103,13 @@ func TestEvaluate(t *testing.T) {
 				in.Hosts[i].Status, in.Hosts[i].SQLErr, in.Hosts[i].ReplGrant = nil, errDenied, nil
 			}
 			in.ReplLogins = nil
-		}, worst: CatLogin, wantHost: "server1", wantSubstr: "refused the login", wantFix: "password_file (/etc/app.cnf:3"},
+		}, worst: CatLogin, wantHost: "server1", wantSubstr: "refused the login", wantFix: "password_file (/etc/app.cnf:3", noCheck: "candidates"},
+		{name: "wrong password on every replica: not called down", mutate: func(in *Input) {
+			for i := 1; i < 3; i++ {
+				in.Hosts[i].Status, in.Hosts[i].SQLErr = nil, errDenied
+			}
+			in.ReplLogins = nil
+		}, worst: CatLogin, master: "server1", wantHost: "server2", wantSubstr: "refused the login", noCheck: "candidates"},
 		{name: "wrong password on one replica", mutate: func(in *Input) {
 			in.Hosts[2].Status, in.Hosts[2].SQLErr = nil, errDenied
 			in.ReplLogins = PlanReplLogins(*in, "server1")
@@ -293,6 +300,11 @@ func TestEvaluate(t *testing.T) {
 				f := assertFail(t, res, tc.worst, tc.wantHost, tc.wantSubstr)
 				if !strings.Contains(f.Fix, tc.wantFix) {
 					t.Errorf("fix %q does not contain %q", f.Fix, tc.wantFix)
+				}
+			}
+			for _, f := range res.Findings {
+				if tc.noCheck != "" && f.Check == tc.noCheck {
+					t.Errorf("unexpected finding %+v", f)
 				}
 			}
 			if tc.wantWarn != "" && !hasWarn(res, tc.wantWarn) {
