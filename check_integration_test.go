@@ -266,6 +266,12 @@ func TestCheckFailoverReadiness(t *testing.T) {
 		if len(rep.ReplLogins) != 6 {
 			t.Errorf("%d repl logins, want 6: %+v", len(rep.ReplLogins), rep.ReplLogins)
 		}
+		for _, l := range rep.ReplLogins {
+			// "unsupported" while the agent answers bad_request to login.
+			if l.Result != "ok" && l.Result != "unsupported" {
+				t.Errorf("repl login %+v", l)
+			}
+		}
 		if after := treeListing(t, workdirs...); after != before {
 			t.Fatalf("check changed remote_workdir:\nbefore: %s\nafter:  %s", before, after)
 		}
@@ -457,8 +463,17 @@ func TestCheckFailoverReadiness(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitGuard || rep.ExitCode != exitGuard || rep.Status != string(checks.CatMasterUnreachable) {
 			t.Fatalf("--json: exit %d, report exit_code %d status %q (%v), want %d", code, rep.ExitCode, rep.Status, err, exitGuard)
 		}
+		// With the lock available, an unwritable manager_workdir still
+		// refuses: the failover could not write its journal or report.
+		file := filepath.Join(c.Dir(), "in-the-way")
+		os.WriteFile(file, []byte("x"), 0o600)
+		blocked := rewriteConf(t, conf, `(?m)^manager_workdir=.*$`, "manager_workdir="+filepath.Join(file, "manager"))
+		code, out, stderr = runCLI(t, "check", "--conf", blocked, "--failover-if-dead")
+		if code != exitEnvironment || strings.Contains(out, "starting the failover") || !strings.Contains(stderr, "refusing to fail over: manager_workdir") {
+			t.Fatalf("unwritable manager_workdir: exit %d, want %d with the reason on stderr", code, exitEnvironment)
+		}
 		if after := treeListing(t, dirs...); after != before {
-			t.Fatalf("the refused run changed files:\nbefore: %s\nafter:  %s", before, after)
+			t.Fatalf("the refused runs changed files:\nbefore: %s\nafter:  %s", before, after)
 		}
 		// Nothing touched the replicas: they still replicate from the dead
 		// master with their SQL threads running.
