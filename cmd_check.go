@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/instance"
@@ -42,7 +44,7 @@ Example:
 ` + exitStatusHelp,
 		Flags: append(append(confFlags(),
 			&cli.DurationFlag{Name: "max-lag", Value: 30 * time.Second, Usage: "largest Seconds_Behind_Master that counts as healthy (0 disables)"},
-			&cli.BoolFlag{Name: "failover-if-dead", Usage: "when the master is unreachable, run the failover (cron mode; the Redis lock lets only one manager act)"},
+			&cli.BoolFlag{Name: "failover-if-dead", Usage: "when the master is unreachable, run the failover (cron mode; the Redis lock lets only one manager act; without redis_address it refuses, exit 9, unless --no-lock)"},
 		), failoverFlags()...),
 		Action: runCheck,
 	}
@@ -54,20 +56,42 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return reportConfigError(c, err)
 	}
+	// Before the logger opens (and creates) manager_log, so the check
+	// reports the log as the failover will find it.
+	manager := checks.ObserveManager(cfg)
 	log, closeLog, err := newLogger(c, cfg)
 	if err != nil {
-		return err
+		if manager.LogErr == "" {
+			return err
+		}
+		// The finding names the log and the fix; logs go to stderr meanwhile.
+		log, closeLog = slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelWarn})), func() {}
 	}
 	defer closeLog()
 	ctx, cancel := context.WithTimeout(c.Context, cfg.Timeouts.Check)
 	defer cancel()
-	in, res := checks.Run(ctx, cfg, checks.Options{MaxLag: c.Duration("max-lag"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"), Logger: log})
+	opts := checks.Options{MaxLag: c.Duration("max-lag"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"), Logger: log, Manager: manager}
+	// Once per run: every host gets the same binary a failover would push.
+	if bin, err := agentctl.Locate(ctx, cfg.AgentPath); err != nil {
+		opts.AgentErr = err
+	} else {
+		opts.Agent = &bin
+	}
+	in, res := checks.Run(ctx, cfg, opts)
 	if c.Context.Err() != nil {
 		return c.Context.Err()
 	}
 	rep := checks.BuildReport(in, res)
 	rep.App, rep.Config, rep.DurationMS = cfg.App, cfg.Path, time.Since(start).Milliseconds()
 	rep.ExitCode = exitCode(res.Err())
+	failoverIfDead := c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable
+	var refused error
+	if failoverIfDead {
+		refused = failoverRefusal(cfg, res, c.Bool("no-lock"))
+		if refused != nil {
+			rep.ExitCode = exitCode(refused)
+		}
+	}
 	if c.Bool("json") {
 		err = writeJSON(c.App.Writer, rep)
 	} else {
@@ -76,12 +100,34 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable {
+	if refused != nil {
+		return refused // main prints it on stderr
+	}
+	if failoverIfDead {
 		fmt.Fprintf(c.App.Writer, "\nmaster unreachable: starting the failover (--failover-if-dead)\n\n")
 		return failover(c, cfg)
 	}
 	if res.Err() != nil {
 		return &reportedError{res.Err()}
+	}
+	return nil
+}
+
+// failoverRefusal is why --failover-if-dead must not start the failover
+// it would start now, or nil. Cron runs it on several manager hosts at
+// once: without the Redis lock two of them would fail over together, and
+// a failover that cannot write its journal, report or guard files must
+// not start at all.
+func failoverRefusal(cfg *config.Config, res checks.Result, noLock bool) error {
+	for _, f := range res.Findings {
+		if f.Severity == checks.SevFail && (f.Check == "manager_workdir" || f.Check == "manager_log") {
+			return fmt.Errorf("%w: master unreachable, but refusing to fail over: %s (fix: %s)", checks.ErrEnvironment, f.Message, f.Fix)
+		}
+	}
+	if !cfg.Redis.Enabled() && !noLock {
+		return fmt.Errorf("%w: the master is unreachable, but there is no lock to take: without redis_address nothing stops "+
+			"another manager host's cron from failing over at the same time (fix: set redis_address in [server default], "+
+			"or add --no-lock if this is the only host that runs --failover-if-dead)", errNoLock)
 	}
 	return nil
 }
@@ -110,7 +156,7 @@ func writeJSON(w io.Writer, v any) error {
 
 func writeCheckTable(w io.Writer, rep checks.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tADDRESS\tROLE\tMYSQL\tSSH\tIO\tSQL\tLAG\tPOSITION")
+	fmt.Fprintln(tw, "HOST\tADDRESS\tROLE\tMYSQL\tSSH\tWORKDIR\tIO\tSQL\tLAG\tPOSITION")
 	for _, h := range rep.Hosts {
 		io, sql, lag, pos := "-", "-", "-", h.Binlog
 		if r := h.Replica; r != nil {
@@ -119,13 +165,26 @@ func writeCheckTable(w io.Writer, rep checks.Report) error {
 				lag = fmt.Sprintf("%ds", *r.SecondsBehindMaster)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Name, h.Address, h.Role, shortState(h.MySQL), shortState(h.SSH), io, sql, lag, pos)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Name, h.Address, h.Role, shortState(h.MySQL), shortState(h.SSH),
+			workdirState(h.RemoteWorkdir), io, sql, lag, pos)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w)
 	if r := rep.Redis; r != nil {
-		fmt.Fprintf(w, "\nredis %s: %s\n", r.Address, map[bool]string{true: "ok", false: "UNREACHABLE"}[r.OK])
+		fmt.Fprintf(w, "redis %s: %s\n", r.Address, map[bool]string{true: "ok", false: "UNREACHABLE"}[r.OK])
+	} else {
+		fmt.Fprintln(w, "redis: not configured (no failover lock)")
+	}
+	if m := rep.Manager; m != nil {
+		fmt.Fprintf(w, "manager_workdir %s: %s\n", m.Workdir, shortManagerState(m.WorkdirState))
+		if m.Log != "" {
+			fmt.Fprintf(w, "manager_log %s: %s\n", m.Log, shortManagerState(m.LogState))
+		}
+	}
+	if len(rep.ReplLogins) > 0 {
+		fmt.Fprintf(w, "repl logins to candidate masters: %s\n", loginSummary(rep.ReplLogins))
 	}
 	for _, hk := range rep.Hooks {
 		fmt.Fprintf(w, "hook %s: %s\n", hk.Key, map[bool]string{true: "ok", false: "FAILED"}[hk.OK])
@@ -169,4 +228,53 @@ func shortState(s string) string {
 		return "HOSTKEY"
 	}
 	return "DOWN"
+}
+
+// workdirState condenses remote_workdir and its agent to a word; the
+// findings carry the details, the JSON the free space and tools.
+func workdirState(wr *checks.WorkdirReport) string {
+	switch {
+	case wr == nil:
+		return "-"
+	case !wr.Exists:
+		return "MISSING"
+	case !wr.Writable:
+		return "UNWRITABLE"
+	case wr.NoExec:
+		return "NOEXEC"
+	case wr.Agent == "skipped":
+		return "ok"
+	case wr.Agent != "ok":
+		return "AGENT"
+	case wr.ToolsError != "":
+		return "NOTOOLS"
+	}
+	return "ok"
+}
+
+func shortManagerState(s string) string {
+	switch s {
+	case "ok":
+		return "ok"
+	case "missing":
+		return "missing (the failover creates it)"
+	}
+	return "FAILED"
+}
+
+// loginSummary counts the replication user's logins by result.
+func loginSummary(logins []checks.ReplLoginReport) string {
+	counts := map[string]int{}
+	var order []string
+	for _, l := range logins {
+		if counts[l.Result] == 0 {
+			order = append(order, l.Result)
+		}
+		counts[l.Result]++
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = fmt.Sprintf("%d %s", counts[r], r)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -24,9 +24,9 @@ const (
 	exitReplication       = 4  // a replica's threads, master or lag are wrong
 	exitSSH               = 5  // a host is unreachable or untrusted over SSH
 	exitLogin             = 6  // MySQL refused the login (user, password, grants)
-	exitEnvironment       = 7  // not ready for failover: binlog dir, workdir, repl grant, Redis, hooks
+	exitEnvironment       = 7  // not ready for failover: binlog dir, workdirs, agent, tools, repl grant, manager files, Redis, hooks
 	exitMasterAlive       = 8  // failover refused: the master is alive
-	exitGuard             = 9  // failover refused: recent failover or leftover error file
+	exitGuard             = 9  // failover refused: recent failover, leftover error file, or no lock without --no-lock
 	exitPartial           = 10 // failover done, some replica not recovered (MHA's 10)
 	exitLocked            = 11 // another manager holds the failover lock
 	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was
@@ -42,12 +42,13 @@ const exitStatusHelp = `EXIT STATUS:
    3    master unreachable over MySQL
    4    replication broken (thread stopped, wrong master, lag, replica down)
    5    SSH failure (unreachable, key refused, changed or unknown host key)
-   6    MySQL login refused (wrong user/password or account host)
-   7    not ready for failover (binlog dir, remote_workdir, repl grant, Redis, hooks)
+   6    MySQL login refused (wrong user/password or account host), also the repl user's to a candidate master
+   7    not ready for failover (binlog dir, remote_workdir, agent, apply tools, repl grant, manager_workdir/log, Redis, hooks)
    8    failover refused: the master is alive (MySQL login, TCP, a replica or secondary_check_script says so)
    9    failover refused by a guard: last failover too recent, a leftover <cluster>.failover.error
-        file, the topology changed while waiting for the lock, or an earlier run did not finish
-        (the message prints the --resume and --abandon commands)
+        file, the topology changed while waiting for the lock, an earlier run did not finish (the
+        message prints the --resume and --abandon commands), or check --failover-if-dead without
+        redis_address (no lock) and without --no-lock
    10   failover completed, but some replica could not be recovered (see the report)
    11   another mhago holds the failover lock, here or on another manager host (the message names it)
    12   failover aborted before the point of no return: the cluster was left as it was
@@ -59,6 +60,10 @@ const exitStatusHelp = `EXIT STATUS:
 
 // errUsage marks command-line mistakes.
 var errUsage = errors.New("usage error")
+
+// errNoLock: check --failover-if-dead found the master dead but has no
+// Redis lock to take (no redis_address) and no --no-lock.
+var errNoLock = errors.New("failover refused")
 
 // exitCode maps an error to its exit code. Order matters: the most specific
 // and most severe conditions are tested first.
@@ -80,7 +85,7 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
-	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished):
+	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock):
 		return exitGuard
 	case errors.Is(err, instance.ErrAccessDenied) && !errors.Is(err, phases.ErrAborted):
 		return exitLogin

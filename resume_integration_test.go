@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -452,8 +451,8 @@ func TestFailoverRefusedBeforePointOfNoReturn(t *testing.T) {
 			return rewriteConf(t, s.c.ConfigPath(), `(?m)^repl_password_file=.*$`, "repl_password=not-the-password")
 		}, exitAborted, `replication user "repl" cannot log in to server2`},
 		{"full remote_workdir", func(t *testing.T) string {
-			mountTmpfs(t, work3, "size=8m")
-			fill(t, work3, 4<<20)
+			mountTmpfs(t, work3, "rw") // 16 MiB
+			fill(t, work3, 11<<20+512<<10)
 			return s.c.ConfigPath()
 		}, exitAborted, "remote_workdir " + work3 + " on server3 has"},
 		{"noexec remote_workdir", func(t *testing.T) string {
@@ -544,20 +543,6 @@ func TestFailoverTwoConfigFilesOneLock(t *testing.T) {
 	if codes[0] != exitOK || codes[1] != exitLocked {
 		t.Fatalf("exit codes %v, want 0 and %d:\n%s\n%s", codes, exitLocked, outs[0], outs[1])
 	}
-}
-
-// mountTmpfs mounts a tmpfs with opts over dir for the test (we are root
-// on the test machine), unmounted at the end.
-func mountTmpfs(t *testing.T, dir, opts string) {
-	t.Helper()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs -o %s on %s: %v: %s", opts, dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
 }
 
 // fill writes n bytes into a file in dir.

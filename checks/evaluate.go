@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/mhago/mhago/instance"
 )
 
@@ -49,6 +51,9 @@ func Evaluate(in Input) Result {
 	if in.CheckReplFilter {
 		e.checkFilters(master)
 	}
+	e.checkAgentBinary()
+	e.checkReplLogins()
+	e.checkManager()
 	e.checkRedis()
 	e.checkHooks()
 	return e.res
@@ -143,8 +148,13 @@ func (e *evaluation) checkLogin(h *HostObs, master *HostObs) {
 	switch {
 	case h.SQLErr == nil:
 	case errors.Is(h.SQLErr, instance.ErrAccessDenied):
-		e.fail(CatLogin, h.Name, "mysql_login", fmt.Sprintf("%s refused the login: %v", hostinfo(h), h.SQLErr),
-			"check user/password (or password_file) in [server default] and the account's host part; GRANT it from 127.0.0.% or the manager's address")
+		msg := fmt.Sprintf("%s refused the login of user '%s': %s", hostinfo(h), h.User, mysqlCause(h.SQLErr))
+		if h == master {
+			// --failover-if-dead reads this: the server answered, so it is
+			// not dead, whatever else the check cannot see.
+			msg += " (the master is alive: it answers, it refuses this login)"
+		}
+		e.fail(CatLogin, h.Name, "mysql_login", msg, loginFix(h, mysqlErrno(h.SQLErr)))
 	case h == master:
 		// reported by findMaster
 	case h.IgnoreFail:
@@ -153,6 +163,45 @@ func (e *evaluation) checkLogin(h *HostObs, master *HostObs) {
 		e.fail(CatReplication, h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL: %v", hostinfo(h), h.SQLErr),
 			"start the server; after a failover, remove the old master's ["+h.Name+"] block from the config; or set ignore_fail=1 in it to fail over without it")
 	}
+}
+
+// loginFix says what to change for a refused admin login, by the server's
+// error number.
+func loginFix(h *HostObs, errno int) string {
+	from := h.PasswordFrom
+	if from == "" {
+		from = "password (or password_file) in [server default] or [" + h.Name + "]"
+	}
+	switch errno {
+	case 1130:
+		return fmt.Sprintf("no account '%s' matches the manager's address on %s: CREATE USER '%s'@'<manager address>' there with the same password and grants, or widen the account's host part",
+			h.User, h.Name, h.User)
+	case 1129:
+		return fmt.Sprintf("%s blocks the manager after too many connection errors: run FLUSH HOSTS there (mariadb-admin flush-hosts) and raise max_connect_errors", h.Name)
+	case 1044, 1227:
+		return fmt.Sprintf("GRANT the missing privilege to '%s' on %s", h.User, h.Name)
+	}
+	return fmt.Sprintf("correct %s; or, if it is right, set it on %s: ALTER USER '%s'@'<host part>' IDENTIFIED BY '<password>' (SELECT user, host FROM mysql.user shows the host part)",
+		from, h.Name, h.User)
+}
+
+// mysqlErrno is the server's error number in err's chain, or 0.
+func mysqlErrno(err error) int {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return int(me.Number)
+	}
+	return 0
+}
+
+// mysqlCause is the server's own error text ("Error 1045 (28000): Access
+// denied for user ..."), without the wrappers that repeat the host.
+func mysqlCause(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Error()
+	}
+	return err.Error()
 }
 
 func (e *evaluation) checkReplica(h, master *HostObs) {
@@ -165,7 +214,9 @@ func (e *evaluation) checkReplica(h, master *HostObs) {
 		e.fail(CatReplication, h.Name, "master_host", fmt.Sprintf("replicates from %s:%d, not from the master %s", rs.MasterHost, rs.MasterPort, hostinfo(master)),
 			"CHANGE MASTER TO MASTER_HOST='"+master.IP+"', MASTER_PORT="+strconv.Itoa(master.Port)+" on this replica")
 	}
-	masterDown := master != nil && master.Status == nil
+	// Only a master that does not answer explains a stopped IO thread. A
+	// master that refuses our login is alive: the IO thread must run.
+	masterDown := master != nil && master.Status == nil && !errors.Is(master.SQLErr, instance.ErrAccessDenied)
 	if !rs.IORunningYes() && !masterDown {
 		e.fail(CatReplication, h.Name, "io_thread", fmt.Sprintf("Slave_IO_Running=%s%s", rs.IORunning, lastErr(rs.LastIOErrno, rs.LastIOError)),
 			"fix the cause, then START SLAVE IO_THREAD")
@@ -212,6 +263,11 @@ func (e *evaluation) checkPromotable() {
 		if h.Name != e.res.Master && h.Status != nil && h.Status.IsReplica() && !h.NoMaster && h.Status.LogBin {
 			return
 		}
+		// A server that refuses our login is alive and unseen, not "down":
+		// its login finding says what to fix, a claim about it would not.
+		if h.Name != e.res.Master && !h.NoMaster && errors.Is(h.SQLErr, instance.ErrAccessDenied) {
+			return
+		}
 	}
 	if len(e.in.Hosts) > 0 {
 		e.fail(CatEnvironment, "", "candidates", "no alive replica can become master (all have no_master=1, log_bin off, or are down)",
@@ -227,10 +283,7 @@ func (e *evaluation) checkSSH(h *HostObs, isMaster bool) {
 		e.fail(CatSSH, h.Name, "ssh", h.SSH.Err.Error(), sshFix(h))
 		return
 	}
-	if d := h.SSH.Workdir; d.Err != "" {
-		e.fail(CatEnvironment, h.Name, "remote_workdir", fmt.Sprintf("remote_workdir %s is not writable: %s", d.Path, d.Err),
-			"create it and make it writable for ssh_user, or set remote_workdir")
-	}
+	e.checkWorkdir(h, isMaster)
 	e.checkBinlogDirs(h, isMaster)
 }
 
@@ -271,7 +324,12 @@ func (e *evaluation) checkGrant(h *HostObs) {
 
 func (e *evaluation) checkRedis() {
 	r := e.in.Redis
-	if r != nil && r.Err != nil {
+	if r == nil {
+		e.warn("", "redis", "no redis_address: nothing stops a second manager host from failing over at the same time",
+			"set redis_address=host:port in [server default] (one Redis every manager host reaches), or run --failover-if-dead from one host only, with --no-lock")
+		return
+	}
+	if r.Err != nil {
 		e.fail(CatEnvironment, "", "redis", r.Err.Error(), "start Redis at "+r.Addr+" or fix redis_address; a failover refuses to run without its lock unless --no-lock")
 	}
 }

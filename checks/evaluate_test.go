@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/mhago/mhago/instance"
 )
 
@@ -17,22 +19,48 @@ func cluster() Input {
 	for i := 1; i <= 3; i++ {
 		ip := fmt.Sprintf("127.0.0.%d", 10+i)
 		h := HostObs{Name: fmt.Sprintf("server%d", i), Hostname: ip, IP: ip, Port: 3306,
+			User: "mhago", PasswordFrom: "password_file (/etc/app.cnf:3, [server default])",
+			ReplUser: "repl", ReplPasswordSet: true, ReplPasswordFrom: "repl_password_file (/etc/app.cnf:5, [server default])",
 			Status: &instance.Status{Version: "10.11.19-MariaDB", MariaDB: true, ServerID: uint32(i), LogBin: true,
 				LogSlaveUpdates: true, ReadOnly: i > 1, Binlog: &instance.BinlogStatus{File: "mysql-bin.000002", Pos: 500}},
-			SSH: &SSHObs{Workdir: DirObs{Path: "/w"}, BinlogDirs: []DirObs{{Path: "/b", Files: []string{"mysql-bin.000001", "mysql-bin.000002"}}}},
+			SSH: &SSHObs{Workdir: WorkdirObs{Path: "/w", Agent: &AgentObs{FreeBytes: 20 << 30, Decoder: "/usr/bin/mariadb-binlog", Client: "/usr/bin/mariadb"}},
+				BinlogDirs: []DirObs{{Path: "/b", Files: []string{"mysql-bin.000001", "mysql-bin.000002"}}}},
 		}
 		if i > 1 {
-			h.Status.Replica = &instance.ReplicaStatus{MasterHost: "127.0.0.11", MasterPort: 3306, IORunning: "Yes", SQLRunning: "Yes", SecondsBehindMaster: &lag}
+			h.Status.Replica = &instance.ReplicaStatus{MasterHost: "127.0.0.11", MasterPort: 3306, MasterUser: "repl", IORunning: "Yes", SQLRunning: "Yes", SecondsBehindMaster: &lag}
 		} else {
 			h.ReplGrant = &GrantObs{User: "repl", OK: true, Hosts: []string{"127.0.0.%"}}
 		}
 		hosts = append(hosts, h)
 	}
-	return Input{Hosts: hosts, Redis: &RedisObs{Addr: "127.0.0.10:6379"}, ReplUser: "repl", MaxLag: 30 * time.Second, CheckReplFilter: true}
+	in := Input{Hosts: hosts, Redis: &RedisObs{Addr: "127.0.0.10:6379"}, ReplUser: "repl", MaxLag: 30 * time.Second, CheckReplFilter: true,
+		Manager: &ManagerObs{Workdir: "/var/lib/mhago", Log: "/var/log/mhago/app.log"}}
+	in.ReplLogins = PlanReplLogins(in, "server1")
+	for i := range in.ReplLogins {
+		in.ReplLogins[i].OK = true
+	}
+	return in
 }
 
 var errRefused = fmt.Errorf("%w: dial tcp: connection refused", instance.ErrUnreachable)
-var errDenied = fmt.Errorf("%w: Error 1045: Access denied", instance.ErrAccessDenied)
+
+// errDenied is what instance.Open returns for a wrong password: the
+// driver's error with ErrAccessDenied in the chain.
+var errDenied = deniedErr(1045, "Access denied for user 'mhago'@'127.0.0.1' (using password: YES)")
+
+func deniedErr(no uint16, msg string) error {
+	return instance.Classify(fmt.Errorf("mysql mhago@127.0.0.1:3306 (server): %w", &mysql.MySQLError{Number: no, SQLState: [5]byte{'2', '8', '0', '0', '0'}, Message: msg}))
+}
+
+// refuseLogin makes the login from -> to fail the way the agent reports a
+// wrong repl_password.
+func refuseLogin(in *Input, from, to string) {
+	for i := range in.ReplLogins {
+		if l := &in.ReplLogins[i]; l.From == from && l.To == to {
+			l.OK, l.ErrorCode, l.Message = false, 1045, "ERROR 1045 (28000): Access denied for user 'repl'@'127.0.0.13' (using password: YES)"
+		}
+	}
+}
 
 func TestEvaluate(t *testing.T) {
 	tests := []struct {
@@ -43,6 +71,8 @@ func TestEvaluate(t *testing.T) {
 		wantHost   string // host named by a FAIL of the worst category
 		wantSubstr string
 		wantWarn   string // a WARN check expected
+		wantFix    string // in the fix of the FAIL found by wantHost/wantSubstr
+		noCheck    string // no finding of this check may appear
 	}{
 		{name: "healthy", mutate: func(in *Input) {}, master: "server1"},
 		{name: "master killed", mutate: func(in *Input) {
@@ -72,7 +102,43 @@ func TestEvaluate(t *testing.T) {
 			for i := range in.Hosts {
 				in.Hosts[i].Status, in.Hosts[i].SQLErr, in.Hosts[i].ReplGrant = nil, errDenied, nil
 			}
-		}, worst: CatLogin, wantHost: "server1", wantSubstr: "refused the login"},
+			in.ReplLogins = nil
+		}, worst: CatLogin, wantHost: "server1", wantSubstr: "refused the login", wantFix: "password_file (/etc/app.cnf:3", noCheck: "candidates"},
+		{name: "wrong password on every replica: not called down", mutate: func(in *Input) {
+			for i := 1; i < 3; i++ {
+				in.Hosts[i].Status, in.Hosts[i].SQLErr = nil, errDenied
+			}
+			in.ReplLogins = nil
+		}, worst: CatLogin, master: "server1", wantHost: "server2", wantSubstr: "refused the login", noCheck: "candidates"},
+		{name: "wrong password on one replica", mutate: func(in *Input) {
+			in.Hosts[2].Status, in.Hosts[2].SQLErr = nil, errDenied
+			in.ReplLogins = PlanReplLogins(*in, "server1")
+		}, worst: CatLogin, master: "server1", wantHost: "server3",
+			wantSubstr: "refused the login of user 'mhago': Error 1045 (28000): Access denied for user 'mhago'@'127.0.0.1'",
+			wantFix:    "correct password_file (/etc/app.cnf:3, [server default]); or, if it is right, set it on server3: ALTER USER 'mhago'"},
+		{name: "wrong password on the master: alive, not unreachable", mutate: func(in *Input) {
+			in.Hosts[0].Status, in.Hosts[0].SQLErr, in.Hosts[0].ReplGrant = nil, errDenied, nil
+		}, worst: CatLogin, master: "server1", wantHost: "server1", wantSubstr: "the master is alive"},
+		{name: "wrong password on the master does not hide a broken IO thread", mutate: func(in *Input) {
+			in.Hosts[0].Status, in.Hosts[0].SQLErr, in.Hosts[0].ReplGrant = nil, errDenied, nil
+			r := in.Hosts[1].Status.Replica
+			r.IORunning, r.LastIOErrno, r.LastIOError = "No", 1236, "binlog gone"
+		}, worst: CatReplication, master: "server1", wantHost: "server2", wantSubstr: "1236"},
+		{name: "wrong password on the master, replicas down", mutate: func(in *Input) {
+			in.Hosts[0].Status, in.Hosts[0].SQLErr, in.Hosts[0].ReplGrant = nil, errDenied, nil
+			for i := 1; i < 3; i++ {
+				in.Hosts[i].Status, in.Hosts[i].SQLErr = nil, errRefused
+			}
+			in.ReplLogins = nil
+		}, worst: CatReplication, wantHost: "server2", wantSubstr: "unreachable over MySQL"},
+		{name: "account host not allowed", mutate: func(in *Input) {
+			in.Hosts[1].Status, in.Hosts[1].SQLErr = nil, deniedErr(1130, "Host '10.9.9.9' is not allowed to connect to this MariaDB server")
+			in.ReplLogins = PlanReplLogins(*in, "server1")
+		}, worst: CatLogin, master: "server1", wantHost: "server2", wantSubstr: "is not allowed to connect", wantFix: "CREATE USER 'mhago'@'<manager address>'"},
+		{name: "manager host blocked", mutate: func(in *Input) {
+			in.Hosts[1].Status, in.Hosts[1].SQLErr = nil, deniedErr(1129, "Host '10.9.9.9' is blocked because of many connection errors")
+			in.ReplLogins = PlanReplLogins(*in, "server1")
+		}, worst: CatLogin, master: "server1", wantHost: "server2", wantSubstr: "blocked", wantFix: "FLUSH HOSTS"},
 		{name: "all down", mutate: func(in *Input) {
 			for i := range in.Hosts {
 				in.Hosts[i].Status, in.Hosts[i].SQLErr, in.Hosts[i].ReplGrant = nil, errRefused, nil
@@ -92,8 +158,87 @@ func TestEvaluate(t *testing.T) {
 			in.Hosts[0].SSH.BinlogDirs = []DirObs{{Path: "/var/lib/mysql", Files: []string{"ibdata1"}}}
 		}, worst: CatEnvironment, master: "server1", wantHost: "server1", wantSubstr: "mysql-bin.000002 not found"},
 		{name: "workdir not writable", mutate: func(in *Input) {
-			in.Hosts[2].SSH.Workdir.Err = "Permission denied"
-		}, worst: CatEnvironment, master: "server1", wantHost: "server3", wantSubstr: "not writable"},
+			in.Hosts[2].SSH.Workdir.Err, in.Hosts[2].SSH.Workdir.Agent = "cannot write a file: permission denied", nil
+		}, worst: CatEnvironment, master: "server1", wantHost: "server3", wantSubstr: "/w on 127.0.0.13 is not usable: cannot write a file", wantFix: "set remote_workdir in [server3]"},
+		{name: "workdir missing", mutate: func(in *Input) {
+			in.Hosts[2].SSH.Workdir.Missing, in.Hosts[2].SSH.Workdir.Agent = true, nil
+		}, worst: CatEnvironment, master: "server1", wantHost: "server3", wantSubstr: "remote_workdir /w does not exist on 127.0.0.13", wantFix: "on 127.0.0.13, as ssh_user: mkdir -p -m 0700 /w"},
+		{name: "agent on a noexec mount", mutate: func(in *Input) {
+			in.Hosts[1].SSH.Workdir.Agent = &AgentObs{NoExec: true, Err: "agent version on server2: exit 126: Permission denied"}
+		}, worst: CatEnvironment, master: "server1", wantHost: "server2", wantSubstr: "mounted noexec", wantFix: "without noexec"},
+		{name: "agent without space", mutate: func(in *Input) {
+			in.Hosts[1].SSH.Workdir.Agent = &AgentObs{NoSpace: true, Err: "upload agent: no space left on device"}
+		}, worst: CatEnvironment, master: "server1", wantHost: "server2", wantSubstr: "no space left in remote_workdir /w", wantFix: "free space"},
+		{name: "agent fails otherwise", mutate: func(in *Input) {
+			in.Hosts[0].SSH.Workdir.Agent = &AgentObs{Err: "verify agent: sha256 mismatch"}
+		}, worst: CatEnvironment, master: "server1", wantHost: "server1", wantSubstr: "cannot run from remote_workdir /w on 127.0.0.11: verify agent"},
+		{name: "apply tools missing on a replica", mutate: func(in *Input) {
+			in.Hosts[2].ClientBindir = "/opt/mysql/bin"
+			in.Hosts[2].SSH.Workdir.Agent = &AgentObs{FreeBytes: 20 << 30, ToolsError: "mariadb-binlog and mysqlbinlog not found"}
+		}, worst: CatEnvironment, master: "server1", wantHost: "server3", wantSubstr: "(client_bindir=/opt/mysql/bin): mariadb-binlog and mysqlbinlog not found", wantFix: "set client_bindir in [server3]"},
+		{name: "apply tools missing on the master are advice", mutate: func(in *Input) {
+			in.Hosts[0].SSH.Workdir.Agent = &AgentObs{FreeBytes: 20 << 30, ToolsError: "mariadb not found"}
+		}, master: "server1", wantWarn: "apply_tools"},
+		{name: "apply tools not reported by the agent", mutate: func(in *Input) {
+			for i := range in.Hosts {
+				in.Hosts[i].SSH.Workdir.Agent = &AgentObs{FreeBytes: 20 << 30}
+			}
+		}, master: "server1"},
+		{name: "little space in remote_workdir", mutate: func(in *Input) {
+			in.Hosts[2].SSH.Workdir.Agent.FreeBytes = 300 << 20
+		}, master: "server1", wantWarn: "remote_workdir_space"},
+		{name: "check left its directory behind", mutate: func(in *Input) {
+			in.Hosts[2].SSH.Workdir.Leftover = "the check's directory /w/mhago-check-x could not be removed: connection lost"
+		}, master: "server1", wantWarn: "remote_workdir"},
+		{name: "no agent binary", mutate: func(in *Input) {
+			for i := range in.Hosts {
+				in.Hosts[i].SSH.Workdir.Agent = nil
+			}
+			in.ReplLogins = nil
+			in.AgentErr = "node agent binary not available: read /opt/mhago-agent: no such file or directory"
+		}, worst: CatEnvironment, master: "server1", wantSubstr: "node agent binary not available", wantFix: "agent_path"},
+		{name: "wrong repl_password", mutate: func(in *Input) { refuseLogin(in, "server3", "server2") },
+			worst: CatLogin, master: "server1", wantHost: "server2",
+			wantSubstr: "repl user 'repl' cannot log in to server2 (127.0.0.12:3306) from server3: ERROR 1045",
+			wantFix:    "correct repl_password_file (/etc/app.cnf:5, [server default]), or the account's password/host on server2"},
+		{name: "replication broken outranks a wrong repl_password", mutate: func(in *Input) {
+			refuseLogin(in, "server3", "server2")
+			in.Hosts[2].Status.Replica.SQLRunning = "No"
+		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "Slave_SQL_Running=No"},
+		{name: "a wrong repl_password outranks a missing workdir", mutate: func(in *Input) {
+			refuseLogin(in, "server2", "server3")
+			in.Hosts[0].SSH.Workdir.Missing, in.Hosts[0].SSH.Workdir.Agent = true, nil
+		}, worst: CatLogin, master: "server1", wantHost: "server3", wantSubstr: "from server2"},
+		{name: "candidate port closed to a replica", mutate: func(in *Input) {
+			l := &in.ReplLogins[0]
+			l.OK, l.ErrorCode, l.Message = false, 2003, "ERROR 2003 (HY000): Can't connect to MySQL server on '127.0.0.12'"
+		}, worst: CatEnvironment, master: "server1", wantHost: "server2", wantSubstr: "cannot reach server2 (127.0.0.12:3306)", wantFix: "open port 3306 on 127.0.0.12"},
+		{name: "repl_password not set", mutate: func(in *Input) {
+			for i := range in.Hosts {
+				in.Hosts[i].ReplPasswordSet = false
+			}
+			in.ReplLogins = PlanReplLogins(*in, "server1")
+		}, master: "server1", wantWarn: "repl_password"},
+		{name: "agent without the login command", mutate: func(in *Input) {
+			for i := range in.ReplLogins {
+				in.ReplLogins[i].OK, in.ReplLogins[i].Unsupported = false, true
+			}
+		}, master: "server1", wantWarn: "repl_login"},
+		{name: "login call failed", mutate: func(in *Input) {
+			in.ReplLogins[1].OK, in.ReplLogins[1].Err = false, "agent login on server2: connection lost"
+		}, master: "server1", wantWarn: "repl_login"},
+		{name: "no redis_address", mutate: func(in *Input) { in.Redis = nil }, master: "server1", wantWarn: "redis"},
+		{name: "manager_workdir will be created", mutate: func(in *Input) { in.Manager.WorkdirMissing = true },
+			master: "server1", wantWarn: "manager_workdir"},
+		{name: "manager_workdir cannot be created", mutate: func(in *Input) {
+			in.Manager.WorkdirMissing, in.Manager.WorkdirErr = true, "cannot be created: /var/lib is not a directory"
+		}, worst: CatEnvironment, master: "server1", wantSubstr: "manager_workdir /var/lib/mhago does not exist and cannot be created", wantFix: "mkdir -p -m 0700 /var/lib/mhago"},
+		{name: "manager_workdir read-only", mutate: func(in *Input) {
+			in.Manager.WorkdirErr = "cannot write a file: read-only file system"
+		}, worst: CatEnvironment, master: "server1", wantSubstr: "manager_workdir /var/lib/mhago is not writable: cannot write a file: read-only file system"},
+		{name: "manager_log not appendable", mutate: func(in *Input) {
+			in.Manager.LogErr = "its directory /var/log/mhago does not exist"
+		}, worst: CatEnvironment, master: "server1", wantSubstr: "manager_log /var/log/mhago/app.log: its directory", wantFix: "mkdir -p /var/log/mhago"},
 		{name: "repl grant missing", mutate: func(in *Input) {
 			in.Hosts[0].ReplGrant.OK = false
 		}, worst: CatEnvironment, master: "server1", wantHost: "server1", wantSubstr: "REPLICATION SLAVE"},
@@ -152,7 +297,15 @@ func TestEvaluate(t *testing.T) {
 					t.Fatalf("healthy cluster gave %v", res.Err())
 				}
 			} else {
-				assertFail(t, res, tc.worst, tc.wantHost, tc.wantSubstr)
+				f := assertFail(t, res, tc.worst, tc.wantHost, tc.wantSubstr)
+				if !strings.Contains(f.Fix, tc.wantFix) {
+					t.Errorf("fix %q does not contain %q", f.Fix, tc.wantFix)
+				}
+			}
+			for _, f := range res.Findings {
+				if tc.noCheck != "" && f.Check == tc.noCheck {
+					t.Errorf("unexpected finding %+v", f)
+				}
 			}
 			if tc.wantWarn != "" && !hasWarn(res, tc.wantWarn) {
 				t.Errorf("no WARN %q in %+v", tc.wantWarn, res.Findings)
@@ -161,7 +314,7 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-func assertFail(t *testing.T, res Result, cat Category, host, substr string) {
+func assertFail(t *testing.T, res Result, cat Category, host, substr string) Finding {
 	t.Helper()
 	if !errors.Is(res.Err(), categoryErr[cat]) {
 		t.Fatalf("Err() = %v, does not wrap %v", res.Err(), categoryErr[cat])
@@ -171,10 +324,11 @@ func assertFail(t *testing.T, res Result, cat Category, host, substr string) {
 			if f.Fix == "" {
 				t.Errorf("finding %+v has no fix", f)
 			}
-			return
+			return f
 		}
 	}
 	t.Fatalf("no FAIL %s on host %q containing %q in %+v", cat, host, substr, res.Findings)
+	return Finding{}
 }
 
 func hasWarn(res Result, check string) bool {

@@ -2,12 +2,18 @@ package checks
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/endpoints"
@@ -22,9 +28,19 @@ type Options struct {
 	// AcceptNewHostKeys records unknown SSH host keys (never changed ones).
 	AcceptNewHostKeys bool
 	Logger            *slog.Logger
+	// Agent is the node agent binary (agentctl.Locate), pushed into every
+	// remote_workdir to prove a failover's agent can run there. When it is
+	// nil, AgentErr says why none was found.
+	Agent    *agentctl.Binary
+	AgentErr error
+	// Manager is ObserveManager's result, taken by the caller before it
+	// opened manager_log (nil: the manager host is not checked).
+	Manager *ManagerObs
 }
 
 // Run observes the whole cluster (every host in parallel) and evaluates it.
+// It changes nothing: every file or directory it creates on a host (the
+// write probe, the agent's directory) is removed before it returns.
 func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) {
 	log := opts.Logger
 	if log == nil {
@@ -35,10 +51,27 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) 
 	defer pool.Close()
 
 	in := Input{MaxLag: opts.MaxLag, ReplUser: cfg.Default.ReplUser, CheckReplFilter: cfg.CheckReplFilter,
-		Hosts: make([]HostObs, len(cfg.Servers))}
+		Hosts: make([]HostObs, len(cfg.Servers)), Manager: opts.Manager}
+	if opts.Agent == nil && opts.AgentErr != nil {
+		in.AgentErr = opts.AgentErr.Error()
+	}
+	// One directory name for the whole run, so a leftover (a manager killed
+	// mid-check) is recognisable as one check's.
+	runID := "check-" + randomHex(6)
+	scratches := make([]*scratch, len(cfg.Servers))
+	// Also on a panic or an early return: the directories never outlive
+	// the run. remove is idempotent, so the normal path below goes first
+	// and records what could not be removed.
+	defer func() {
+		for _, sc := range scratches {
+			sc.remove()
+		}
+	}()
 	var wg sync.WaitGroup
 	for i, s := range cfg.Servers {
-		wg.Go(func() { in.Hosts[i] = observeHost(ctx, cfg, pool, s, log.With("host", s.Block)) })
+		wg.Go(func() {
+			in.Hosts[i], scratches[i] = observeHost(ctx, cfg, pool, s, opts.Agent, runID, log.With("host", s.Block))
+		})
 	}
 	var redisObs *RedisObs
 	if ro, ok := endpoints.Redis(cfg); ok {
@@ -46,23 +79,46 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) 
 	}
 	wg.Wait()
 	in.Redis = redisObs
-	// The hooks' status calls need the master, which only the evaluation
-	// of the host observations can name.
-	in.Hooks = observeHooks(ctx, cfg, Evaluate(in).Master)
+	// The logins and the hooks' status calls need the master, which only
+	// the evaluation of the host observations can name.
+	master := Evaluate(in).Master
+	in.ReplLogins = tryReplLogins(ctx, cfg, PlanReplLogins(in, master), scratches)
+	for i, sc := range scratches {
+		if err := sc.remove(); err != nil {
+			wd := &in.Hosts[i].SSH.Workdir
+			wd.Leftover = strings.TrimPrefix(wd.Leftover+"; "+err.Error(), "; ")
+		}
+	}
+	in.Hooks = observeHooks(ctx, cfg, master)
 	return in, Evaluate(in)
 }
 
-func observeHost(ctx context.Context, cfg *config.Config, pool *remote.Pool, s config.Server, log *slog.Logger) HostObs {
+func observeHost(ctx context.Context, cfg *config.Config, pool *remote.Pool, s config.Server, bin *agentctl.Binary, runID string, log *slog.Logger) (HostObs, *scratch) {
 	h := HostObs{Name: s.Block, Hostname: s.Hostname, IP: s.IP, Port: s.Port,
-		NoMaster: s.NoMaster, Candidate: s.CandidateMaster, IgnoreFail: s.IgnoreFail}
+		NoMaster: s.NoMaster, Candidate: s.CandidateMaster, IgnoreFail: s.IgnoreFail,
+		User: s.User, PasswordFrom: settingFrom(cfg, s.Block, "password", "password_file"),
+		ReplUser: s.ReplUser, ReplPasswordSet: s.ReplPasswordSet,
+		ReplPasswordFrom: settingFrom(cfg, s.Block, "repl_password", "repl_password_file"), ClientBindir: s.ClientBindir}
+	var sc *scratch
 	var wg sync.WaitGroup
 	wg.Go(func() { observeSQL(ctx, cfg, s, &h) })
 	if !s.SkipInitSSHCheck {
-		wg.Go(func() { h.SSH = observeSSH(ctx, pool, s) })
+		wg.Go(func() { h.SSH, sc = observeSSH(ctx, pool, s, bin, runID) })
 	}
 	wg.Wait()
 	log.Debug("observed host", "mysql_err", h.SQLErr, "ssh_checked", h.SSH != nil)
-	return h
+	return h, sc
+}
+
+// settingFrom says where the effective value of the first set key comes
+// from, as "key (file:line, [section])", or "" when none is set.
+func settingFrom(cfg *config.Config, block string, keys ...string) string {
+	for _, k := range keys {
+		if loc, ok := cfg.Where(block, k); ok {
+			return fmt.Sprintf("%s (%s:%d, [%s])", k, loc.File, loc.Line, loc.Section)
+		}
+	}
+	return ""
 }
 
 func observeSQL(ctx context.Context, cfg *config.Config, s config.Server, h *HostObs) {
@@ -90,19 +146,24 @@ func observeSQL(ctx context.Context, cfg *config.Config, s config.Server, h *Hos
 
 // observeSSH logs in and looks at the binlog directories and the workdir
 // through SFTP, so the check sees exactly what ssh_user may read and write.
-func observeSSH(ctx context.Context, pool *remote.Pool, s config.Server) *SSHObs {
+// The returned scratch is the agent's directory, for the caller to remove.
+func observeSSH(ctx context.Context, pool *remote.Pool, s config.Server, bin *agentctl.Binary, runID string) (*SSHObs, *scratch) {
 	c, err := pool.Client(ctx, endpoints.SSHTarget(s))
 	if err != nil {
-		return &SSHObs{Err: err}
+		return &SSHObs{Err: err}, nil
 	}
-	obs := &SSHObs{Workdir: DirObs{Path: s.RemoteWorkdir}}
+	obs := &SSHObs{Workdir: WorkdirObs{Path: s.RemoteWorkdir}}
 	for _, dir := range s.MasterBinlogDirs {
 		obs.BinlogDirs = append(obs.BinlogDirs, listDir(c, dir))
 	}
-	if err := probeWritable(ctx, c, s.RemoteWorkdir); err != nil {
-		obs.Workdir.Err = err.Error()
+	wd := &obs.Workdir
+	wd.Missing, wd.Err, wd.Leftover = probeWorkdir(ctx, c, s.RemoteWorkdir)
+	if wd.Missing || wd.Err != "" || bin == nil {
+		return obs, nil
 	}
-	return obs
+	sc := &scratch{client: c, runID: runID, dir: path.Join(s.RemoteWorkdir, "mhago-"+runID)}
+	wd.Agent = sc.deploy(ctx, s, *bin)
+	return obs, sc
 }
 
 func listDir(c *remote.Client, dir string) DirObs {
@@ -118,15 +179,37 @@ func listDir(c *remote.Client, dir string) DirObs {
 	return d
 }
 
-func probeWritable(ctx context.Context, c *remote.Client, dir string) error {
-	if err := c.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("%s", rootCause(err))
+// probeWorkdir looks at remote_workdir without creating it: a directory
+// that a check created would hide from the operator that it is missing
+// (after a reinstall, a tmp cleaner) until the failover needs it. An
+// existing one must take a file: a read-only or full filesystem passes a
+// permission check but fails the failover.
+func probeWorkdir(ctx context.Context, c *remote.Client, dir string) (missing bool, errText, leftover string) {
+	fi, err := c.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return true, "", ""
+	case err != nil:
+		return false, rootCause(err), ""
+	case !fi.IsDir():
+		return false, "exists and is not a directory", ""
 	}
-	probe := dir + "/.mhago-check-probe"
+	// A random name: checks from several manager hosts (cron) run at once
+	// and must not remove each other's probe.
+	probe := path.Join(dir, ".mhago-check-probe-"+randomHex(6))
 	if _, err := c.Upload(ctx, strings.NewReader("mhago"), probe, 0o600); err != nil {
-		return fmt.Errorf("%s", rootCause(err))
+		return false, "cannot write a file: " + rootCause(err), ""
 	}
-	return c.Remove(probe)
+	if err := c.Remove(probe); err != nil {
+		return false, "", fmt.Sprintf("the write probe %s could not be removed: %s", probe, rootCause(err))
+	}
+	return false, "", ""
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
+	return hex.EncodeToString(b)
 }
 
 // rootCause keeps the last part of a wrapped message ("permission denied"),

@@ -70,6 +70,19 @@ type HostObs struct {
 	NoMaster   bool
 	Candidate  bool
 	IgnoreFail bool
+	// User is the admin user mhago logs in as; PasswordFrom says where its
+	// password is set ("password_file (app.cnf:3, [server default])"), so
+	// a refused login names the line to correct.
+	User         string
+	PasswordFrom string
+	// ReplUser is repl_user ("" = the replica's Master_User).
+	// ReplPasswordSet is false when neither repl_password nor
+	// repl_password_file applies: a failover then keeps every replica's
+	// current password, as MHA does. ReplPasswordFrom locates the setting.
+	ReplUser         string
+	ReplPasswordSet  bool
+	ReplPasswordFrom string
+	ClientBindir     string
 	// SSH is nil when the SSH check was skipped (skip_init_ssh_check).
 	SSH    *SSHObs
 	SQLErr error
@@ -82,7 +95,78 @@ type HostObs struct {
 type SSHObs struct {
 	Err        error
 	BinlogDirs []DirObs
-	Workdir    DirObs
+	Workdir    WorkdirObs
+}
+
+// WorkdirObs is remote_workdir on one host, where a failover pushes its
+// agent and writes binlog and relay-log diffs.
+type WorkdirObs struct {
+	Path string
+	// Missing: the directory does not exist (check never creates it).
+	Missing bool
+	// Err is why the directory cannot be used: not a directory, or the
+	// write probe (a temporary file, removed again) failed.
+	Err string
+	// Agent is nil when no agent was pushed (directory missing or not
+	// writable, or no agent binary).
+	Agent *AgentObs
+	// Leftover names what the check could not remove again (its probe
+	// file or its agent directory), for the operator to delete.
+	Leftover string
+}
+
+// AgentObs is the node agent pushed into remote_workdir for the check and
+// its status answer.
+type AgentObs struct {
+	// Err is why the agent could not be pushed, run or asked; NoExec and
+	// NoSpace name the two causes an operator fixes on the host's mounts.
+	Err     string
+	NoExec  bool
+	NoSpace bool
+	// FreeBytes is the free space in remote_workdir (valid when Err == "").
+	FreeBytes uint64
+	// Decoder and Client are the apply tools the agent found
+	// (mariadb-binlog or mysqlbinlog, mariadb or mysql), ToolsError what
+	// it missed; all empty when the agent does not report tools.
+	Decoder, Client, ToolsError string
+}
+
+// Ready reports whether the agent runs on the host.
+func (a *AgentObs) Ready() bool { return a != nil && a.Err == "" }
+
+// ReplLoginObs is one login of the replication user, from a replica's host
+// to a server that could become master, made the way that replica's IO
+// thread would make it after a failover.
+type ReplLoginObs struct {
+	From string // config block of the replica whose host logs in
+	To   string // config block of the candidate master
+	User string
+	// Skip says why the login was not tried (repl_password not set, no
+	// user known); the other fields are then empty.
+	Skip string
+	// Unsupported: the agent answered bad_request (it does not serve
+	// proto.CmdLogin).
+	Unsupported bool
+	// Err is a failed call (SSH, agent), which says nothing about the
+	// password.
+	Err string
+	// OK, ErrorCode and Message are the agent's result.
+	OK        bool
+	ErrorCode int
+	Message   string
+}
+
+// ManagerObs is the manager host's side of a failover: the directory for
+// the journal, reports and guard files, and the log. The caller observes
+// it before opening manager_log, so a missing log is seen as missing.
+type ManagerObs struct {
+	Workdir string
+	// WorkdirMissing: it does not exist but can be created (the failover
+	// creates it); WorkdirErr: it cannot be used or created.
+	WorkdirMissing bool
+	WorkdirErr     string
+	Log            string // "" = logs go to stderr
+	LogErr         string
 }
 
 // DirObs is one directory checked over SSH.
@@ -118,9 +202,17 @@ type HookObs struct {
 
 // Input is the whole observation of a cluster.
 type Input struct {
-	Hosts    []HostObs
-	Redis    *RedisObs
-	Hooks    []HookObs
+	Hosts []HostObs
+	// Redis is nil when redis_address is not set.
+	Redis *RedisObs
+	Hooks []HookObs
+	// ReplLogins are the replication user's logins tried from replica
+	// hosts to candidate masters (nil when none could be planned).
+	ReplLogins []ReplLoginObs
+	// Manager is nil when the caller did not observe the manager host.
+	Manager *ManagerObs
+	// AgentErr is why no node agent binary is available ("" = found).
+	AgentErr string
 	ReplUser string
 	MaxLag   time.Duration
 	// CheckReplFilter requires identical binlog and replication filters

@@ -19,7 +19,49 @@ type Report struct {
 	Hosts      []HostReport `json:"hosts"`
 	Redis      *RedisReport `json:"redis,omitempty"`
 	Hooks      []HookReport `json:"hooks,omitempty"`
-	Findings   []Finding    `json:"findings"`
+	// ReplLogins are the replication user's logins from replica hosts to
+	// candidate masters.
+	ReplLogins []ReplLoginReport `json:"repl_logins,omitempty"`
+	Manager    *ManagerReport    `json:"manager,omitempty"`
+	Findings   []Finding         `json:"findings"`
+}
+
+// WorkdirReport is remote_workdir on one host and the agent run there.
+type WorkdirReport struct {
+	Path     string `json:"path"`
+	Exists   bool   `json:"exists"`
+	Writable bool   `json:"writable"`
+	Error    string `json:"error,omitempty"`
+	// Agent is "ok", "skipped" (not pushed) or why it could not run.
+	Agent     string  `json:"agent"`
+	NoExec    bool    `json:"noexec,omitempty"`
+	FreeBytes *uint64 `json:"free_bytes,omitempty"`
+	// Decoder and Client are the apply tools the agent found.
+	Decoder    string `json:"decoder,omitempty"`
+	Client     string `json:"client,omitempty"`
+	ToolsError string `json:"tools_error,omitempty"`
+	Leftover   string `json:"leftover,omitempty"`
+}
+
+// ReplLoginReport is one login of the replication user.
+type ReplLoginReport struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	User string `json:"user"`
+	// Result is ok, refused, skipped, unsupported (the agent does not serve
+	// the login test) or error (the call failed).
+	Result    string `json:"result"`
+	ErrorCode int    `json:"error_code,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
+
+// ManagerReport is the manager host's side: manager_workdir and manager_log.
+type ManagerReport struct {
+	Workdir string `json:"workdir"`
+	// WorkdirState is "ok", "missing" (the failover creates it) or the error.
+	WorkdirState string `json:"workdir_state"`
+	Log          string `json:"log,omitempty"`
+	LogState     string `json:"log_state,omitempty"`
 }
 
 // HostReport summarises one server.
@@ -39,6 +81,7 @@ type HostReport struct {
 	GTIDBinlogPos   string         `json:"gtid_binlog_pos,omitempty"`
 	ExecutedGTIDSet string         `json:"executed_gtid_set,omitempty"`
 	Replica         *ReplicaReport `json:"replica,omitempty"`
+	RemoteWorkdir   *WorkdirReport `json:"remote_workdir,omitempty"`
 }
 
 // ReplicaReport summarises a host's replication threads.
@@ -90,7 +133,57 @@ func BuildReport(in Input, res Result) Report {
 		}
 		rep.Hooks = append(rep.Hooks, hr)
 	}
+	for _, l := range in.ReplLogins {
+		rep.ReplLogins = append(rep.ReplLogins, replLoginReport(l))
+	}
+	if m := in.Manager; m != nil {
+		mr := &ManagerReport{Workdir: m.Workdir, WorkdirState: "ok", Log: m.Log}
+		switch {
+		case m.WorkdirErr != "":
+			mr.WorkdirState = m.WorkdirErr
+		case m.WorkdirMissing:
+			mr.WorkdirState = "missing"
+		}
+		if m.Log != "" {
+			mr.LogState = "ok"
+			if m.LogErr != "" {
+				mr.LogState = m.LogErr
+			}
+		}
+		rep.Manager = mr
+	}
 	return rep
+}
+
+func replLoginReport(l ReplLoginObs) ReplLoginReport {
+	r := ReplLoginReport{From: l.From, To: l.To, User: l.User, ErrorCode: l.ErrorCode, Message: l.Message}
+	switch {
+	case l.Skip != "":
+		r.Result, r.Message = "skipped", l.Skip
+	case l.Unsupported:
+		r.Result = "unsupported"
+	case l.Err != "":
+		r.Result, r.Message = "error", l.Err
+	case l.OK:
+		r.Result = "ok"
+	default:
+		r.Result = "refused"
+	}
+	return r
+}
+
+func workdirReport(d WorkdirObs) *WorkdirReport {
+	wr := &WorkdirReport{Path: d.Path, Exists: !d.Missing, Writable: !d.Missing && d.Err == "", Error: d.Err, Agent: "skipped", Leftover: d.Leftover}
+	if a := d.Agent; a != nil {
+		wr.Agent, wr.NoExec = "ok", a.NoExec
+		if a.Err != "" {
+			wr.Agent = a.Err
+		} else {
+			free := a.FreeBytes
+			wr.FreeBytes, wr.Decoder, wr.Client, wr.ToolsError = &free, a.Decoder, a.Client, a.ToolsError
+		}
+	}
+	return wr
 }
 
 func hostReport(h HostObs, master string) HostReport {
@@ -102,6 +195,8 @@ func hostReport(h HostObs, master string) HostReport {
 		hr.SSH = "ok"
 		if h.SSH.Err != nil {
 			hr.SSH = h.SSH.Err.Error()
+		} else {
+			hr.RemoteWorkdir = workdirReport(h.SSH.Workdir)
 		}
 	}
 	switch {

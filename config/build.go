@@ -27,7 +27,7 @@ func (l *loader) readApp(defaults layer) {
 	r := l.newReader(&section{name: defaultSection}, defaults)
 	r.section = location{file: l.name, section: defaultSection}
 	c.LogLevel = r.logLevel()
-	c.ManagerWorkdir = r.path("manager_workdir")
+	c.ManagerWorkdir = r.workdir("manager_workdir")
 	c.ManagerLog = r.path("manager_log")
 	c.CheckReplDelay = r.boolean("check_repl_delay")
 	c.CheckReplFilter = r.boolean("check_repl_filter")
@@ -189,7 +189,7 @@ func (l *loader) readServer(sec *section, own, defaults layer) Server {
 	s.ReplPassword, s.ReplPasswordSet = r.secret("repl_password", "repl_password_file")
 	r.readSSH(&s)
 	s.MasterBinlogDirs = r.paths("master_binlog_dir")
-	s.RemoteWorkdir = r.path("remote_workdir")
+	s.RemoteWorkdir = r.workdir("remote_workdir")
 	s.MasterPIDFile = r.path("master_pid_file")
 	s.ClientBindir = r.path("client_bindir")
 	s.ClientLibdir = r.path("client_libdir")

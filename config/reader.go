@@ -5,6 +5,7 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,30 @@ func parseDuration(s string) (time.Duration, error) {
 func (r *reader) path(key string) string {
 	v, _ := r.get(key)
 	return r.absPath(v, key, v.raw)
+}
+
+// workdir returns a working directory: an absolute path, not "/", without
+// ".." elements. mhago creates and removes its run directories inside it,
+// so a path that climbs out of where it points ("/var/tmp/../etc") or the
+// root itself would scatter the agent's files where nobody looks for them.
+func (r *reader) workdir(key string) string {
+	v, _ := r.get(key)
+	p := r.absPath(v, key, v.raw)
+	switch {
+	case p == "":
+		r.problem(v, key, "empty directory", fmt.Sprintf("remove the line for the default %s, or write an absolute directory", keyDefs[key].def))
+	case !filepath.IsAbs(p):
+		// reported by absPath
+	// The raw value is checked too: expanding "~/" cleans the path and
+	// would hide a ".." the operator wrote.
+	case slices.Contains(strings.Split(v.raw, "/"), ".."), slices.Contains(strings.Split(p, "/"), ".."):
+		r.problem(v, key, fmt.Sprintf("%q contains a \"..\" element", v.raw),
+			fmt.Sprintf("write the directory without \"..\" (this one resolves to %s), e.g. %s=/var/tmp", filepath.Clean(p), key))
+	case filepath.Clean(p) == "/":
+		r.problem(v, key, fmt.Sprintf("%q is the root directory", v.raw),
+			fmt.Sprintf("use a dedicated directory, e.g. %s=/var/tmp", key))
+	}
+	return p
 }
 
 // paths returns a comma-separated list of absolute paths. Whitespace is

@@ -59,6 +59,14 @@ func TestProblems(t *testing.T) {
 		{"relative binlog dir", "[server2]\nhostname=host2\nmaster_binlog_dir=/a, b\n[server1]\nhostname=host1\n", 3, "master_binlog_dir", `"b" is not an absolute path`},
 		{"empty binlog dir list", "[server default]\nmaster_binlog_dir=,\n" + twoServers, 2, "master_binlog_dir", "empty list"},
 		{"relative remote_workdir", "[server default]\nremote_workdir=tmp\n" + twoServers, 2, "remote_workdir", "not an absolute path"},
+		{"remote_workdir climbs out", "[server default]\nremote_workdir=/var/tmp/../etc\n" + twoServers, 2, "remote_workdir", `"/var/tmp/../etc" contains a ".." element`},
+		{"remote_workdir trailing ..", "[server1]\nhostname=host1\nremote_workdir=/var/tmp/..\n[server2]\nhostname=host2\n", 3, "remote_workdir", `contains a ".." element`},
+		{"remote_workdir .. under home", "[server default]\nremote_workdir=~/../../etc\n" + twoServers, 2, "remote_workdir", `contains a ".." element`},
+		{"remote_workdir is the root", "[server default]\nremote_workdir=/\n" + twoServers, 2, "remote_workdir", "is the root directory"},
+		{"remote_workdir root spelled //", "[server2]\nhostname=host2\nremote_workdir=//\n[server1]\nhostname=host1\n", 3, "remote_workdir", "is the root directory"},
+		{"remote_workdir empty", "[server default]\nremote_workdir=\n" + twoServers, 2, "remote_workdir", "empty directory"},
+		{"manager_workdir climbs out", "[server default]\nmanager_workdir=/var/lib/mhago/../../etc\n" + twoServers, 2, "manager_workdir", `contains a ".." element`},
+		{"manager_workdir is the root", "[server default]\nmanager_workdir=/\n" + twoServers, 2, "manager_workdir", "is the root directory"},
 		{"relative ssh key", "[server default]\nssh_key_file=id_rsa\n" + twoServers, 2, "ssh_key_file", "not an absolute path"},
 		{"unset env variable", "[server default]\npassword=${NOPE_NOT_SET}\n" + twoServers, 2, "password", "NOPE_NOT_SET is not set"},
 		{"app key differs in block", "[server default]\nping_interval=3\n[server1]\nhostname=host1\nping_interval=5\n[server2]\nhostname=host2\n", 5, "ping_interval", "differs from [server default]"},
@@ -139,5 +147,16 @@ func TestWorldReadableSecretIsOnlyAWarning(t *testing.T) {
 	}
 	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Fix, "chmod 600") {
 		t.Errorf("warnings: %s", dumpProblems(c.Warnings))
+	}
+}
+
+// TestWorkdirsAccepted keeps ordinary directories valid: names that merely
+// contain dots are not ".." elements.
+func TestWorkdirsAccepted(t *testing.T) {
+	for _, dir := range []string{"/var/tmp", "/var/tmp/", "/srv/..hidden", "/srv/a..b", "/tmp/mhago.d"} {
+		c := mustParse(t, "[server default]\nremote_workdir="+dir+"\nmanager_workdir="+dir+"\n"+twoServers)
+		if c.Servers[0].RemoteWorkdir != dir || c.ManagerWorkdir != dir {
+			t.Errorf("%s: remote_workdir %q, manager_workdir %q", dir, c.Servers[0].RemoteWorkdir, c.ManagerWorkdir)
+		}
 	}
 }
