@@ -282,12 +282,6 @@ func TestCheckFailoverReadiness(t *testing.T) {
 		os.WriteFile(bad, []byte("not-the-repl-password\n"), 0o600)
 		variant := rewriteConf(t, conf, `(?m)^repl_password_file=.*$`, "repl_password_file="+bad)
 		code, rep := checkJSON(t, variant)
-		for _, l := range rep.ReplLogins {
-			if l.Result == "unsupported" {
-				// The agent answered bad_request to proto.CmdLogin.
-				t.Skip("needs agent login: this node agent does not serve proto.CmdLogin yet")
-			}
-		}
 		if code != exitLogin || rep.Status != string(checks.CatLogin) {
 			t.Fatalf("exit %d status %s, want %d mysql_login", code, rep.Status, exitLogin)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/mhago/mhago/agentctl"
@@ -47,24 +46,12 @@ func (sc *scratch) deploy(ctx context.Context, s config.Server, bin agentctl.Bin
 func agentFailed(err error) *AgentObs {
 	obs := &AgentObs{Err: err.Error()}
 	switch {
-	case execRefused(err):
+	case errors.Is(err, agentctl.ErrNoExec):
 		obs.NoExec = true
-	case noSpaceLeft(err):
+	case errors.Is(err, agentctl.ErrNoSpace):
 		obs.NoSpace = true
 	}
 	return obs
-}
-
-// execRefused: the uploaded agent was verified but the shell could not
-// execute it (exit status 126), which for a fresh 0700 file owned by
-// ssh_user means its filesystem is mounted noexec.
-func execRefused(err error) bool {
-	return strings.Contains(err.Error(), "exit 126")
-}
-
-// noSpaceLeft: the host said ENOSPC while the agent was written or run.
-func noSpaceLeft(err error) bool {
-	return strings.Contains(strings.ToLower(err.Error()), "no space left on device")
 }
 
 // remove deletes the directory (agent, and whatever the agent wrote there).

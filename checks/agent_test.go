@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"github.com/mhago/mhago/agentctl"
 	"slices"
 	"testing"
 )
@@ -81,8 +82,9 @@ func TestAgentFailed(t *testing.T) {
 		err             error
 		noExec, noSpace bool
 	}{
-		{"noexec mount", errors.New("agent version on root@10.0.0.3:22 (server3): exit 126, unreadable response (unexpected end of JSON input): bash: line 1: /var/tmp/mhago-check-1/mhago-agent: Permission denied"), true, false},
-		{"disk full", fmt.Errorf("upload agent to root@10.0.0.3:22 (server3):/var/tmp/x: %w", errors.New("write: No space left on device")), false, true},
+		{"noexec mount", fmt.Errorf("deploy to server3: %w: /var/tmp on root@10.0.0.3:22", agentctl.ErrNoExec), true, false},
+		{"disk full", fmt.Errorf("upload agent to root@10.0.0.3:22 (server3):/var/tmp/x: %w", agentctl.ErrNoSpace), false, true},
+		{"exit 126 text alone is not noexec", errors.New("agent version on root@10.0.0.3:22 (server3): exit 126"), false, false},
 		{"other", errors.New("verify agent on root@10.0.0.3:22 (server3): sha256 \"\", want abc (exit 127: sha256sum: not found)"), false, false},
 	}
 	for _, tc := range tests {

@@ -228,7 +228,7 @@ func (r *Replay) StoppedAt() string {
 	} else {
 		b.WriteString("; it had not passed the point of no return")
 	}
-	if len(r.PendingUndo) > 0 {
+	if len(r.PendingUndo) > 0 && !r.PastNoReturn {
 		fmt.Fprintf(&b, "; not yet restored: %s", undoList(r.PendingUndo))
 	}
 	return b.String()

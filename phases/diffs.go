@@ -8,7 +8,6 @@ import (
 
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/decide"
-	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/remote"
 	"github.com/mhago/mhago/report"
 )
@@ -143,16 +142,12 @@ func (st *State) checkSpace(ctx context.Context, h *Host) error {
 		return nil
 	}
 	need := uint64(copied + all + spaceMargin)
-	s, err := h.Agent.Status(ctx, proto.StatusRequest{Workdir: h.Agent.Dir()})
-	if err != nil {
-		return fmt.Errorf("free space in remote_workdir on %s: %w", h.Name(), err)
-	}
-	if s.WorkdirFree < need {
-		return fmt.Errorf("remote_workdir %s on %s has %s free; its diffs need %s (%s copied there, %s joined for the apply, %s margin): free space there or set remote_workdir to a larger filesystem",
-			h.Server.RemoteWorkdir, h.Name(), mib(s.WorkdirFree), mib(need), mib(uint64(copied)), mib(uint64(all)), mib(spaceMargin))
+	if err := agentctl.CheckSpace(h.Agent.Client(), h.Agent.Dir(), need); err != nil {
+		return fmt.Errorf("%s: its diffs need %s in remote_workdir %s (%s copied there, %s joined for the apply, %s margin): %w",
+			h.Name(), mib(need), h.Server.RemoteWorkdir, mib(uint64(copied)), mib(uint64(all)), mib(spaceMargin), err)
 	}
 	if st.opts.DryRun {
-		st.Report.Note(fmt.Sprintf("%s: remote_workdir has %s free, the diffs need %s", h.Name(), mib(s.WorkdirFree), mib(need)))
+		st.Report.Note(fmt.Sprintf("%s: remote_workdir has room for the %s its diffs need", h.Name(), mib(need)))
 	}
 	return nil
 }

@@ -148,9 +148,11 @@ func (st *State) chooseSteps() (steps []step, pastNoReturn bool, err error) {
 		return failoverSteps(), false, nil
 	case st.opts.Abandon:
 		st.Report.Mode = report.ModeAbandon
+		st.Report.PointOfNoReturnPassed = p.PastNoReturn // by the run abandoned
 		return abandonSteps(p.PastNoReturn), false, nil
 	case st.opts.Resume && p.PastNoReturn:
 		st.Report.Mode = report.ModeResume
+		st.Report.PointOfNoReturnPassed = true // by the run resumed
 		return resumeSteps(), true, nil
 	case st.opts.Resume:
 		st.Report.Mode = report.ModeResume
