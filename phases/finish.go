@@ -108,8 +108,8 @@ func (st *State) finish(ctx context.Context, runErr error) error {
 		}
 	}
 	if err := st.run.Finish(ctx, outcome, runErr); err != nil {
-		st.warn("run journal: " + err.Error())
-		st.Report.Note("run journal not ended cleanly: " + err.Error())
+		st.warn("ending the run: " + err.Error())
+		st.Report.Note("ending the run: " + err.Error())
 	}
 	if err := st.writeReport(); err != nil {
 		st.warn("report not written: " + err.Error())

@@ -12,14 +12,19 @@ func (r *Report) OperatorActions() []string {
 	switch {
 	case r.Outcome == OutcomeSuccess || r.Outcome == OutcomePlanned:
 		return nil
+	case r.Outcome == OutcomeAbandoned:
+		return r.abandonedActions()
 	case r.Outcome == OutcomeRefused:
-		return []string{fmt.Sprintf("Failover refused (%s). Nothing was changed; the master %s is still down.",
-			orText(r.Error, "see above"), r.DeadMaster.HostInfo())}
+		return []string{fmt.Sprintf("Failover refused (%s). This run changed nothing.", orText(r.Error, "see above"))}
+	case r.Outcome == OutcomeAbortIncomplete:
+		return []string{"The run stopped before its point of no return, but some replication threads it had stopped are still stopped (see Notes). Once no other manager is acting, run `mhago failover --conf " +
+			r.Config + " --abandon`: it restarts them from the run journal. Or run START SLAVE on them by hand."}
 	case !r.PointOfNoReturnPassed:
 		return []string{fmt.Sprintf("Nothing was changed and the master %s is still down: fix the error above and run the failover again.",
 			r.DeadMaster.HostInfo())}
 	}
-	acts := []string{"The cluster was changed before the run stopped (point of no return passed): do not rerun the failover blindly; finish it by hand using the positions below."}
+	acts := []string{"The cluster was changed before the run stopped (point of no return passed). Finish it with `mhago failover --conf " + r.Config +
+		" --resume`: it keeps the new master chosen, checks every diff file by SHA-256 and asks each server what it already applied, so nothing is applied twice. Or finish by hand using the positions below."}
 	acts = append(acts, r.masterActions()...)
 	acts = append(acts, r.replicaActions()...)
 	if len(r.Unsaved) > 0 {
@@ -27,6 +32,13 @@ func (r *Report) OperatorActions() []string {
 	}
 	return append(acts, fmt.Sprintf("Keep %s fenced: do not restart it as a writable master, it may hold transactions the new master lacks.",
 		r.DeadMaster.HostInfo()))
+}
+
+func (r *Report) abandonedActions() []string {
+	if !r.PointOfNoReturnPassed {
+		return nil
+	}
+	return []string{"The abandoned run had passed its point of no return: the cluster is half changed. Repair it by hand (see that run's report), then remove the error file in manager_workdir before the next failover."}
 }
 
 func (r *Report) masterActions() []string {
