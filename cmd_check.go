@@ -83,6 +83,7 @@ func runCheck(c *cli.Context) error {
 	}
 	rep := checks.BuildReport(in, res)
 	rep.App, rep.Config, rep.DurationMS = cfg.App, cfg.Path, time.Since(start).Milliseconds()
+	rep.Cluster, rep.ClusterSet = cfg.ClusterID(), cfg.ClusterIDSet()
 	rep.ExitCode = exitCode(res.Err())
 	failoverIfDead := c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable
 	var refused error
@@ -197,6 +198,11 @@ func writeCheckTable(w io.Writer, rep checks.Report) error {
 	if !rep.Healthy {
 		verdict = "NOT healthy: " + rep.Status
 	}
+	how := "derived from the servers; set cluster_id to pin it"
+	if rep.ClusterSet {
+		how = "cluster_id"
+	}
+	fmt.Fprintf(w, "cluster id %s (%s): the lock, journal and guard files of every manager of this cluster use it\n", rep.Cluster, how)
 	_, err := fmt.Fprintf(w, "%s: %s (exit %d, %d ms)\n", rep.App, verdict, rep.ExitCode, rep.DurationMS)
 	return err
 }

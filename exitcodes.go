@@ -93,7 +93,7 @@ func exitCode(err error) int {
 		return exitAborted
 	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage), errors.Is(err, phases.ErrNothingToResume):
 		return exitConfig
-	case errors.Is(err, phases.ErrManagerWorkdir):
+	case errors.Is(err, phases.ErrManagerWorkdir), errors.Is(err, errManagerLog):
 		return exitEnvironment
 	case errors.Is(err, checks.ErrMasterUnreachable):
 		return exitMasterUnreachable

@@ -95,6 +95,10 @@ func versionCommand() *cli.Command {
 	}
 }
 
+// errManagerLog marks a manager_log that cannot be opened: a failover
+// that cannot keep its log does not start.
+var errManagerLog = errors.New("manager_log not writable")
+
 // errConfigRead marks a config file that could not be read at all.
 var errConfigRead = errors.New("cannot read config")
 
@@ -126,7 +130,8 @@ func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error)
 	if cfg != nil && cfg.ManagerLog != "" {
 		f, err := os.OpenFile(cfg.ManagerLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open manager_log %s: %w", cfg.ManagerLog, err)
+			return nil, nil, fmt.Errorf("%w: open manager_log %s: %w (fix: create its directory writable for this user, or set manager_log)",
+				errManagerLog, cfg.ManagerLog, err)
 		}
 		w, closeFn, level = f, func() { f.Close() }, cfg.SlogLevel()
 	}

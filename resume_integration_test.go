@@ -441,6 +441,9 @@ func TestFailoverRefusedBeforePointOfNoReturn(t *testing.T) {
 		code  int
 		want  string
 	}{
+		{"wrong MySQL password", func(t *testing.T) string {
+			return rewriteConf(t, s.c.ConfigPath(), `(?m)^\[server3\]$`, "[server3]\npassword=not-the-password")
+		}, exitLogin, "server3: mysql login refused"},
 		{"wrong repl password", func(t *testing.T) string {
 			return rewriteConf(t, s.c.ConfigPath(), `(?m)^repl_password_file=.*$`, "repl_password=not-the-password")
 		}, exitAborted, `replication user "repl" cannot log in to server2`},
@@ -524,6 +527,11 @@ func TestFailoverTwoConfigFilesOneLock(t *testing.T) {
 	a := rewriteConf(t, s.c.ConfigPath(), `(?m)^\[server default\]$`, "[server default]\nmaster_ip_failover_script="+hook)
 	b := s.secondManager() // another file name, another workdir: only Redis is shared
 	os.WriteFile(b, []byte(strings.Replace(readFile(t, b), "[server default]\n", "[server default]\nmaster_ip_failover_script="+hook+"\n", 1)), 0o600)
+	_, ra := checkJSON(t, a)
+	_, rb := checkJSON(t, b)
+	if ra.Cluster == "" || ra.Cluster != rb.Cluster || ra.App == rb.App {
+		t.Fatalf("check names clusters %q (%s) and %q (%s): want one cluster id for both files", ra.Cluster, ra.App, rb.Cluster, rb.App)
+	}
 	s.killUnderLoad(300, nil)
 	codes := make([]int, 2)
 	outs := make([]string, 2)

@@ -9,8 +9,12 @@ import (
 // Report is the operator-facing view of one check: stable field names, no
 // secrets, suitable for --json.
 type Report struct {
-	App        string       `json:"app"`
-	Config     string       `json:"config"`
+	App    string `json:"app"`
+	Config string `json:"config"`
+	// Cluster is the cluster id: what the lock, journal and guard files
+	// are named after; managers of one cluster must show the same.
+	Cluster    string       `json:"cluster"`
+	ClusterSet bool         `json:"cluster_id_set"` // false: derived from the servers`
 	Healthy    bool         `json:"healthy"`
 	Status     string       `json:"status"`
 	ExitCode   int          `json:"exit_code"`

@@ -202,6 +202,9 @@ func (st *State) beginJournal(ctx context.Context, fence int64) (*journal.Writer
 // closeEarlierRuns ends the journals this run takes over, once what it
 // needs from them is in its own journal.
 func (st *State) closeEarlierRuns(outcome string) {
+	if st.opts.DryRun {
+		return
+	}
 	for _, r := range append([]*journal.Replay{st.prev}, st.superseded...) {
 		if r == nil || r.Ended || !isFile(r.Source) {
 			continue

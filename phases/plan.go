@@ -75,3 +75,20 @@ func planLosses(st *State) {
 }
 
 func (st *State) would(what string) { st.Report.Note("would run: " + what) }
+
+// planRestore says what a resumed or abandoned run would restart.
+func planRestore(st *State) {
+	st.Report.Note("earlier run: " + st.prev.StoppedAt())
+	if len(st.prev.PendingUndo) == 0 {
+		st.would(fmt.Sprintf("nothing to restart: run %s left nothing stopped", st.prev.Run))
+	}
+	for _, u := range st.prev.PendingUndo {
+		st.would(u.String() + " (restart what run " + st.prev.Run + " stopped)")
+	}
+}
+
+func planCloseAbandoned(st *State) {
+	st.Report.Note("earlier run: " + st.prev.StoppedAt())
+	st.would(fmt.Sprintf("close run %s as abandoned, change nothing on the servers, and write %s so that no failover starts before the cluster is repaired",
+		st.prev.Run, st.stateFile("error")))
+}

@@ -29,7 +29,7 @@ func restartSteps() []step {
 	for _, s := range failoverSteps() {
 		out = append(out, s)
 		if s.Kind == runner.TakeLock {
-			out = append(out, step{Name: "resume: restore what the earlier run stopped", Kind: runner.Change, Run: restoreEarlierRun})
+			out = append(out, step{Name: "resume: restore what the earlier run stopped", Kind: runner.Change, Run: restoreEarlierRun, Plan: planRestore})
 		}
 	}
 	return out
@@ -43,13 +43,13 @@ func abandonSteps(pastNoReturn bool) []step {
 	if pastNoReturn {
 		return []step{
 			{Name: phaseLock, Kind: runner.TakeLock},
-			{Name: "abandon: close the earlier run", Kind: runner.Change, Run: closeAbandoned},
+			{Name: "abandon: close the earlier run", Kind: runner.Change, Run: closeAbandoned, Plan: planCloseAbandoned},
 		}
 	}
 	return []step{
 		{Name: "connect", Kind: runner.Read, Run: connectHosts},
 		{Name: phaseLock, Kind: runner.TakeLock},
-		{Name: "abandon: restore what the earlier run stopped", Kind: runner.Change, Run: restoreEarlierRun},
+		{Name: "abandon: restore what the earlier run stopped", Kind: runner.Change, Run: restoreEarlierRun, Plan: planRestore},
 	}
 }
 
