@@ -2,6 +2,7 @@ package coord
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,16 +28,24 @@ const (
 )
 
 var (
-	redisMissing  bool  // no redis-server binary: skip (fail under CI)
-	redisStartErr error // binary present but it would not start: fail
+	redisMissing    bool // no redis-server binary, or -short: skip (fail under CI)
+	redisMissingWhy error
+	redisStartErr   error // binary present but it would not start: fail
 )
 
 func TestMain(m *testing.M) {
 	RedisLogsTo(nil) // dial retries against the dead address are expected
-	srv, err := startRedis(testPort)
+	flag.Parse()
+	var srv *redisServer
+	var err error
+	if testing.Short() {
+		err = errShort // make unit starts no server
+	} else {
+		srv, err = startRedis(testPort)
+	}
 	switch {
-	case err == errNoRedis:
-		redisMissing = true
+	case err == errNoRedis, err == errShort:
+		redisMissing, redisMissingWhy = true, err
 	case err != nil:
 		redisStartErr = err
 	}
@@ -48,6 +57,9 @@ func TestMain(m *testing.M) {
 }
 
 var errNoRedis = fmt.Errorf("redis-server not installed (apt-get install -y redis-server)")
+
+// errShort: -short runs no server.
+var errShort = fmt.Errorf("starts redis-server (skipped by -short)")
 
 type redisServer struct {
 	cmd  *exec.Cmd
@@ -109,9 +121,9 @@ func needRedis(t *testing.T) *redis.Client {
 	}
 	if redisMissing {
 		if os.Getenv("CI") == "true" {
-			t.Fatal(errNoRedis)
+			t.Fatal(redisMissingWhy)
 		}
-		t.Skip(errNoRedis)
+		t.Skip(redisMissingWhy)
 	}
 	c := NewClient(Options{Addr: fmt.Sprintf("%s:%d", testHost, testPort)})
 	t.Cleanup(func() { c.Close() })

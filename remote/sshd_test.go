@@ -57,6 +57,9 @@ type sshd struct {
 
 func requireSSHD(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		skipOrFail(t, "starts sshd (skipped by -short)")
+	}
 	if os.Geteuid() != 0 {
 		skipOrFail(t, "sshd tests need root")
 	}

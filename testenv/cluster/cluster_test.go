@@ -289,8 +289,8 @@ func TestGTIDCluster(t *testing.T) {
 func TestDownLeavesNothing(t *testing.T) {
 	t.Parallel()
 	requireBinaries(t)
-	dir := fmt.Sprintf("/tmp/mhago-40-%s", randomHex(4))
-	c, err := Up(testCtx(t), Options{Base: 40, Hosts: 2, Dir: dir})
+	dir := fmt.Sprintf("/tmp/mhago-230-%s", randomHex(4))
+	c, err := Up(testCtx(t), Options{Base: 230, Hosts: 2, Dir: dir}) // clear of other packages' bases
 	if err != nil {
 		t.Fatal(err)
 	}

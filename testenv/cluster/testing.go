@@ -84,13 +84,6 @@ func lastLines(s string, n int) string {
 // CI=true, where it installs them or fails.
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
-	if testing.Short() {
-		// CI must run every integration test: there a skip is a failure.
-		if os.Getenv("CI") == "true" {
-			t.Fatal("integration test run with -short under CI=true")
-		}
-		t.Skip("integration test (skipped by -short)")
-	}
 	requireBinaries(t)
 	ownDir := opts.Dir == ""
 	if ownDir {
@@ -120,8 +113,17 @@ func Start(t testing.TB, opts Options) *Cluster {
 	return c
 }
 
+// requireBinaries skips (or, under CI=true, fails) a test that starts
+// servers when it runs with -short or without the servers installed.
 func requireBinaries(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		// CI must run every integration test: there a skip is a failure.
+		if os.Getenv("CI") == "true" {
+			t.Fatal("integration test run with -short under CI=true")
+		}
+		t.Skip("integration test (skipped by -short)")
+	}
 	missing := MissingBinaries()
 	if len(missing) == 0 {
 		return
