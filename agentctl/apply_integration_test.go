@@ -121,15 +121,21 @@ func (e *applyEnv) req(runID string, files ...string) proto.ApplyRequest {
 func (e *applyEnv) rows(i int) int { return e.count(i, "mhago_test.load") }
 
 func (e *applyEnv) count(i int, table string) int {
+	var n int
+	e.queryRow(i, "SELECT COUNT(*) FROM "+table, &n)
+	return n
+}
+
+// queryRow scans the one row of query on host i into dest.
+func (e *applyEnv) queryRow(i int, query string, dest any) {
+	e.t.Helper()
 	db, err := e.c.DB(i)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
-		e.t.Fatal(err)
+	if err := db.QueryRow(query).Scan(dest); err != nil {
+		e.t.Fatalf("host %d %s: %v", i, query, err)
 	}
-	return n
 }
 
 // background starts an apply into host 2 and returns once it has committed
@@ -174,14 +180,8 @@ func (e *applyEnv) identical() {
 }
 
 func (e *applyEnv) variable(i int, name string) string {
-	db, err := e.c.DB(i)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	var v string
-	if err := db.QueryRow("SELECT @@GLOBAL." + name).Scan(&v); err != nil {
-		e.t.Fatal(err)
-	}
+	e.queryRow(i, "SELECT @@GLOBAL."+name, &v)
 	return v
 }
 

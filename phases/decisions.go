@@ -67,21 +67,14 @@ type electionDecision struct {
 }
 
 // diffRecord is one diff a host applies: a copy on that host, checked by
-// its SHA-256 before a resumed run uses it.
+// its SHA-256 before a resumed run uses it. Result is what the agent said
+// when it made the diff (size, checksum, GTID range, or the position
+// range it ends at where there are no GTIDs).
 type diffRecord struct {
-	Kind         string `json:"kind"`
-	From         string `json:"from"`
-	Path         string `json:"path"`
-	Bytes        int64  `json:"bytes"`
-	SHA256       string `json:"sha256"`
-	Events       int    `json:"events"`
-	Transactions int    `json:"transactions"`
-	FirstGTID    string `json:"first_gtid,omitempty"`
-	LastGTID     string `json:"last_gtid,omitempty"`
-	// StopFile/StopOffset end the diff in its source (a position range
-	// where there are no GTIDs).
-	StopFile   string `json:"stop_file,omitempty"`
-	StopOffset int64  `json:"stop_offset,omitempty"`
+	Kind   string               `json:"kind"`
+	From   string               `json:"from"`
+	Path   string               `json:"path"`
+	Result *proto.ExtractResult `json:"result"`
 }
 
 // newMasterPosition is where the other replicas start on the new master:
@@ -110,10 +103,7 @@ func (st *State) decide(ctx context.Context, phase, name string, v any) error {
 func diffRecords(h *Host) []diffRecord {
 	out := make([]diffRecord, 0, len(h.diffs))
 	for _, d := range h.diffs {
-		r := d.result
-		out = append(out, diffRecord{Kind: d.kind, From: d.fromName(), Path: d.path, Bytes: r.Bytes, SHA256: r.SHA256,
-			Events: r.Events, Transactions: r.Transactions, FirstGTID: r.FirstGTID, LastGTID: r.LastGTID,
-			StopFile: r.StopFile, StopOffset: r.StopOffset})
+		out = append(out, diffRecord{Kind: d.kind, From: d.fromName(), Path: d.path, Result: d.result})
 	}
 	return out
 }
@@ -140,9 +130,9 @@ func (f frozenCoords) replicaStatus() *instance.ReplicaStatus {
 
 // diffFile is the recorded diff as the host that applies it holds it.
 func (r diffRecord) diffFile() diffFile {
-	return diffFile{kind: r.Kind, path: r.Path, source: r.Path, result: &proto.ExtractResult{Output: r.Path, Bytes: r.Bytes,
-		SHA256: r.SHA256, Events: r.Events, Transactions: r.Transactions, FirstGTID: r.FirstGTID, LastGTID: r.LastGTID,
-		StopFile: r.StopFile, StopOffset: r.StopOffset}, fromRecord: r.From}
+	res := *r.Result
+	res.Output = r.Path
+	return diffFile{kind: r.Kind, path: r.Path, source: r.Path, result: &res, fromRecord: r.From}
 }
 
 // host is the run's host of a config block, or nil.

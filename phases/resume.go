@@ -190,6 +190,9 @@ func (st *State) restoreDiffs() error {
 	}
 	for _, h := range st.Replicas {
 		for _, r := range diffs[h.Name()] {
+			if r.Result == nil {
+				return fmt.Errorf("the journal of run %s records diff %s for %s without its checksum", st.prev.Run, r.Path, h.Name())
+			}
 			d := r.diffFile()
 			h.diffs = append(h.diffs, d)
 			st.reportDiff(h, d)
