@@ -170,6 +170,19 @@ func (s *scenario) checkDone(conf string, code int, out string, acked []int64, c
 	if active, _ := journal.Active(s.c.ManagerDir(), s.clusterID()); len(active) != 0 {
 		s.t.Fatalf("%d journals left unfinished", len(active))
 	}
+	s.assertNoAgentDirs(1, 2, 3)
+}
+
+// assertNoAgentDirs requires that no run left its agent directory (and
+// diff files) behind on the hosts once the work is done.
+func (s *scenario) assertNoAgentDirs(hosts ...int) {
+	s.t.Helper()
+	for _, i := range hosts {
+		left, _ := filepath.Glob(filepath.Join(s.c.WorkDir(i), "mhago-2*"))
+		if len(left) > 0 {
+			s.t.Errorf("host %d keeps agent directories after the run finished: %v", i, left)
+		}
+	}
 }
 
 // lastReport reads the last failover report written for the cluster's

@@ -67,8 +67,14 @@ func (st *State) spareReplicas(targets []*Host, errs []error) {
 	}
 }
 
+// agentDirs lists this run's agent directories and those of the earlier
+// runs it finishes: their diff files stay in use until the work is done,
+// and the run that finishes it removes them all.
 func (st *State) agentDirs() []agentDir {
 	var out []agentDir
+	if st.prev != nil {
+		st.prev.Decision(decAgentDirs, &out)
+	}
 	for _, h := range st.Hosts {
 		if h.Agent != nil {
 			out = append(out, agentDir{Host: h.Name(), Dir: h.Agent.Dir()})

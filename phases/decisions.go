@@ -12,20 +12,11 @@ import (
 
 // Changes on hosts, as the journal names them.
 const (
-	actApply     journal.Action = "apply"              // replay diffs into a server
-	actRepoint   journal.Action = "repoint"            // CHANGE MASTER to the new master, START SLAVE
-	actHookStart journal.Action = "ip_failover_start"  // master_ip_failover_script --command=start
-	actWritable  journal.Action = "writable"           // read_only=0 on the new master
-	undoStartIO  journal.Action = "start_io_thread"    // revert a STOP SLAVE IO_THREAD
-	undoStartSQL journal.Action = "start_sql_thread"   // revert a STOP SLAVE SQL_THREAD
-	actStopIO    journal.Action = "stop_io_thread"     // what undoStartIO reverts
-	actStopSQL   journal.Action = "stop_sql_thread"    // what undoStartSQL reverts
-	actResetNM   journal.Action = "reset_slave_all"    // phase 5 on the new master
-	actPublish   journal.Action = "publish_topology"   // the topology in Redis
-	actFenceHook journal.Action = "ip_failover_stop"   // master_ip_failover_script --command=stop|stopssh
-	actShutdown  journal.Action = "shutdown_script"    // shutdown_script on the dead master
-	actCopyDiff  journal.Action = "copy_diff"          // a diff copied to the host that applies it
-	actRemoveDir journal.Action = "remove_agent_files" // an earlier run's agent directory removed
+	actApply     journal.Action = "apply"             // replay diffs into a server
+	actRepoint   journal.Action = "repoint"           // CHANGE MASTER to the new master, START SLAVE
+	actHookStart journal.Action = "ip_failover_start" // master_ip_failover_script --command=start
+	undoStartIO  journal.Action = "start_io_thread"   // revert a STOP SLAVE IO_THREAD
+	undoStartSQL journal.Action = "start_sql_thread"  // revert a STOP SLAVE SQL_THREAD
 )
 
 // Names of the decisions a resumed run restores.

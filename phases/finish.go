@@ -209,26 +209,27 @@ func (st *State) writeReport() error {
 }
 
 // removeAgents deletes the agents' private directories, and after a
-// successful resume those of the run it finished. After a failure past
-// the point of no return they are kept: the diff files are evidence, and a
-// resumed run applies exactly them.
+// successful resume or abandon those an earlier run kept. After a failure
+// past the point of no return they are kept: the diff files are evidence,
+// and a resumed run applies exactly them.
 func (st *State) removeAgents(ctx context.Context, runErr error) {
 	keep := runErr != nil && st.run.PastNoReturn() && !errors.Is(runErr, ErrPartial)
 	var wg sync.WaitGroup
 	for _, h := range st.Hosts {
-		if h.Agent == nil {
-			continue
-		}
 		if keep {
-			st.Report.Note(fmt.Sprintf("diff files kept for inspection and for --resume in %s on %s", h.Agent.Dir(), h.Name()))
+			if h.Agent != nil {
+				st.Report.Note(fmt.Sprintf("diff files kept for inspection and for --resume in %s on %s", h.Agent.Dir(), h.Name()))
+			}
 			continue
 		}
 		wg.Go(func() {
-			if err := h.Agent.Remove(); err != nil {
-				st.log.Warn("remove agent", "phase", "finish", "host", h.Name(), "error", err)
+			if h.Agent != nil {
+				if err := h.Agent.Remove(); err != nil {
+					st.log.Warn("remove agent", "phase", "finish", "host", h.Name(), "error", err)
+				}
 			}
 			if runErr == nil {
-				st.removeEarlierAgentDirs(ctx, h)
+				st.removeEarlierAgentDirs(h)
 			}
 		})
 	}
@@ -237,8 +238,8 @@ func (st *State) removeAgents(ctx context.Context, runErr error) {
 
 // removeEarlierAgentDirs removes, once the run it left unfinished is done,
 // the agent directory an earlier run kept on h.
-func (st *State) removeEarlierAgentDirs(ctx context.Context, h *Host) {
-	if st.prev == nil {
+func (st *State) removeEarlierAgentDirs(h *Host) {
+	if st.prev == nil || h.SSH == nil {
 		return
 	}
 	var dirs []agentDir
@@ -246,10 +247,11 @@ func (st *State) removeEarlierAgentDirs(ctx context.Context, h *Host) {
 		return
 	}
 	for _, d := range dirs {
-		if d.Host == h.Name() && d.Dir != h.Agent.Dir() {
-			if err := h.Agent.Client().RemoveAll(d.Dir); err != nil {
-				st.log.Warn("remove earlier agent dir", "phase", "finish", "host", h.Name(), "dir", d.Dir, "error", err)
-			}
+		if d.Host != h.Name() || (h.Agent != nil && d.Dir == h.Agent.Dir()) {
+			continue
+		}
+		if err := h.SSH.RemoveAll(d.Dir); err != nil {
+			st.log.Warn("remove earlier agent dir", "phase", "finish", "host", h.Name(), "dir", d.Dir, "error", err)
 		}
 	}
 }
