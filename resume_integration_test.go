@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/report"
@@ -412,6 +413,10 @@ func TestFailoverRedisKilledMidRun(t *testing.T) {
 	if code, out := s.failoverText(conf); code != exitGuard {
 		t.Fatalf("plain rerun: exit %d, want %d\n%s", code, exitGuard, out)
 	}
+	_, crep := checkJSON(t, conf)
+	if f := findingOf(crep, "unfinished_run"); f == nil || !strings.Contains(f.Fix, "--abandon") {
+		t.Fatalf("check does not report the unfinished run: %+v", crep.Findings)
+	}
 	code, out = s.failoverText(conf, "--abandon")
 	if code != exitOK || !strings.Contains(out, "START SLAVE IO_THREAD on server2 (undo)") {
 		t.Fatalf("abandon: exit %d\n%s", code, out)
@@ -569,3 +574,13 @@ func fill(t *testing.T, dir string, n int) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// findingOf is the first finding of check name, or nil.
+func findingOf(rep checks.Report, check string) *checks.Finding {
+	for i, f := range rep.Findings {
+		if f.Check == check {
+			return &rep.Findings[i]
+		}
+	}
+	return nil
+}

@@ -228,6 +228,10 @@ func TestEvaluate(t *testing.T) {
 			in.ReplLogins[1].OK, in.ReplLogins[1].Err = false, "agent login on server2: connection lost"
 		}, master: "server1", wantWarn: "repl_login"},
 		{name: "no redis_address", mutate: func(in *Input) { in.Redis = nil }, master: "server1", wantWarn: "redis"},
+		{name: "an earlier failover did not finish", mutate: func(in *Input) {
+			in.Manager.Unfinished, in.Manager.Config = `run r1 (failover on mgr1, pid 7) stopped in phase "4 replica recovery"`, "/etc/mha/app1.cnf"
+		}, worst: CatEnvironment, master: "server1", wantSubstr: `an earlier failover did not finish: run r1 (failover on mgr1, pid 7) stopped in phase "4 replica recovery"`,
+			wantFix: "mhago failover --conf /etc/mha/app1.cnf --resume"},
 		{name: "manager_workdir will be created", mutate: func(in *Input) { in.Manager.WorkdirMissing = true },
 			master: "server1", wantWarn: "manager_workdir"},
 		{name: "manager_workdir cannot be created", mutate: func(in *Input) {

@@ -19,6 +19,7 @@ import (
 	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/remote"
 )
 
@@ -76,6 +77,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) 
 	var redisObs *RedisObs
 	if ro, ok := endpoints.Redis(cfg); ok {
 		wg.Go(func() { redisObs = &RedisObs{Addr: ro.Addr, Err: coord.Ping(ctx, ro)} })
+	}
+	if in.Manager != nil {
+		wg.Go(func() { in.Manager.Unfinished = unfinishedRun(ctx, cfg) })
 	}
 	wg.Wait()
 	in.Redis = redisObs
@@ -248,4 +252,28 @@ func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string) [
 func HookHost(s config.Server) hooks.Host {
 	return hooks.Host{Hostname: s.Hostname, IP: s.IP, Port: s.Port, SSHUser: s.SSHUser,
 		SSHHost: s.SSHHost, SSHIP: s.SSHIP, SSHPort: s.SSHPort}
+}
+
+// unfinishedRun says where an earlier failover run of the cluster stopped,
+// from its journal here or in Redis, or "" when every run finished: a
+// failover refuses to start until it is resumed or abandoned.
+func unfinishedRun(ctx context.Context, cfg *config.Config) string {
+	active, err := journal.Active(cfg.ManagerWorkdir, cfg.ClusterID())
+	if err != nil {
+		return err.Error()
+	}
+	if cur, _ := journal.Current(active); cur != nil {
+		return cur.StoppedAt()
+	}
+	ro, ok := endpoints.Redis(cfg)
+	if !ok {
+		return ""
+	}
+	c := coord.NewClient(ro)
+	defer c.Close()
+	r, err := coord.NewJournalMirror(c, ro.KeyPrefix, cfg.ClusterID()).Replay(ctx)
+	if err != nil || r == nil || r.Ended {
+		return "" // an unreachable Redis is its own finding
+	}
+	return r.StoppedAt()
 }

@@ -17,7 +17,7 @@ import (
 // must be refused beforehand, and a check that created the directory
 // would hide that it is missing. Call it before opening manager_log.
 func ObserveManager(cfg *config.Config) *ManagerObs {
-	m := &ManagerObs{Workdir: cfg.ManagerWorkdir, Log: cfg.ManagerLog}
+	m := &ManagerObs{Workdir: cfg.ManagerWorkdir, Log: cfg.ManagerLog, Config: cfg.Path}
 	m.WorkdirMissing, m.WorkdirErr = probeLocalDir(cfg.ManagerWorkdir)
 	if m.Log != "" {
 		m.LogErr = probeLogFile(m.Log)

@@ -167,6 +167,11 @@ type ManagerObs struct {
 	WorkdirErr     string
 	Log            string // "" = logs go to stderr
 	LogErr         string
+	// Unfinished says where an earlier failover run stopped without
+	// finishing ("" = none): a failover waits for --resume or --abandon.
+	Unfinished string
+	// Config is the config file, for the commands the finding prints.
+	Config string
 }
 
 // DirObs is one directory checked over SSH.

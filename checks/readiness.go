@@ -178,6 +178,10 @@ func (e *evaluation) checkManager() {
 		e.warn("", "manager_workdir", fmt.Sprintf("manager_workdir %s does not exist; it will be created by the first failover", m.Workdir),
 			"mkdir -p -m 0700 "+m.Workdir+" to keep it private from the start")
 	}
+	if m.Unfinished != "" {
+		e.fail(CatEnvironment, "", "unfinished_run", "an earlier failover did not finish: "+m.Unfinished,
+			"finish it: mhago failover --conf "+m.Config+" --resume; or close it: mhago failover --conf "+m.Config+" --abandon")
+	}
 	if m.LogErr != "" {
 		e.fail(CatEnvironment, "", "manager_log", fmt.Sprintf("manager_log %s: %s", m.Log, m.LogErr),
 			"make manager_log's directory exist and be writable by the user running mhago (mkdir -p "+dirOf(m.Log)+"), or set manager_log in [server default]")
