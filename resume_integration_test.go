@@ -545,6 +545,11 @@ func TestFailoverTwoConfigFilesOneLock(t *testing.T) {
 	a := rewriteConf(t, s.c.ConfigPath(), `(?m)^\[server default\]$`, "[server default]\nmaster_ip_failover_script="+hook)
 	b := s.secondManager() // another file name, another workdir: only Redis is shared
 	os.WriteFile(b, []byte(strings.Replace(readFile(t, b), "[server default]\n", "[server default]\nmaster_ip_failover_script="+hook+"\n", 1)), 0o600)
+	// server1 stays in both files after it dies; ignore_fail lets a later
+	// failover (of the new master) reach its guards.
+	for _, conf := range []string{a, b} {
+		os.WriteFile(conf, []byte(strings.Replace(readFile(t, conf), "[server1]\n", "[server1]\nignore_fail=1\n", 1)), 0o600)
+	}
 	_, ra := checkJSON(t, a)
 	_, rb := checkJSON(t, b)
 	if ra.Cluster == "" || ra.Cluster != rb.Cluster || ra.App == rb.App {
@@ -559,9 +564,25 @@ func TestFailoverTwoConfigFilesOneLock(t *testing.T) {
 	}
 	<-done
 	<-done
+	winner := a
+	if codes[1] == exitOK {
+		winner = b
+	}
 	slices.Sort(codes)
 	if codes[0] != exitOK || codes[1] != exitLocked {
 		t.Fatalf("exit codes %v, want 0 and %d:\n%s\n%s", codes, exitLocked, outs[0], outs[1])
+	}
+	// The new master dies too, soon after: the other manager host has no
+	// complete file of its own, yet the cluster's last-failover guard holds.
+	if err := s.c.KillMySQL(hostIndex(s.reportIn(winner).NewMaster.Name)); err != nil {
+		t.Fatal(err)
+	}
+	loser := b
+	if winner == b {
+		loser = a
+	}
+	if code, out := s.failoverText(loser, "--confirm-wait", "2s"); code != exitGuard || !strings.Contains(out, "recorded in Redis") {
+		t.Fatalf("second failover from the other manager host: exit %d, want %d naming the last failover in Redis:\n%s", code, exitGuard, out)
 	}
 }
 

@@ -90,3 +90,20 @@ func TestAcquireTakesOverADeadHolder(t *testing.T) {
 		t.Errorf("the dead run's release: %v, want lock lost", err)
 	}
 }
+
+func TestLastFailoverRoundTrip(t *testing.T) {
+	c := needRedis(t)
+	ctx := ctxFor(t, 5*time.Second)
+	cluster := testApp(t)
+	if l, err := GetLastFailover(ctx, c, "t", cluster); l != nil || err != nil {
+		t.Fatalf("none yet: %v %v", l, err)
+	}
+	want := LastFailover{RunID: "r1", ManagerHost: "mgr2", Outcome: "success", Ended: time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC)}
+	if err := SetLastFailover(ctx, c, "t", cluster, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := GetLastFailover(ctx, c, "t", cluster)
+	if err != nil || *got != want {
+		t.Fatalf("got %+v %v, want %+v", got, err, want)
+	}
+}

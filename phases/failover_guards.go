@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/report"
 )
@@ -23,7 +24,23 @@ func checkGuards(ctx context.Context, st *State) error {
 	if err := st.completeFileGuard(); err != nil {
 		return err
 	}
+	if err := st.lastFailoverGuard(ctx); err != nil {
+		return err
+	}
 	return st.lastRunGuard(st.mirroredRun(ctx))
+}
+
+// lastFailoverGuard applies the complete-file guard to the cluster's last
+// completed failover as Redis recorded it, whichever host ran it.
+func (st *State) lastFailoverGuard(ctx context.Context) error {
+	if st.redis == nil {
+		return nil
+	}
+	l, err := coord.GetLastFailover(ctx, st.redis, st.cfg.Redis.KeyPrefix, st.cluster)
+	if err != nil || l == nil {
+		return nil // an unreachable Redis is the lock's to report
+	}
+	return st.tooSoon(l.Ended, fmt.Sprintf("run %s on %s, recorded in Redis", l.RunID, l.ManagerHost))
 }
 
 func (st *State) errorFileGuard() error {
@@ -43,25 +60,17 @@ func (st *State) completeFileGuard() error {
 	return st.tooSoon(fi.ModTime(), st.stateFile("complete"))
 }
 
-// lastRunGuard applies the same guards to the last run of another manager
-// host, as Redis recorded it.
+// lastRunGuard refuses to start while the last run of another manager
+// host, as Redis recorded it, failed after its point of no return: that
+// host's error file is not here to say so.
 func (st *State) lastRunGuard(last *journal.Replay) error {
 	host, _ := os.Hostname()
-	if last == nil || !last.Ended || last.Begin.ManagerHost == host {
+	if last == nil || !last.Ended || last.Begin.ManagerHost == host || !last.PastNoReturn || last.Outcome != report.OutcomeFailed {
 		return nil
 	}
 	ended := last.Records[len(last.Records)-1].Time
-	where := fmt.Sprintf("run %s on %s (Redis)", last.Run, last.Begin.ManagerHost)
-	switch last.Outcome {
-	case report.OutcomeSuccess, report.OutcomePartial:
-		return st.tooSoon(ended, where)
-	case report.OutcomeFailed:
-		if last.PastNoReturn {
-			return fmt.Errorf("%w: %s failed after its point of no return at %s: finish it with --resume, or close it with --abandon once the cluster is repaired",
-				ErrGuard, where, ended.Format(time.RFC3339))
-		}
-	}
-	return nil
+	return fmt.Errorf("%w: run %s on %s (Redis) failed after its point of no return at %s: finish it with --resume, or close it with --abandon once the cluster is repaired",
+		ErrGuard, last.Run, last.Begin.ManagerHost, ended.Format(time.RFC3339))
 }
 
 // tooSoon refuses when a failover completed less than LastFailover ago.

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/internal/atomicfile"
@@ -166,6 +168,7 @@ func (st *State) writeGuards(runErr error) {
 	case st.opts.Abandon:
 	case runErr == nil || errors.Is(runErr, ErrPartial):
 		st.guard(st.writeStateFile("complete", st.opts.RunID+"\n"))
+		st.guard(st.recordLastFailover(runErr))
 		if runErr == nil {
 			st.removeDeadMasterConf()
 		}
@@ -181,6 +184,22 @@ func (st *State) guard(err error) {
 		st.warn(err.Error())
 		st.Report.Note(err.Error())
 	}
+}
+
+// recordLastFailover tells the other manager hosts, through Redis, that a
+// failover completed, for their last-failover guard.
+func (st *State) recordLastFailover(runErr error) error {
+	if st.redis == nil {
+		return nil
+	}
+	host, _ := os.Hostname()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l := coord.LastFailover{RunID: st.opts.RunID, ManagerHost: host, Outcome: outcome(st, runErr), Ended: st.deps.Now()}
+	if err := coord.SetLastFailover(ctx, st.redis, st.cfg.Redis.KeyPrefix, st.cluster, l); err != nil {
+		return fmt.Errorf("the other manager hosts will not see this failover in their last-failover guard: %w", err)
+	}
+	return nil
 }
 
 func (st *State) writeErrorFile(cause error) error {
