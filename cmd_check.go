@@ -56,13 +56,46 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return reportConfigError(c, err)
 	}
-	// Before the logger opens (and creates) manager_log, so the check
-	// reports the log as the failover will find it.
+	in, res, err := observe(c, cfg)
+	if err != nil {
+		return err
+	}
+	rep := checks.BuildReport(in, res)
+	rep.App, rep.Config, rep.DurationMS = cfg.App, cfg.Path, time.Since(start).Milliseconds()
+	rep.Cluster, rep.ClusterSet = cfg.ClusterID(), cfg.ClusterIDSet()
+	rep.ExitCode = exitCode(res.Err())
+	failoverIfDead := c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable
+	var refused error
+	if failoverIfDead {
+		refused = failoverRefusal(cfg, res, c.Bool("no-lock"))
+		if refused != nil {
+			rep.ExitCode = exitCode(refused)
+		}
+	}
+	if err := writeCheck(c, rep); err != nil {
+		return err
+	}
+	switch {
+	case refused != nil:
+		return refused // main prints it on stderr
+	case failoverIfDead:
+		fmt.Fprintf(c.App.Writer, "\nmaster unreachable: starting the failover (--failover-if-dead)\n\n")
+		return failover(c, cfg)
+	case res.Err() != nil:
+		return &reportedError{res.Err()}
+	}
+	return nil
+}
+
+// observe runs the check: the manager host first (before the logger opens,
+// and so creates, manager_log, so the check sees the log as the failover
+// will), then every host.
+func observe(c *cli.Context, cfg *config.Config) (checks.Input, checks.Result, error) {
 	manager := checks.ObserveManager(cfg)
 	log, closeLog, err := newLogger(c, cfg)
 	if err != nil {
 		if manager.LogErr == "" {
-			return err
+			return checks.Input{}, checks.Result{}, err
 		}
 		// The finding names the log and the fix; logs go to stderr meanwhile.
 		log, closeLog = slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelWarn})), func() {}
@@ -78,40 +111,14 @@ func runCheck(c *cli.Context) error {
 		opts.Agent = &bin
 	}
 	in, res := checks.Run(ctx, cfg, opts)
-	if c.Context.Err() != nil {
-		return c.Context.Err()
-	}
-	rep := checks.BuildReport(in, res)
-	rep.App, rep.Config, rep.DurationMS = cfg.App, cfg.Path, time.Since(start).Milliseconds()
-	rep.Cluster, rep.ClusterSet = cfg.ClusterID(), cfg.ClusterIDSet()
-	rep.ExitCode = exitCode(res.Err())
-	failoverIfDead := c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable
-	var refused error
-	if failoverIfDead {
-		refused = failoverRefusal(cfg, res, c.Bool("no-lock"))
-		if refused != nil {
-			rep.ExitCode = exitCode(refused)
-		}
-	}
+	return in, res, c.Context.Err()
+}
+
+func writeCheck(c *cli.Context, rep checks.Report) error {
 	if c.Bool("json") {
-		err = writeJSON(c.App.Writer, rep)
-	} else {
-		err = writeCheckTable(c.App.Writer, rep)
+		return writeJSON(c.App.Writer, rep)
 	}
-	if err != nil {
-		return err
-	}
-	if refused != nil {
-		return refused // main prints it on stderr
-	}
-	if failoverIfDead {
-		fmt.Fprintf(c.App.Writer, "\nmaster unreachable: starting the failover (--failover-if-dead)\n\n")
-		return failover(c, cfg)
-	}
-	if res.Err() != nil {
-		return &reportedError{res.Err()}
-	}
-	return nil
+	return writeCheckTable(c.App.Writer, rep)
 }
 
 // failoverRefusal is why --failover-if-dead must not start the failover

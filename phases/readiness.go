@@ -2,9 +2,11 @@ package phases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mhago/mhago/nodeagent/proto"
+	"github.com/mhago/mhago/runner"
 )
 
 // checkReadiness (phase 3.4) proves, before the point of no return, what
@@ -14,13 +16,16 @@ import (
 // diffs has the binlog decoder and the SQL client.
 func checkReadiness(ctx context.Context, st *State) error {
 	return st.parallel(ctx, st.recoverable(), func(ctx context.Context, st *State, h *Host) error {
-		if err := st.checkApplyTools(ctx, h); err != nil {
-			return err
-		}
-		if h == st.NewMaster {
-			return nil
-		}
-		return st.checkReplLogin(ctx, h)
+		// Two agent calls; at once, since each costs an SSH session.
+		login := make(chan error, 1)
+		go func() {
+			if h == st.NewMaster {
+				login <- nil
+				return
+			}
+			login <- runner.Safe("replication login from "+h.Name(), func() error { return st.checkReplLogin(ctx, h) })
+		}()
+		return errors.Join(st.checkApplyTools(ctx, h), <-login)
 	})
 }
 

@@ -211,6 +211,9 @@ func Text(r *Report) string {
 func (r *Report) writeSummary(b *strings.Builder) {
 	fmt.Fprintf(b, "Run:       %s (mode %s, fence %d)\n", r.RunID, r.Mode, r.Fence)
 	fmt.Fprintf(b, "Config:    %s\n", r.Config)
+	if r.Cluster != "" {
+		fmt.Fprintf(b, "Cluster:   %s (lock, journal and guard files)\n", r.Cluster)
+	}
 	fmt.Fprintf(b, "Started:   %s\n", stamp(r.Started))
 	fmt.Fprintf(b, "Finished:  %s (took %s)\n", stamp(r.Finished), dur(r.Finished.Sub(r.Started)))
 	fmt.Fprintf(b, "Outcome:   %s\n", r.Outcome)
