@@ -344,17 +344,33 @@ func TestFailoverDryRunChangesNothing(t *testing.T) {
 	}
 }
 
-// waitApplied waits until the hosts' SQL threads executed all they read, so
-// that a snapshot is not moved by replication catching up.
+// waitApplied waits until the hosts' SQL threads have executed all they
+// can, so that a snapshot is not moved by replication catching up:
+// everything read, or (an IO thread stopped, or the master killed, in the
+// middle of a transaction) nothing more for a second, since the rest of
+// that transaction never arrives.
 func (s *scenario) waitApplied(hosts ...int) {
+	s.t.Helper()
 	for _, i := range hosts {
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		last, since := "", time.Now()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 			st, err := s.c.SlaveStatus(s.ctx, i)
-			if err == nil && st["Exec_Master_Log_Pos"] == st["Read_Master_Log_Pos"] && st["Relay_Master_Log_File"] == st["Master_Log_File"] {
+			if err != nil {
+				if time.Now().After(deadline) {
+					s.t.Fatalf("host %d: %v", i, err)
+				}
+				continue
+			}
+			pos := st["Relay_Master_Log_File"] + ":" + st["Exec_Master_Log_Pos"]
+			if pos != last {
+				last, since = pos, time.Now()
+			}
+			caughtUp := st["Exec_Master_Log_Pos"] == st["Read_Master_Log_Pos"] && st["Relay_Master_Log_File"] == st["Master_Log_File"]
+			if caughtUp || time.Since(since) > time.Second {
 				break
 			}
 			if time.Now().After(deadline) {
-				s.t.Fatalf("host %d never applied its relay log: %v", i, st)
+				s.t.Fatalf("host %d's SQL thread never settled: %v", i, st)
 			}
 		}
 	}
