@@ -1,4 +1,4 @@
-package decide
+package replsql_test
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
 // liveReplica drives host 2 (a replica of host 1) of a real MariaDB
-// cluster with the statements this package builds.
+// cluster with the statements package replsql builds.
 type liveReplica struct {
 	ctx context.Context
 	c   *cluster.Cluster
@@ -26,15 +28,27 @@ func startLiveReplica(t *testing.T) *liveReplica {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	r := &liveReplica{ctx: ctx, c: c}
-	r.v = version(r.query(t, 2, "SELECT VERSION()"))
+	v, err := repl.ParseVersion(r.query(t, 2, "SELECT VERSION()"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.v = v
 	return r
 }
 
-// exec runs stmt on host i; redacted is what a failure reports.
-func (r *liveReplica) exec(t *testing.T, i int, stmt, redacted string) {
+// exec runs a built statement on host i; a failure shows its redacted text.
+func (r *liveReplica) exec(t *testing.T, i int, s replsql.Statement) {
 	t.Helper()
-	if err := r.c.Exec(r.ctx, i, stmt); err != nil {
-		t.Fatalf("host%d: %s: %v", i, redacted, err)
+	if err := r.c.Exec(r.ctx, i, s.SQL()); err != nil {
+		t.Fatalf("host%d: %s: %v", i, s, s.RedactError(err))
+	}
+}
+
+// execText runs a test's own statement (setup, not a builder's) on host i.
+func (r *liveReplica) execText(t *testing.T, i int, q string) {
+	t.Helper()
+	if err := r.c.Exec(r.ctx, i, q); err != nil {
+		t.Fatalf("host%d: %s: %v", i, q, err)
 	}
 }
 
@@ -59,9 +73,9 @@ func (r *liveReplica) status(t *testing.T) *instance.ReplicaStatus {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row, err := oneRow(r.ctx, db, ShowReplicaStatus(r.v))
+	row, err := oneRow(r.ctx, db, replsql.ShowReplicaStatus(r.v).SQL())
 	if err != nil {
-		t.Fatalf("host2: %s: %v", ShowReplicaStatus(r.v), err)
+		t.Fatalf("host2: %s: %v", replsql.ShowReplicaStatus(r.v), err)
 	}
 	if row == nil {
 		return nil
@@ -94,9 +108,9 @@ func (r *liveReplica) masterPos(t *testing.T) repl.Coordinates {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row, err := oneRow(r.ctx, db, ShowBinlogStatus(r.v))
+	row, err := oneRow(r.ctx, db, replsql.ShowBinlogStatus(r.v).SQL())
 	if err != nil || row == nil {
-		t.Fatalf("host1: %s: %v (row %v)", ShowBinlogStatus(r.v), err, row)
+		t.Fatalf("host1: %s: %v (row %v)", replsql.ShowBinlogStatus(r.v), err, row)
 	}
 	pos, err := strconv.ParseUint(row["Position"], 10, 64)
 	if err != nil {
@@ -107,28 +121,29 @@ func (r *liveReplica) masterPos(t *testing.T) repl.Coordinates {
 
 // repoint points host 2 at host 1 again with p, runs extra, and starts
 // replication, as a failover does with every replica.
-func (r *liveReplica) repoint(t *testing.T, p ChangeMasterParams, extra ...string) {
+func (r *liveReplica) repoint(t *testing.T, p replsql.ChangeMasterParams, extra ...replsql.Statement) {
 	t.Helper()
-	r.exec(t, 2, StopReplica(r.v), StopReplica(r.v))
-	r.exec(t, 2, ResetReplicaAll(r.v), ResetReplicaAll(r.v))
+	r.exec(t, 2, replsql.Stop(r.v, replsql.BothThreads))
+	r.exec(t, 2, replsql.ResetAll(r.v))
 	if st := r.status(t); st != nil {
-		t.Fatalf("after %s host2 still has a replica status: %+v", ResetReplicaAll(r.v), st)
+		t.Fatalf("after %s host2 still has a replica status: %+v", replsql.ResetAll(r.v), st)
 	}
-	stmt, redacted, err := ChangeMaster(p)
+	cm, err := replsql.ChangeMaster(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.exec(t, 2, stmt, redacted)
+	r.exec(t, 2, cm)
 	for _, x := range extra {
-		r.exec(t, 2, x, x)
+		r.exec(t, 2, x)
 	}
-	r.exec(t, 2, StartReplica(r.v), StartReplica(r.v))
+	r.exec(t, 2, replsql.Start(r.v, replsql.BothThreads))
 }
 
-func (r *liveReplica) params(t *testing.T, mode Mode, user, password string) ChangeMasterParams {
+func (r *liveReplica) params(t *testing.T, mode replsql.Mode, user, password string) replsql.ChangeMasterParams {
 	host, port := splitAddr(t, r.c.MySQLAddr(1))
-	p := ChangeMasterParams{Version: r.v, Host: host, Port: port, User: user, Password: password, PasswordSet: true, Mode: mode}
-	if mode == ModeFilePos {
+	p := replsql.ChangeMasterParams{Version: r.v, Host: host, Port: port, User: user, Password: password, PasswordSet: true, Mode: mode,
+		GetPublicKey: replsql.CanGetPublicKey(r.v)}
+	if mode == replsql.ModeFilePos {
 		pos := r.masterPos(t)
 		p.File, p.Pos = pos.File, pos.Pos
 	}
@@ -138,71 +153,71 @@ func (r *liveReplica) params(t *testing.T, mode Mode, user, password string) Cha
 // write inserts a row on host 1 and returns host 1's position after it.
 func (r *liveReplica) write(t *testing.T, note string) repl.Coordinates {
 	t.Helper()
-	r.exec(t, 1, "CREATE TABLE IF NOT EXISTS mhago_test.decide_probe (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))", "create probe table")
-	r.exec(t, 1, fmt.Sprintf("INSERT INTO mhago_test.decide_probe (note) VALUES ('%s')", note), "insert probe row")
+	r.execText(t, 1, "CREATE TABLE IF NOT EXISTS mhago_test.replsql_probe (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))")
+	r.execText(t, 1, fmt.Sprintf("INSERT INTO mhago_test.replsql_probe (note) VALUES ('%s')", note))
 	return r.masterPos(t)
 }
 
 func TestStatementsOnMariaDB(t *testing.T) {
 	r := startLiveReplica(t)
-	r.exec(t, 1, "CREATE DATABASE IF NOT EXISTS mhago_test", "create database")
+	r.execText(t, 1, "CREATE DATABASE IF NOT EXISTS mhago_test")
 
 	// A replication user whose name and password need escaping proves the
 	// quoting end to end: the IO thread logs in only with the exact
 	// password. The user is created with hand-written literals, so that a
 	// quoting bug cannot cancel itself out.
 	const user, password = `repl_q'x`, `p'a\ss"w0rd`
-	r.exec(t, 1, `CREATE USER 'repl_q''x'@'127.0.0.%' IDENTIFIED BY 'p''a\\ss"w0rd'`, "create user")
-	r.exec(t, 1, `GRANT REPLICATION SLAVE ON *.* TO 'repl_q''x'@'127.0.0.%'`, "grant")
+	r.execText(t, 1, `CREATE USER 'repl_q''x'@'127.0.0.%' IDENTIFIED BY 'p''a\\ss"w0rd'`)
+	r.execText(t, 1, `GRANT REPLICATION SLAVE ON *.* TO 'repl_q''x'@'127.0.0.%'`)
 	r.waitRunning(t, r.masterPos(t))
 
 	t.Run("file/pos CHANGE MASTER with an escaped password replicates", func(t *testing.T) {
-		r.repoint(t, r.params(t, ModeFilePos, user, password))
+		r.repoint(t, r.params(t, replsql.ModeFilePos, user, password))
 		st := r.waitRunning(t, r.write(t, "filepos"))
 		if st.MasterUser != user || st.UsingGTID != "No" {
 			t.Errorf("Master_User=%q Using_Gtid=%q, want %q and No", st.MasterUser, st.UsingGTID, user)
 		}
-		checkDetectedMode(t, st, ModeFilePos)
+		checkDetectedMode(t, st, decide.ModeFilePos)
 	})
 	t.Run("quoted literals read back as the original strings", func(t *testing.T) {
 		for _, want := range []string{user, password, `\`, `''`, `\'`, "a\nb\tc", `%_`, "ünï€ode", `\\'\`} {
-			if got := r.query(t, 1, "SELECT "+quote(want)); got != want {
-				t.Errorf("SELECT %s = %q, want %q", quote(want), got, want)
+			if got := r.query(t, 1, "SELECT "+replsql.Quote(want)); got != want {
+				t.Errorf("SELECT %s = %q, want %q", replsql.Quote(want), got, want)
 			}
 		}
 	})
 	t.Run("SQL thread stops and starts alone", func(t *testing.T) {
-		r.exec(t, 2, StopIOThread(r.v), StopIOThread(r.v))
-		r.exec(t, 2, StopSQLThread(r.v), StopSQLThread(r.v))
+		r.exec(t, 2, replsql.Stop(r.v, replsql.IOThread))
+		r.exec(t, 2, replsql.Stop(r.v, replsql.SQLThread))
 		if st := r.status(t); st.IORunningYes() || st.SQLRunningYes() {
 			t.Fatalf("threads still running: IO=%s SQL=%s", st.IORunning, st.SQLRunning)
 		}
-		r.exec(t, 2, StartSQLThread(r.v), StartSQLThread(r.v))
+		r.exec(t, 2, replsql.Start(r.v, replsql.SQLThread))
 		if st := r.status(t); st.IORunningYes() || !st.SQLRunningYes() {
 			t.Fatalf("want only the SQL thread running: IO=%s SQL=%s", st.IORunning, st.SQLRunning)
 		}
 	})
 	t.Run("MariaDB GTID CHANGE MASTER after SET gtid_slave_pos replicates", func(t *testing.T) {
-		r.exec(t, 2, StopReplica(r.v), StopReplica(r.v))
-		set, err := SetGTIDSlavePos(r.query(t, 2, "SELECT @@global.gtid_slave_pos"))
+		r.exec(t, 2, replsql.Stop(r.v, replsql.BothThreads))
+		set, err := replsql.SetGTIDSlavePos(r.v, r.query(t, 2, "SELECT @@global.gtid_slave_pos"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.repoint(t, r.params(t, ModeMariaGTID, user, password), set)
+		r.repoint(t, r.params(t, replsql.ModeMariaGTID, user, password), set)
 		st := r.waitRunning(t, r.write(t, "gtid"))
 		if st.UsingGTID != "Slave_Pos" {
 			t.Errorf("Using_Gtid=%q, want Slave_Pos", st.UsingGTID)
 		}
-		checkDetectedMode(t, st, ModeMariaGTID)
-		if got := r.query(t, 2, "SELECT COUNT(*) FROM mhago_test.decide_probe"); got != "2" {
+		checkDetectedMode(t, st, decide.ModeMariaGTID)
+		if got := r.query(t, 2, "SELECT COUNT(*) FROM mhago_test.replsql_probe"); got != "2" {
 			t.Errorf("host2 has %s probe rows, want 2", got)
 		}
 	})
 }
 
-func checkDetectedMode(t *testing.T, st *instance.ReplicaStatus, want Mode) {
+func checkDetectedMode(t *testing.T, st *instance.ReplicaStatus, want decide.Mode) {
 	t.Helper()
-	mode, notes, err := DetectMode([]ModeInput{{Name: "host2", Flavor: repl.FlavorMariaDB, UsingGTID: st.UsingGTID}})
+	mode, notes, err := decide.DetectMode([]decide.ModeInput{{Name: "host2", Flavor: repl.FlavorMariaDB, UsingGTID: st.UsingGTID}})
 	if err != nil || mode != want || notes != nil {
 		t.Errorf("DetectMode from the live status = %v, %q, %v; want %v", mode, notes, err, want)
 	}
