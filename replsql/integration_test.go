@@ -24,7 +24,7 @@ type liveReplica struct {
 }
 
 func startLiveReplica(t *testing.T) *liveReplica {
-	c := cluster.Start(t, cluster.Options{Base: 140, Hosts: 2})
+	c := cluster.Start(t, cluster.Options{Base: 92, Hosts: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	r := &liveReplica{ctx: ctx, c: c}
@@ -167,8 +167,8 @@ func TestStatementsOnMariaDB(t *testing.T) {
 	// password. The user is created with hand-written literals, so that a
 	// quoting bug cannot cancel itself out.
 	const user, password = `repl_q'x`, `p'a\ss"w0rd`
-	r.execText(t, 1, `CREATE USER 'repl_q''x'@'127.0.0.%' IDENTIFIED BY 'p''a\\ss"w0rd'`)
-	r.execText(t, 1, `GRANT REPLICATION SLAVE ON *.* TO 'repl_q''x'@'127.0.0.%'`)
+	r.execText(t, 1, `CREATE USER 'repl_q''x'@'127.%' IDENTIFIED BY 'p''a\\ss"w0rd'`)
+	r.execText(t, 1, `GRANT REPLICATION SLAVE ON *.* TO 'repl_q''x'@'127.%'`)
 	r.waitRunning(t, r.masterPos(t))
 
 	t.Run("file/pos CHANGE MASTER with an escaped password replicates", func(t *testing.T) {
@@ -213,6 +213,67 @@ func TestStatementsOnMariaDB(t *testing.T) {
 			t.Errorf("host2 has %s probe rows, want 2", got)
 		}
 	})
+}
+
+// TestLockAndReadOnlyOnMariaDB runs MHA's failover lock and the read_only
+// statements on a real server: the lock belongs to one session, and
+// Writable opens a server that SetReadOnly closed.
+func TestLockAndReadOnlyOnMariaDB(t *testing.T) {
+	r := startLiveReplica(t)
+	db, err := r.c.DB(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the failover lock is held by one session", func(t *testing.T) {
+		a, b := conn(t, r.ctx, db), conn(t, r.ctx, db)
+		steps := []struct {
+			c    *sql.Conn
+			s    replsql.Statement
+			want string
+		}{
+			{a, replsql.GetFailoverLock(time.Second), "1"},
+			{b, replsql.GetFailoverLock(0), "0"}, // held by a
+			{b, replsql.ReleaseFailoverLock(), "0"},
+			{a, replsql.ReleaseFailoverLock(), "1"},
+			{b, replsql.GetFailoverLock(0), "1"},
+			{b, replsql.ReleaseFailoverLock(), "1"},
+			{b, replsql.ReleaseFailoverLock(), "NULL"}, // held by nobody
+		}
+		for i, st := range steps {
+			var got sql.NullString
+			if err := st.c.QueryRowContext(r.ctx, st.s.SQL()).Scan(&got); err != nil {
+				t.Fatalf("step %d: %s: %v", i, st.s, err)
+			}
+			if v := map[bool]string{true: got.String, false: "NULL"}[got.Valid]; v != st.want {
+				t.Fatalf("step %d: %s = %s, want %s", i, st.s, v, st.want)
+			}
+		}
+	})
+	t.Run("Writable undoes SetReadOnly", func(t *testing.T) {
+		r.exec(t, 2, replsql.SetReadOnly(true))
+		if got := r.query(t, 2, "SELECT @@global.read_only"); got != "1" {
+			t.Fatalf("read_only = %s after %s", got, replsql.SetReadOnly(true))
+		}
+		if _, err := replsql.SetSuperReadOnly(r.v, true); err == nil {
+			t.Errorf("SetSuperReadOnly built a statement for %s, which has no super_read_only", r.v)
+		}
+		for _, s := range replsql.Writable(r.v) {
+			r.exec(t, 2, s)
+		}
+		if got := r.query(t, 2, "SELECT @@global.read_only"); got != "0" {
+			t.Fatalf("read_only = %s after %s", got, replsql.Join(replsql.Writable(r.v)))
+		}
+	})
+}
+
+func conn(t *testing.T, ctx context.Context, db *sql.DB) *sql.Conn {
+	t.Helper()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func checkDetectedMode(t *testing.T, st *instance.ReplicaStatus, want decide.Mode) {
