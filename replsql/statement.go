@@ -41,6 +41,8 @@ func (s Statement) IsZero() bool { return s.text == "" }
 // quotes the statement in a syntax error ("... near 'MASTER_PASSWORD=...'"),
 // which would otherwise carry a password into logs and reports. The
 // result unwraps to err, so errors.Is and errors.As still see the cause.
+// A password short enough to occur in ordinary words garbles the message;
+// that is the lesser harm.
 func (s Statement) RedactError(err error) error {
 	if err == nil || len(s.secrets) == 0 {
 		return err

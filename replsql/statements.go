@@ -92,8 +92,11 @@ func SetReadOnly(on bool) Statement {
 }
 
 // HasSuperReadOnly reports whether v has super_read_only: MySQL 5.7.8 and
-// later (WL#6799; "Option and Variable Changes for MySQL 5.7"). MariaDB
-// has none: MHA's unconditional use of it broke there (issues #105, #142).
+// later (WL#6799; in the community server "starting with 5.7.8", Percona,
+// "MySQL 101: Using super_read_only"). MariaDB has none: MHA's
+// unconditional use of it broke there (issues #105, #142). Percona Server
+// 5.6.21+ has it too but reads as MySQL 5.6 here, so it is not named
+// there; read_only = 0 still clears it.
 func HasSuperReadOnly(v repl.Version) bool { return isMySQL(v, 5, 7, 8) }
 
 // SetSuperReadOnly returns SET GLOBAL super_read_only = 1 or 0, refused
