@@ -325,6 +325,20 @@ func TestFailoverDryRunChangesNothing(t *testing.T) {
 		!strings.Contains(out, "would run: remove the [server1] block") {
 		t.Fatalf("dry run: exit %d\n%s", code, out)
 	}
+	// The plan prints the statements the run would send, password hidden
+	// (the report's own scrubbing shows it as MASTER_PASSWORD=xxx).
+	replPW, err := os.ReadFile(s.c.ReplPasswordFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "then STOP SLAVE; RESET SLAVE; ") || !strings.Contains(out, "CHANGE MASTER TO MASTER_HOST=") ||
+		!strings.Contains(out, "MASTER_PASSWORD=xxx,") || !strings.Contains(out, "; START SLAVE\n") ||
+		!strings.Contains(out, "would run: STOP SLAVE; RESET SLAVE ALL on server") {
+		t.Errorf("dry run does not print the repoint statements:\n%s", out)
+	}
+	if pw := strings.TrimSpace(string(replPW)); pw == "" || strings.Contains(out, pw) {
+		t.Errorf("dry run output holds the replication password (%d bytes) or none is set", len(pw))
+	}
 	if confAfter, _ := os.ReadFile(s.c.ConfigPath()); string(confAfter) != string(confBefore) {
 		t.Fatalf("dry run changed the config file")
 	}

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/replsql"
 )
 
 // evaluation accumulates findings while the rules run.
@@ -79,7 +79,7 @@ func (e *evaluation) findMaster() *HostObs {
 			names[i] = r.Name
 		}
 		e.fail(CatReplication, "", "topology", fmt.Sprintf("%d servers replicate from nobody (%s); MHA-style failover needs exactly one master",
-			len(roots), strings.Join(names, ", ")), "point the extra servers at the master with CHANGE MASTER TO, or remove them from the config")
+			len(roots), strings.Join(names, ", ")), extraRootsFix(roots, pointed))
 		return pointed
 	}
 	if pointed == nil {
@@ -212,18 +212,18 @@ func (e *evaluation) checkReplica(h, master *HostObs) {
 	rs := st.Replica
 	if master != nil && !(rs.MasterPort == master.Port && (rs.MasterHost == master.Hostname || rs.MasterHost == master.IP)) {
 		e.fail(CatReplication, h.Name, "master_host", fmt.Sprintf("replicates from %s:%d, not from the master %s", rs.MasterHost, rs.MasterPort, hostinfo(master)),
-			"CHANGE MASTER TO MASTER_HOST='"+master.IP+"', MASTER_PORT="+strconv.Itoa(master.Port)+" on this replica")
+			repointFix(h, master)+", on this replica")
 	}
 	// Only a master that does not answer explains a stopped IO thread. A
 	// master that refuses our login is alive: the IO thread must run.
 	masterDown := master != nil && master.Status == nil && !errors.Is(master.SQLErr, instance.ErrAccessDenied)
 	if !rs.IORunningYes() && !masterDown {
 		e.fail(CatReplication, h.Name, "io_thread", fmt.Sprintf("Slave_IO_Running=%s%s", rs.IORunning, lastErr(rs.LastIOErrno, rs.LastIOError)),
-			"fix the cause, then START SLAVE IO_THREAD")
+			"fix the cause, then "+replsql.Start(serverVersion(h), replsql.IOThread).String())
 	}
 	if !rs.SQLRunningYes() {
 		e.fail(CatReplication, h.Name, "sql_thread", fmt.Sprintf("Slave_SQL_Running=%s%s", rs.SQLRunning, lastErr(rs.LastSQLErrno, rs.LastSQLError)),
-			"fix the cause, then START SLAVE SQL_THREAD")
+			"fix the cause, then "+replsql.Start(serverVersion(h), replsql.SQLThread).String())
 	}
 	e.checkLag(h)
 	e.checkReplicaSettings(h)
@@ -240,7 +240,8 @@ func (e *evaluation) checkLag(h *HostObs) {
 func (e *evaluation) checkReplicaSettings(h *HostObs) {
 	st := h.Status
 	if !st.ReadOnly {
-		e.warn(h.Name, "read_only", "replica is writable (read_only=OFF)", "SET GLOBAL read_only=ON and add read_only=1 to its my.cnf")
+		e.warn(h.Name, "read_only", "replica is writable (read_only is OFF)",
+			replsql.SetReadOnly(true).String()+", and add read_only to the [mysqld] section of its my.cnf so that a restart keeps it")
 	}
 	if st.RelayLogPurge {
 		e.warn(h.Name, "relay_log_purge", "relay_log_purge=ON: relay logs other replicas need may be gone at failover",

@@ -83,21 +83,36 @@ func TestEvaluate(t *testing.T) {
 		}, worst: CatMasterUnreachable, master: "server1", wantHost: "server1", wantSubstr: "unreachable"},
 		{name: "sql thread stopped", mutate: func(in *Input) {
 			in.Hosts[2].Status.Replica.SQLRunning = "No"
-		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "Slave_SQL_Running=No"},
+		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "Slave_SQL_Running=No", wantFix: "fix the cause, then START SLAVE SQL_THREAD"},
+		{name: "sql thread stopped on MySQL 8.4: the fix is in its syntax", mutate: func(in *Input) {
+			mysql84(in.Hosts[2].Status)
+			in.Hosts[2].Status.Replica.SQLRunning = "No"
+		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "Slave_SQL_Running=No", wantFix: "fix the cause, then START REPLICA SQL_THREAD"},
+		{name: "io thread stopped on MySQL 8.0.22", mutate: func(in *Input) {
+			in.Hosts[1].Status.Version, in.Hosts[1].Status.MariaDB = "8.0.22", false
+			in.Hosts[1].Status.Replica.IORunning = "No"
+		}, worst: CatReplication, master: "server1", wantHost: "server2", wantSubstr: "Slave_IO_Running=No", wantFix: "fix the cause, then START REPLICA IO_THREAD"},
+		{name: "replica on MySQL 8.4 points elsewhere", mutate: func(in *Input) {
+			mysql84(in.Hosts[2].Status)
+			in.Hosts[2].Status.Replica.MasterHost = "127.0.0.99"
+		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "127.0.0.99",
+			wantFix: "STOP REPLICA, then CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.11', SOURCE_PORT=3306 plus the master's binlog coordinates (or GTID positioning), then START REPLICA, on this replica"},
 		{name: "io thread error while master alive", mutate: func(in *Input) {
 			r := in.Hosts[1].Status.Replica
 			r.IORunning, r.LastIOErrno, r.LastIOError = "No", 1236, "binlog gone"
 		}, worst: CatReplication, master: "server1", wantHost: "server2", wantSubstr: "1236"},
 		{name: "replica points elsewhere", mutate: func(in *Input) {
 			in.Hosts[2].Status.Replica.MasterHost = "127.0.0.99"
-		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "127.0.0.99"},
+		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "127.0.0.99",
+			wantFix: "STOP SLAVE, then CHANGE MASTER TO MASTER_HOST='127.0.0.11', MASTER_PORT=3306 plus the master's binlog coordinates (or GTID positioning), then START SLAVE, on this replica"},
 		{name: "lag over limit", mutate: func(in *Input) {
 			l := int64(120)
 			in.Hosts[1].Status.Replica.SecondsBehindMaster = &l
 		}, worst: CatReplication, master: "server1", wantHost: "server2", wantSubstr: "120"},
 		{name: "two roots", mutate: func(in *Input) {
 			in.Hosts[2].Status.Replica = nil
-		}, worst: CatReplication, master: "server1", wantSubstr: "replicate from nobody"},
+		}, worst: CatReplication, master: "server1", wantSubstr: "replicate from nobody",
+			wantFix: "point the extra servers at server1, or remove them from the config; on server3: STOP SLAVE, then CHANGE MASTER TO MASTER_HOST='127.0.0.11', MASTER_PORT=3306"},
 		{name: "wrong password everywhere", mutate: func(in *Input) {
 			for i := range in.Hosts {
 				in.Hosts[i].Status, in.Hosts[i].SQLErr, in.Hosts[i].ReplGrant = nil, errDenied, nil
@@ -316,6 +331,23 @@ func TestEvaluate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mysql84 makes st a MySQL 8.4 server, which knows no SLAVE/MASTER words.
+func mysql84(st *instance.Status) { st.Version, st.MariaDB = "8.4.3", false }
+
+func TestReadOnlyFixText(t *testing.T) {
+	in := cluster()
+	in.Hosts[1].Status.ReadOnly = false
+	for _, f := range Evaluate(in).Findings {
+		if f.Check == "read_only" && f.Host == "server2" {
+			if want := "SET GLOBAL read_only = 1, and add read_only to the [mysqld] section of its my.cnf"; !strings.HasPrefix(f.Fix, want) {
+				t.Errorf("read_only fix = %q, want it to start %q", f.Fix, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no read_only finding for server2")
 }
 
 func assertFail(t *testing.T, res Result, cat Category, host, substr string) Finding {

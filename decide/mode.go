@@ -6,6 +6,18 @@ import (
 	"strings"
 
 	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
+)
+
+// Mode is how replicas find their position on the new master. DetectMode
+// decides it; package replsql turns it into CHANGE MASTER options.
+type Mode = replsql.Mode
+
+// The replication modes, as DetectMode returns them.
+const (
+	ModeFilePos      = replsql.ModeFilePos
+	ModeMariaGTID    = replsql.ModeMariaGTID
+	ModeMySQLAutoPos = replsql.ModeMySQLAutoPos
 )
 
 // ErrNoModeInput: DetectMode got no replicas or one of unknown flavor.

@@ -32,16 +32,7 @@ type Endpoint struct {
 // password travels in the driver config, never in a DSN string that could be
 // logged.
 func Open(ctx context.Context, ep Endpoint) (*sql.DB, error) {
-	cfg := mysql.NewConfig()
-	cfg.User = ep.User
-	cfg.Passwd = ep.Password
-	cfg.Net = "tcp"
-	cfg.Addr = ep.Addr
-	cfg.Timeout = orDefault(ep.ConnectTimeout, 4*time.Second)
-	cfg.ReadTimeout = orDefault(ep.ReadTimeout, 30*time.Second)
-	cfg.WriteTimeout = cfg.ReadTimeout
-	cfg.AllowNativePasswords = true
-	cfg.Params = map[string]string{"wait_timeout": "3600"}
+	cfg := driverConfig(ep)
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("mysql %s@%s (%s): %w", ep.User, ep.Addr, ep.Name, err)
@@ -56,6 +47,32 @@ func Open(ctx context.Context, ep Endpoint) (*sql.DB, error) {
 		return nil, Classify(fmt.Errorf("mysql %s@%s (%s): %w", ep.User, ep.Addr, ep.Name, err))
 	}
 	return db, nil
+}
+
+// driverConfig is the driver configuration for ep. mhago connects over
+// TCP without TLS, and logs in with whatever plugin the account uses:
+// mysql_native_password (MariaDB, MySQL 5.7) or caching_sha2_password (the
+// default from MySQL 8.0.4, the only one left in 9.x). For the latter
+// without TLS, go-sql-driver (auth.go, handleAuthResult) asks the server
+// for its RSA public key when the fast path fails and no ServerPubKey is
+// registered, and sends the password encrypted with it, so neither
+// ServerPubKey nor AllowCleartextPasswords is set: the cleartext plugin
+// would send the password readable on the wire.
+func driverConfig(ep Endpoint) *mysql.Config {
+	cfg := mysql.NewConfig()
+	cfg.User = ep.User
+	cfg.Passwd = ep.Password
+	cfg.Net = "tcp"
+	cfg.Addr = ep.Addr
+	cfg.Timeout = orDefault(ep.ConnectTimeout, 4*time.Second)
+	cfg.ReadTimeout = orDefault(ep.ReadTimeout, 30*time.Second)
+	cfg.WriteTimeout = cfg.ReadTimeout
+	cfg.AllowNativePasswords = true
+	cfg.AllowCleartextPasswords = false
+	cfg.ServerPubKey = ""
+	cfg.TLS, cfg.TLSConfig = nil, ""
+	cfg.Params = map[string]string{"wait_timeout": "3600"}
+	return cfg
 }
 
 // accessDeniedCodes are server errors that mean "alive, but refusing us":

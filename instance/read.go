@@ -3,30 +3,38 @@ package instance
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
+	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
 )
 
 // Read collects the Status of the server behind db. name is used in errors.
+// The server's version picks the SHOW statements (SHOW REPLICA STATUS and
+// SHOW BINARY LOG STATUS on MySQL 8.4, which has no SLAVE/MASTER forms).
 func Read(ctx context.Context, db *sql.DB, name string) (*Status, error) {
 	st := &Status{}
 	if err := readVariables(ctx, db, st); err != nil {
 		return nil, fmt.Errorf("read variables on %s: %w", name, Classify(err))
 	}
+	v, err := repl.ParseVersion(st.Version)
+	if err != nil {
+		return nil, fmt.Errorf("server version of %s: %w", name, err)
+	}
 	if st.LogBin {
-		b, err := readBinlogStatus(ctx, db, st.MariaDB)
+		q := replsql.ShowBinlogStatus(v)
+		b, err := readBinlogStatus(ctx, db, q)
 		if err != nil {
-			return nil, fmt.Errorf("show master status on %s: %w", name, Classify(err))
+			return nil, fmt.Errorf("%s on %s: %w", q, name, Classify(err))
 		}
 		st.Binlog = b
 	}
-	rs, err := readReplicaStatus(ctx, db, st.MariaDB)
+	q := replsql.ShowReplicaStatus(v)
+	rs, err := readReplicaStatus(ctx, db, q)
 	if err != nil {
-		return nil, fmt.Errorf("show slave status on %s: %w", name, Classify(err))
+		return nil, fmt.Errorf("%s on %s: %w", q, name, Classify(err))
 	}
 	st.Replica = rs
 	return st, nil
@@ -85,11 +93,8 @@ func globalVariables(ctx context.Context, db *sql.DB, names ...string) (map[stri
 	return out, rows.Err()
 }
 
-func readBinlogStatus(ctx context.Context, db *sql.DB, mariadb bool) (*BinlogStatus, error) {
-	rows, err := QueryRows(ctx, db, "SHOW MASTER STATUS")
-	if isSyntaxError(err) && !mariadb {
-		rows, err = QueryRows(ctx, db, "SHOW BINARY LOG STATUS") // MySQL 8.4+
-	}
+func readBinlogStatus(ctx context.Context, db *sql.DB, q replsql.Statement) (*BinlogStatus, error) {
+	rows, err := QueryRows(ctx, db, q.SQL())
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -97,25 +102,16 @@ func readBinlogStatus(ctx context.Context, db *sql.DB, mariadb bool) (*BinlogSta
 	return &BinlogStatus{File: r["File"], Pos: atou(r["Position"]), DoDB: r["Binlog_Do_DB"], IgnoreDB: r["Binlog_Ignore_DB"]}, nil
 }
 
-func readReplicaStatus(ctx context.Context, db *sql.DB, mariadb bool) (*ReplicaStatus, error) {
-	rows, err := QueryRows(ctx, db, "SHOW SLAVE STATUS")
-	if isSyntaxError(err) && !mariadb {
-		rows, err = QueryRows(ctx, db, "SHOW REPLICA STATUS") // MySQL 8.4+
-	}
+func readReplicaStatus(ctx context.Context, db *sql.DB, q replsql.Statement) (*ReplicaStatus, error) {
+	rows, err := QueryRows(ctx, db, q.SQL())
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	// A replica that was RESET SLAVE (not ALL) keeps a row with an empty host.
+	// A replica that was reset without ALL keeps a row with an empty host.
 	if strings.TrimSpace(rows[0]["Master_Host"]+rows[0]["Source_Host"]) == "" {
 		return nil, nil
 	}
 	return ParseReplicaStatus(rows[0]), nil
-}
-
-// isSyntaxError reports MySQL's ER_PARSE_ERROR (statement removed in 8.4).
-func isSyntaxError(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1064
 }
 
 // QueryRows runs a SHOW statement and returns each row as column name to

@@ -3,6 +3,8 @@ package phases
 import (
 	"context"
 	"fmt"
+
+	"github.com/mhago/mhago/replsql"
 )
 
 // cleanupNewMaster (phase 5) removes the new master's replication settings
@@ -16,7 +18,8 @@ func cleanupNewMaster(ctx context.Context, st *State) error {
 	if s, err := refresh(ctx, nm); err == nil && s.Replica == nil {
 		return nil
 	}
-	for _, stmt := range []string{"STOP SLAVE", "RESET SLAVE ALL"} {
+	stmts := cleanupStatements(nm)
+	for _, stmt := range stmts {
 		if err := execSQL(ctx, nm, stmt); err != nil {
 			return err
 		}
@@ -26,7 +29,13 @@ func cleanupNewMaster(ctx context.Context, st *State) error {
 		return err
 	}
 	if s.Replica != nil {
-		return fmt.Errorf("RESET SLAVE ALL on %s left replication settings behind", nm.Name())
+		return fmt.Errorf("%s on %s left replication settings behind", stmts[len(stmts)-1], nm.Name())
 	}
 	return nil
+}
+
+// cleanupStatements drop the new master's replication settings.
+func cleanupStatements(nm *Host) []replsql.Statement {
+	v := hostVersion(nm)
+	return []replsql.Statement{replsql.Stop(v, replsql.BothThreads), replsql.ResetAll(v)}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/hooks"
+	"github.com/mhago/mhago/replsql"
 	"github.com/mhago/mhago/report"
 )
 
@@ -70,8 +71,10 @@ func activateNewMaster(ctx context.Context, st *State) error {
 // makeNewMasterWritable (phase 3.5) opens the new master to writes.
 func makeNewMasterWritable(ctx context.Context, st *State) error {
 	nm := st.NewMaster
-	if err := execSQL(ctx, nm, "SET GLOBAL read_only = 0"); err != nil {
-		return err
+	for _, s := range replsql.Writable(hostVersion(nm)) {
+		if err := execSQL(ctx, nm, s); err != nil {
+			return err
+		}
 	}
 	st.Report.HostResult(nm.Name(), nm.Server.Addr(), report.RoleNewMaster).Recovered()
 	return nil

@@ -6,16 +6,20 @@ import (
 
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/hooks"
+	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
 )
 
 // The plan functions record, in a dry run, what a skipped phase would do:
-// the statements and hook calls, with MHA's exact arguments.
+// the statements (built by the same functions as the run's, in each host's
+// syntax, passwords shown as 'xxx') and hook calls, with MHA's exact
+// arguments.
 
 func planShutdown(st *State) {
 	if st.Dead == nil {
 		return
 	}
-	st.would(fmt.Sprintf("STOP SLAVE IO_THREAD on %s", hostList(st.Replicas)))
+	st.wouldOn(st.Replicas, func(v repl.Version) replsql.Statement { return replsql.Stop(v, replsql.IOThread) }, "")
 	dead := checks.HookHost(st.Dead.Server)
 	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
 		st.would(cmd + " " + strings.Join(hooks.FailoverStopArgs(dead, st.SSHReachable), " "))
@@ -23,7 +27,8 @@ func planShutdown(st *State) {
 	if cmd := st.cfg.Scripts.Shutdown; cmd != "" {
 		st.would(cmd + " " + strings.Join(hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), " "))
 	}
-	st.would("STOP SLAVE SQL_THREAD on every replica once it has applied what it can")
+	st.wouldOn(st.Replicas, func(v repl.Version) replsql.Statement { return replsql.Stop(v, replsql.SQLThread) },
+		" once each has applied what it can")
 }
 
 func planNewMaster(st *State) {
@@ -31,35 +36,90 @@ func planNewMaster(st *State) {
 	if nm == nil {
 		return
 	}
-	st.would(fmt.Sprintf("apply %d diff file(s) on %s in one session, then read its SHOW MASTER STATUS", len(nm.diffs), nm.Name()))
+	v := hostVersion(nm)
+	st.would(fmt.Sprintf("apply %d diff file(s) on %s in one session, then read its %s", len(nm.diffs), nm.Name(), replsql.ShowBinlogStatus(v)))
 	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
 		args := hooks.FailoverStartArgs(checks.HookHost(st.Dead.Server), checks.HookHost(nm.Server), nm.Server.User)
 		st.would(cmd + " " + strings.Join(args, " ") + " (password in $" + hooks.EnvNewMasterPassword + ")")
 	}
-	st.would("SET GLOBAL read_only = 0 on " + nm.Name())
+	st.would(replsql.Join(replsql.Writable(v)) + " on " + nm.Name())
 }
 
 func planReplicas(st *State) {
-	if st.NewMaster == nil {
+	nm := st.NewMaster
+	if nm == nil {
 		return
 	}
+	pos, note, posErr := st.plannedPosition()
 	for _, h := range st.Replicas {
-		if h == st.NewMaster {
+		if h == nm {
 			continue
 		}
 		if h.lackRelayLogs {
 			st.would(h.Name() + ": nothing: it lacks relay logs and would be reported as not recovered")
 			continue
 		}
-		st.would(fmt.Sprintf("%s: apply %d diff file(s), STOP SLAVE, RESET SLAVE, CHANGE MASTER TO %s (%s), START SLAVE",
-			h.Name(), len(h.diffs), st.NewMaster.Name(), st.Mode))
+		stmts, err := []replsql.Statement(nil), posErr
+		if err == nil {
+			stmts, err = st.repointStatements(h, pos)
+		}
+		if err != nil {
+			st.would(fmt.Sprintf("%s: apply %d diff file(s), then repoint it; its statements cannot be built now: %v", h.Name(), len(h.diffs), err))
+			continue
+		}
+		st.would(fmt.Sprintf("%s: apply %d diff file(s), then %s", h.Name(), len(h.diffs), replsql.Join(stmts)))
 	}
-	st.would("STOP SLAVE; RESET SLAVE ALL on " + st.NewMaster.Name())
+	if note != "" {
+		st.Report.Note(note)
+	}
+	if nm.Server.SkipResetSlave {
+		st.Report.Note("skip_reset_slave=1: " + nm.Name() + " would keep its replication settings")
+	} else {
+		st.would(replsql.Join(cleanupStatements(nm)) + " on " + nm.Name())
+	}
 	if cmd := st.cfg.Scripts.Report; cmd != "" {
 		st.would(cmd + " with MHA's report arguments")
 	}
 	if st.opts.RemoveDeadMasterConf {
 		st.would(fmt.Sprintf("remove the [%s] block from %s once every replica is recovered", st.Dead.Name(), st.cfg.Path))
+	}
+}
+
+// plannedPosition is where the plan points the other replicas: the
+// recorded position of an earlier run, else the new master's binlog
+// position now. The run reads it again once the new master has applied its
+// diffs, so the note says when the plan's coordinates are those before.
+func (st *State) plannedPosition() (newMasterPosition, string, error) {
+	if st.NewMasterFile != "" {
+		return newMasterPosition{File: st.NewMasterFile, Pos: st.NewMasterPos, GTID: st.NewMasterGTID}, "", nil
+	}
+	nm := st.NewMaster
+	if nm.Status == nil || nm.Status.Binlog == nil {
+		return newMasterPosition{}, "", fmt.Errorf("new master %s shows no binlog position (log_bin=OFF?)", nm.Name())
+	}
+	pos := newMasterPosition{File: nm.Status.Binlog.File, Pos: nm.Status.Binlog.Pos, GTID: nm.Status.GTIDBinlogPos}
+	var note string
+	if len(nm.diffs) > 0 {
+		note = fmt.Sprintf("the replicas' start position above is %s's binlog position now (%s:%d); the run reads it again after %s applies its %d diff file(s)",
+			nm.Name(), pos.File, pos.Pos, nm.Name(), len(nm.diffs))
+	}
+	return pos, note, nil
+}
+
+// wouldOn records the statement build makes for each host, one line per
+// distinct text (hosts of one syntax share it), in host order.
+func (st *State) wouldOn(hs []*Host, build func(repl.Version) replsql.Statement, suffix string) {
+	var texts []string
+	on := map[string][]*Host{}
+	for _, h := range hs {
+		text := build(hostVersion(h)).String()
+		if on[text] == nil {
+			texts = append(texts, text)
+		}
+		on[text] = append(on[text], h)
+	}
+	for _, text := range texts {
+		st.would(text + " on " + hostList(on[text]) + suffix)
 	}
 }
 
@@ -83,7 +143,13 @@ func planRestore(st *State) {
 		st.would(fmt.Sprintf("nothing to restart: run %s left nothing stopped", st.prev.Run))
 	}
 	for _, u := range st.prev.PendingUndo {
-		st.would(u.String() + " (restart what run " + st.prev.Run + " stopped)")
+		what := u.String()
+		if h := st.host(u.Host); h != nil {
+			if stmt, err := undoStatement(h, u); err == nil {
+				what = stmt.String() + " on " + h.Name()
+			}
+		}
+		st.would(what + " (restart what run " + st.prev.Run + " stopped)")
 	}
 }
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/instance"
-	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
 	"github.com/mhago/mhago/report"
 )
 
@@ -67,7 +66,7 @@ func (st *State) repoint(ctx context.Context, h *Host) error {
 	if st.replicatesFromNewMaster(s) {
 		st.Report.Note(fmt.Sprintf("%s already replicates from %s; not repointed again", h.Name(), st.NewMaster.Name()))
 		if !s.Replica.IORunningYes() || !s.Replica.SQLRunningYes() {
-			return execSQL(ctx, h, "START SLAVE")
+			return execSQL(ctx, h, replsql.Start(hostVersion(h), replsql.BothThreads))
 		}
 		return nil
 	}
@@ -88,33 +87,42 @@ func (st *State) replicatesFromNewMaster(s *instance.Status) bool {
 }
 
 func (st *State) changeMaster(ctx context.Context, h *Host) error {
-	nm := st.NewMaster.Server
-	v, _ := repl.ParseVersion(h.Status.Version)
-	for _, stmt := range []string{"STOP SLAVE", "RESET SLAVE"} {
-		if err := execSQL(ctx, h, stmt); err != nil {
-			return err
-		}
-	}
-	p := decide.ChangeMasterParams{Flavor: v.Flavor(), Version: v, Host: nm.IP, Port: nm.Port, User: st.replUser(h),
-		Password: nm.ReplPassword.Reveal(), PasswordSet: nm.ReplPasswordSet, Mode: st.Mode, File: st.NewMasterFile, Pos: st.NewMasterPos}
-	if st.Mode == decide.ModeMariaGTID {
-		set, err := decide.SetGTIDSlavePos(st.NewMasterGTID)
-		if err != nil {
-			return fmt.Errorf("new master %s position %q: %w", st.NewMaster.Name(), st.NewMasterGTID, err)
-		}
-		if err := execSQL(ctx, h, set); err != nil {
-			return err
-		}
-	}
-	stmt, redacted, err := decide.ChangeMaster(p)
+	stmts, err := st.repointStatements(h, newMasterPosition{File: st.NewMasterFile, Pos: st.NewMasterPos, GTID: st.NewMasterGTID})
 	if err != nil {
-		return fmt.Errorf("build CHANGE MASTER for %s: %w", h.Name(), err)
+		return err
 	}
-	st.log.Info("change master", "phase", "4", "host", h.Name(), "sql", redacted)
-	if _, err := h.DB.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("%s on %s: %w", redacted, h.Name(), err)
+	st.log.Info("change master", "phase", "4", "host", h.Name(), "sql", replsql.Join(stmts))
+	for _, s := range stmts {
+		if err := execSQL(ctx, h, s); err != nil {
+			return err
+		}
 	}
-	return execSQL(ctx, h, "START SLAVE")
+	return nil
+}
+
+// repointStatements are the statements that make h replicate from the new
+// master at pos, in h's syntax: stop, reset, (MariaDB GTID) the start
+// position, the CHANGE MASTER, start. The dry-run plan prints the same.
+func (st *State) repointStatements(h *Host, pos newMasterPosition) ([]replsql.Statement, error) {
+	nm := st.NewMaster.Server
+	v := hostVersion(h)
+	stmts := []replsql.Statement{replsql.Stop(v, replsql.BothThreads), replsql.Reset(v)}
+	if st.Mode == replsql.ModeMariaGTID {
+		set, err := replsql.SetGTIDSlavePos(v, pos.GTID)
+		if err != nil {
+			return nil, fmt.Errorf("start position of %s on new master %s (%q): %w", h.Name(), st.NewMaster.Name(), pos.GTID, err)
+		}
+		stmts = append(stmts, set)
+	}
+	// GET_SOURCE_PUBLIC_KEY lets a MySQL 8 replica log in as a
+	// caching_sha2_password user without TLS.
+	cm, err := replsql.ChangeMaster(replsql.ChangeMasterParams{Version: v, Host: nm.IP, Port: nm.Port, User: st.replUser(h),
+		Password: nm.ReplPassword.Reveal(), PasswordSet: nm.ReplPasswordSet, Mode: st.Mode, File: pos.File, Pos: pos.Pos,
+		GetPublicKey: replsql.CanGetPublicKey(v)})
+	if err != nil {
+		return nil, fmt.Errorf("pointing %s at new master %s: %w", h.Name(), st.NewMaster.Name(), err)
+	}
+	return append(stmts, cm, replsql.Start(v, replsql.BothThreads)), nil
 }
 
 // replUser is repl_user, else the user the replica used for the dead

@@ -7,14 +7,28 @@ import (
 
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
+	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
 )
 
-// execSQL runs one statement and names the host in the error.
-func execSQL(ctx context.Context, h *Host, stmt string) error {
-	if _, err := h.DB.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("%s on %s: %w", firstWords(stmt), h.Name(), instance.Classify(err))
+// execSQL runs one replication statement and names the host in the error;
+// the statement and the server's error are shown with secrets hidden.
+func execSQL(ctx context.Context, h *Host, s replsql.Statement) error {
+	if _, err := h.DB.ExecContext(ctx, s.SQL()); err != nil {
+		return fmt.Errorf("%s on %s: %w", s, h.Name(), instance.Classify(s.RedactError(err)))
 	}
 	return nil
+}
+
+// hostVersion is h's server version, which picks the statement syntax. A
+// host whose status was never read gets the zero version, hence the
+// classic SLAVE/MASTER words every server but MySQL 8.4 accepts.
+func hostVersion(h *Host) repl.Version {
+	if h.Status == nil {
+		return repl.Version{}
+	}
+	v, _ := repl.ParseVersion(h.Status.Version)
+	return v
 }
 
 // refresh re-reads the host's status.
@@ -36,7 +50,7 @@ func stopIOThread(ctx context.Context, st *State, h *Host) error {
 			return err
 		}
 	}
-	if err := execSQL(ctx, h, "STOP SLAVE IO_THREAD"); err != nil {
+	if err := execSQL(ctx, h, replsql.Stop(hostVersion(h), replsql.IOThread)); err != nil {
 		return err
 	}
 	return poll(ctx, 10*time.Second, func() (bool, error) {
@@ -80,7 +94,7 @@ func settle(ctx context.Context, st *State, h *Host) error {
 			return err
 		}
 	}
-	if err := execSQL(ctx, h, "STOP SLAVE SQL_THREAD"); err != nil {
+	if err := execSQL(ctx, h, replsql.Stop(hostVersion(h), replsql.SQLThread)); err != nil {
 		return err
 	}
 	s, err := refresh(ctx, h)
@@ -110,13 +124,6 @@ func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), w
 	}
 }
 
-func firstWords(stmt string) string {
-	if len(stmt) > 40 {
-		return stmt[:40] + "..."
-	}
-	return stmt
-}
-
 // undoChange reverts one recorded change (the runner's Undo): a
 // replication thread this run, or an earlier one, stopped.
 func undoChange(ctx context.Context, st *State, u journal.Undo) error {
@@ -124,18 +131,24 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 	if h == nil || h.DB == nil {
 		return fmt.Errorf("no MySQL connection to %s", u.Host)
 	}
-	var stmt string
-	switch u.Action {
-	case undoStartIO:
-		stmt = "START SLAVE IO_THREAD"
-	case undoStartSQL:
-		stmt = "START SLAVE SQL_THREAD"
-	default:
-		return fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
+	stmt, err := undoStatement(h, u)
+	if err != nil {
+		return err
 	}
 	if err := execSQL(ctx, h, stmt); err != nil {
 		return err
 	}
-	st.Report.Note(stmt + " on " + h.Name() + " (undo)")
+	st.Report.Note(stmt.String() + " on " + h.Name() + " (undo)")
 	return nil
+}
+
+// undoStatement is the statement that reverts u on h.
+func undoStatement(h *Host, u journal.Undo) (replsql.Statement, error) {
+	switch u.Action {
+	case undoStartIO:
+		return replsql.Start(hostVersion(h), replsql.IOThread), nil
+	case undoStartSQL:
+		return replsql.Start(hostVersion(h), replsql.SQLThread), nil
+	}
+	return replsql.Statement{}, fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
 }

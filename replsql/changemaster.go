@@ -1,7 +1,6 @@
-package decide
+package replsql
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,9 +35,6 @@ func (m Mode) String() string {
 	return "mode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// ErrInvalidStatement: the parameters cannot make a valid statement.
-var ErrInvalidStatement = errors.New("invalid replication statement parameters")
-
 // ChangeMasterParams describe the CHANGE MASTER statement for one replica.
 type ChangeMasterParams struct {
 	// Flavor of the replica; zero means Version.Flavor().
@@ -64,9 +60,19 @@ type ChangeMasterParams struct {
 	// Pos is the new master's binlog position; used only in ModeFilePos.
 	Pos uint64
 	// GetPublicKey asks a MySQL 8.0.4+ replica to fetch the master's RSA
-	// key, needed for caching_sha2_password without TLS.
+	// key (see CanGetPublicKey).
 	GetPublicKey bool
 }
+
+// CanGetPublicKey reports whether v's CHANGE MASTER has
+// GET_MASTER_PUBLIC_KEY (GET_SOURCE_PUBLIC_KEY from 8.0.23): MySQL 8.0.4
+// and later, the releases with caching_sha2_password ("CHANGE MASTER TO
+// Statement", MySQL 8.0 manual). A replication user with that plugin and
+// no TLS cannot log in unless the IO thread asks the master for its RSA
+// key; the option is ignored when the link uses TLS or another plugin.
+// The key is taken from the network unverified, which a replica without
+// TLS trusts anyway. MariaDB has no such option.
+func CanGetPublicKey(v repl.Version) bool { return isMySQL(v, 8, 0, 4) }
 
 // option is one "KEY=value" of the statement.
 type option struct {
@@ -74,22 +80,23 @@ type option struct {
 	secret     bool
 }
 
-// ChangeMaster builds the statement pointing a replica at a new master,
-// and the same text with the password shown as 'xxx' for logs and reports:
+// ChangeMaster builds the statement pointing a replica at a new master.
 // MariaDB and MySQL before 8.0.23 get CHANGE MASTER TO MASTER_..., MySQL
 // 8.0.23+ gets CHANGE REPLICATION SOURCE TO SOURCE_.... File/pos mode also
 // turns GTID positioning off (MASTER_USE_GTID=no on MariaDB,
 // MASTER_AUTO_POSITION=0 on MySQL 5.6.5+), since a reset replica may still
 // have it on and would then ignore the coordinates. String values are
-// quoted for the default sql_mode (backslash escapes on).
-func ChangeMaster(p ChangeMasterParams) (stmt, redacted string, err error) {
+// quoted for the default sql_mode (backslash escapes on). The Statement's
+// String shows the password as 'xxx'. The error wraps ErrInvalidStatement
+// and never holds the password.
+func ChangeMaster(p ChangeMasterParams) (Statement, error) {
 	if p.Flavor == 0 {
 		p.Flavor = p.Version.Flavor()
 	}
 	if err := p.validate(); err != nil {
-		return "", "", err
+		return Statement{}, err
 	}
-	verb, kw := changeSyntax(p)
+	verb, kw := changeSyntax(p.Flavor, p.Version)
 	opts := []option{{kw + "HOST", quote(p.Host), false}, {kw + "PORT", strconv.Itoa(p.Port), false}, {kw + "USER", quote(p.User), false}}
 	if p.PasswordSet {
 		opts = append(opts, option{kw + "PASSWORD", quote(p.Password), true})
@@ -98,12 +105,27 @@ func ChangeMaster(p ChangeMasterParams) (stmt, redacted string, err error) {
 	if p.GetPublicKey {
 		opts = append(opts, option{"GET_" + kw + "PUBLIC_KEY", "1", false})
 	}
-	return render(verb, opts, false), render(verb, opts, true), nil
+	s := Statement{text: render(verb, opts, false), shown: render(verb, opts, true)}
+	if p.PasswordSet && p.Password != "" {
+		quoted := quote(p.Password)
+		s.secrets = []string{quoted[1 : len(quoted)-1], p.Password}
+	}
+	return s, nil
+}
+
+// PointAt returns CHANGE MASTER TO (or CHANGE REPLICATION SOURCE TO)
+// naming only the master's address, for an operator's fix text. It is
+// not a complete repoint: a replica given a new host forgets its
+// coordinates, so the operator adds the master's binlog position or GTID
+// positioning. The failover itself uses ChangeMaster.
+func PointAt(v repl.Version, host string, port int) Statement {
+	verb, kw := changeSyntax(v.Flavor(), v)
+	return plain(render(verb, []option{{kw + "HOST", quote(host), false}, {kw + "PORT", strconv.Itoa(port), false}}, false))
 }
 
 // changeSyntax returns the statement verb and the option prefix.
-func changeSyntax(p ChangeMasterParams) (verb, kw string) {
-	if p.Flavor == repl.FlavorMySQL && p.Version.AtLeast(8, 0, 23) {
+func changeSyntax(f repl.Flavor, v repl.Version) (verb, kw string) {
+	if f == repl.FlavorMySQL && v.AtLeast(8, 0, 23) {
 		return "CHANGE REPLICATION SOURCE TO", "SOURCE_"
 	}
 	return "CHANGE MASTER TO", "MASTER_"
@@ -162,12 +184,4 @@ func render(verb string, opts []option, redact bool) string {
 		parts[i] = o.key + "=" + v
 	}
 	return verb + " " + strings.Join(parts, ", ")
-}
-
-// quote makes s a SQL string literal. A quote is doubled, which is right
-// whatever the sql_mode; a backslash is doubled, which is right unless
-// NO_BACKSLASH_ESCAPES is set.
-func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `''`)
-	return "'" + r.Replace(s) + "'"
 }

@@ -1,4 +1,4 @@
-package decide
+package replsql
 
 import (
 	"errors"
@@ -92,10 +92,11 @@ func TestChangeMasterMySQL(t *testing.T) {
 
 func checkChangeMaster(t *testing.T, p ChangeMasterParams, want, redact string) {
 	t.Helper()
-	stmt, red, err := ChangeMaster(p)
+	s, err := ChangeMaster(p)
 	if err != nil {
 		t.Fatalf("ChangeMaster: %v", err)
 	}
+	stmt, red := s.SQL(), s.String()
 	if stmt != want {
 		t.Errorf("stmt =\n%s\nwant\n%s", stmt, want)
 	}
@@ -133,9 +134,9 @@ func TestChangeMasterRejects(t *testing.T) {
 			t.Parallel()
 			p := mariaParams()
 			tc.edit(&p)
-			stmt, red, err := ChangeMaster(p)
-			if !errors.Is(err, ErrInvalidStatement) || stmt != "" || red != "" {
-				t.Fatalf("ChangeMaster = %q, %v; want ErrInvalidStatement", stmt, err)
+			s, err := ChangeMaster(p)
+			if !errors.Is(err, ErrInvalidStatement) || !s.IsZero() {
+				t.Fatalf("ChangeMaster = %q, %v; want ErrInvalidStatement", s, err)
 			}
 			if !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Errorf("error %q lacks %q", err, tc.wantMsg)

@@ -1,0 +1,5 @@
+package replsql
+
+// Quote exposes quote to the external integration test, which reads
+// quoted literals back from a real server.
+var Quote = quote
