@@ -39,6 +39,12 @@ type Evidence struct {
 	AccessDenied bool
 	// TCPOpen: a plain TCP connect to the MySQL port succeeded.
 	TCPOpen bool
+	// TCPSilent: the port accepted the connection, but no MySQL greeting
+	// came: mysqld is hung (stopped, disk full), the kernel accepts for it.
+	TCPSilent bool
+	// CanFence: a shutdown_script is configured, so a hung master can be
+	// fenced (killed or powered off) before another is promoted.
+	CanFence bool
 	// SSHReachable is whether SSH to the master works; nil when unknown. It
 	// decides whether the binlog can be saved, not whether mysqld is dead.
 	SSHReachable *bool
@@ -93,11 +99,17 @@ func checkSQL(v *verdict, ev Evidence) {
 }
 
 func checkTCP(v *verdict, ev Evidence) {
-	if ev.TCPOpen {
-		v.alive("%s: the MySQL port still accepts TCP connections", ev.Host)
-		return
+	switch {
+	case ev.TCPOpen && ev.TCPSilent && ev.CanFence:
+		v.dead("%s: the MySQL port accepts TCP connections but mysqld sends no greeting: it is hung; shutdown_script must fence it before another master is promoted", ev.Host)
+	case ev.TCPOpen && ev.TCPSilent:
+		v.alive("%s: the MySQL port accepts TCP connections but mysqld sends no greeting: it is hung (stopped? disk full?), not gone, and could wake up and take writes. "+
+			"Fence it first: on its host kill mysqld with SIGKILL (e.g. `systemctl kill -s KILL mariadb`) or power it off, or configure shutdown_script (MHA's power_manager); then run the failover again", ev.Host)
+	case ev.TCPOpen:
+		v.alive("%s: the MySQL port still accepts TCP connections and mysqld answers", ev.Host)
+	default:
+		v.dead("%s: the MySQL port does not accept TCP connections", ev.Host)
 	}
-	v.dead("%s: the MySQL port does not accept TCP connections", ev.Host)
 }
 
 func checkReplicas(v *verdict, ev Evidence) {

@@ -51,7 +51,18 @@ func TestConfirmDead(t *testing.T) {
 			e.SQLUnreachable, e.SQLErr = false, "Error 1290: read only"
 		}, false, []string{"server1: MySQL error is not a connection failure: Error 1290: read only"}},
 		{"open TCP port means not dead", func(e *Evidence) { e.TCPOpen = true },
-			false, []string{"server1: the MySQL port still accepts TCP connections"}},
+			false, []string{"server1: the MySQL port still accepts TCP connections and mysqld answers"}},
+		{"a hung mysqld (TCP accepted, no greeting) without a way to fence it is refused with the fix", func(e *Evidence) {
+			e.TCPOpen, e.TCPSilent = true, true
+		}, false, []string{"server1: the MySQL port accepts TCP connections but mysqld sends no greeting: it is hung (stopped? disk full?), not gone, and could wake up and take writes. " +
+			"Fence it first: on its host kill mysqld with SIGKILL (e.g. `systemctl kill -s KILL mariadb`) or power it off, or configure shutdown_script (MHA's power_manager); then run the failover again"}},
+		{"a hung mysqld that shutdown_script can fence is dead once the replicas agree", func(e *Evidence) {
+			e.TCPOpen, e.TCPSilent, e.CanFence = true, true, true
+		}, true, []string{"server1: the MySQL port accepts TCP connections but mysqld sends no greeting: it is hung; shutdown_script must fence it before another master is promoted"}},
+		{"a hung mysqld a replica still reads from is not dead, fence or not", func(e *Evidence) {
+			e.TCPOpen, e.TCPSilent, e.CanFence = true, true, true
+			e.Replicas[0].IORunning = "Yes"
+		}, false, []string{"server2: IO thread still connected to server1 (Slave_IO_Running=Yes)"}},
 		{"a replica still streaming from the master means not dead", func(e *Evidence) { e.Replicas[1].IORunning = "Yes" },
 			false, []string{"server3: IO thread still connected to server1 (Slave_IO_Running=Yes)"}},
 		{"a replica of another master is not counted", func(e *Evidence) {
@@ -74,7 +85,7 @@ func TestConfirmDead(t *testing.T) {
 		{"every refusal is listed", func(e *Evidence) {
 			e.TCPOpen, e.Replicas[0].IORunning, e.SecondaryCheck = true, "Yes", intp(3)
 		}, false, []string{
-			"server1: the MySQL port still accepts TCP connections",
+			"server1: the MySQL port still accepts TCP connections and mysqld answers",
 			"server2: IO thread still connected to server1 (Slave_IO_Running=Yes)",
 			"server1: secondary check reached it from a secondary host (exit 3)",
 		}},

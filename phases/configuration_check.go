@@ -42,7 +42,28 @@ func checkConfiguration(ctx context.Context, st *State) error {
 	for _, n := range notes {
 		st.Report.Note(n)
 	}
+	if err := st.checkBinlogServers(); err != nil {
+		return err
+	}
 	return st.locateRelayLogs(ctx)
+}
+
+// checkBinlogServers refuses, as MHA does, binlog servers that are all
+// unreachable: configured, they are meant to be used, never silently
+// ignored.
+func (st *State) checkBinlogServers() error {
+	if len(st.Binlogs) == 0 {
+		return nil
+	}
+	var why []string
+	for _, h := range st.Binlogs {
+		if h.SSHErr == nil {
+			return nil
+		}
+		why = append(why, fmt.Sprintf("%s: %v", h.Name(), h.SSHErr))
+	}
+	return fmt.Errorf("%w: binlog servers are configured, but none answers over SSH: %s (fix SSH to one of them, or remove the [binlogN] blocks)",
+		ErrTopology, strings.Join(why, "; "))
 }
 
 // connectHosts (abandon) opens MySQL and SSH to every server, without
@@ -63,6 +84,11 @@ func (st *State) connectAll(ctx context.Context) {
 		h := &Host{Server: s}
 		st.Hosts = append(st.Hosts, h)
 		wg.Go(func() { st.connectSQL(ctx, h) })
+		wg.Go(func() { h.SSH, h.SSHErr = st.pool.Client(ctx, endpoints.SSHTarget(h.Server)) })
+	}
+	for _, s := range st.cfg.BinlogServers {
+		h := &Host{Server: s}
+		st.Binlogs = append(st.Binlogs, h)
 		wg.Go(func() { h.SSH, h.SSHErr = st.pool.Client(ctx, endpoints.SSHTarget(h.Server)) })
 	}
 	wg.Wait()
@@ -125,6 +151,10 @@ func (st *State) classifyReplicas() error {
 		if h == st.Dead {
 			continue
 		}
+		if relay := st.relayMaster(h); relay != nil {
+			st.unmanaged(h, relay)
+			continue
+		}
 		if why := replicaProblem(h, st.Dead); why != "" {
 			if h.Server.IgnoreFail {
 				st.Skipped = append(st.Skipped, h)
@@ -143,6 +173,30 @@ func (st *State) classifyReplicas() error {
 		return fmt.Errorf("%w: no replica of %s is alive", ErrTopology, st.Dead.Server)
 	}
 	return nil
+}
+
+// relayMaster is, with multi_tier_slave=1, the configured server other
+// than the dead master that h replicates from (h is a third-tier replica);
+// nil otherwise. Without multi_tier_slave such a replica is an error, as in
+// MHA.
+func (st *State) relayMaster(h *Host) *Host {
+	if !st.cfg.MultiTierSlave || !h.Status.IsReplica() {
+		return nil
+	}
+	m := st.hostByAddr(h.Status.Replica.MasterHost, h.Status.Replica.MasterPort)
+	if m == nil || m == st.Dead {
+		return nil
+	}
+	return m
+}
+
+// unmanaged leaves a third-tier replica as it is (MHA's multi_tier_slave):
+// it keeps replicating from its relay master, which the failover brings
+// level with the new master, and everything follows through it.
+func (st *State) unmanaged(h, relay *Host) {
+	st.Unmanaged = append(st.Unmanaged, h)
+	why := fmt.Sprintf("replicates from %s, not from the dead master: a third-tier replica, left as it is (multi_tier_slave=1)", relay.Name())
+	st.Report.HostResult(h.Name(), h.Server.Addr(), "replica").Skip(why)
 }
 
 // refusedLogins names every server other than the dead master whose MySQL

@@ -17,10 +17,12 @@ import (
 // operator's secondary_check_script. A refused login or a replica still
 // connected proves it alive, and the run stops before changing anything.
 func confirmDeadMaster(ctx context.Context, st *State) error {
+	port := probePort(ctx, st.Dead.Server.Addr())
 	ev := decide.Evidence{Host: st.Dead.Name(), SQLErr: errString(st.Dead.SQLErr),
 		SQLUnreachable: errors.Is(st.Dead.SQLErr, instance.ErrUnreachable),
 		AccessDenied:   errors.Is(st.Dead.SQLErr, instance.ErrAccessDenied),
-		TCPOpen:        tcpOpen(ctx, st.Dead.Server.Addr())}
+		TCPOpen:        port != portClosed, TCPSilent: port == portSilent,
+		CanFence: st.cfg.Scripts.Shutdown != ""}
 	reachable := st.Dead.SSHErr == nil
 	ev.SSHReachable = &reachable
 	st.SSHReachable = reachable
@@ -31,19 +33,39 @@ func confirmDeadMaster(ctx context.Context, st *State) error {
 		st.Report.Note(r)
 	}
 	if !dead {
+		st.Report.MasterNotDead = true
 		return fmt.Errorf("%w: %s", ErrMasterAlive, strings.Join(reasons, "; "))
 	}
 	return nil
 }
 
-func tcpOpen(ctx context.Context, addr string) bool {
+// portState is what a plain TCP connect to the MySQL port finds.
+type portState int
+
+const (
+	portClosed    portState = iota // refused or unreachable
+	portAnswering                  // mysqld sent its greeting
+	portSilent                     // accepted, but no greeting: mysqld is hung
+)
+
+// greetingWait bounds the wait for mysqld's greeting, which a running
+// server sends at once.
+const greetingWait = 2 * time.Second
+
+// probePort tells a dead mysqld from a hung one: the kernel accepts TCP
+// connections for a stopped process, but only a running mysqld greets.
+func probePort(ctx context.Context, addr string) portState {
 	d := net.Dialer{Timeout: 2 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return false
+		return portClosed
 	}
-	c.Close()
-	return true
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(greetingWait))
+	if _, err := c.Read(make([]byte, 1)); err != nil {
+		return portSilent
+	}
+	return portAnswering
 }
 
 // waitReplicasDisconnected re-reads the replicas until none has a running

@@ -22,6 +22,9 @@ func deployAgents(ctx context.Context, st *State) error {
 	if saving {
 		targets = append(targets, st.Dead)
 	}
+	if !st.run.PastNoReturn() {
+		st.deployToBinlogServers(ctx)
+	}
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, h := range targets {
@@ -47,10 +50,32 @@ func deployAgents(ctx context.Context, st *State) error {
 	if st.run.PastNoReturn() {
 		st.spareReplicas(targets, errs)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := st.tolerate(ctx, "agents", targets, errs); err != nil {
 		return err
 	}
 	return st.decide(ctx, "agents", decAgentDirs, st.agentDirs())
+}
+
+// deployToBinlogServers pushes the agent to every reachable binlog server:
+// phase 3.2 may need them. One that fails is noted and not used.
+func (st *State) deployToBinlogServers(ctx context.Context) {
+	var reachable []*Host
+	for _, h := range st.Binlogs {
+		if h.SSH != nil {
+			reachable = append(reachable, h)
+		}
+	}
+	errs := st.each(ctx, reachable, func(ctx context.Context, st *State, h *Host) error {
+		var err error
+		h.Agent, err = agentctl.Deploy(ctx, h.SSH, h.Server.RemoteWorkdir, st.opts.RunID, st.deps.Agent)
+		return err
+	})
+	for k, err := range errs {
+		if err != nil {
+			reachable[k].SSHErr = err
+			st.Report.Note(fmt.Sprintf("binlog server %s: agent not pushed: %v", reachable[k].Name(), err))
+		}
+	}
 }
 
 // spareReplicas, when finishing a run past its point of no return, fails
@@ -75,7 +100,7 @@ func (st *State) agentDirs() []agentDir {
 	if st.prev != nil {
 		st.prev.Decision(decAgentDirs, &out)
 	}
-	for _, h := range st.Hosts {
+	for _, h := range st.allHosts() {
 		if h.Agent != nil {
 			out = append(out, agentDir{Host: h.Name(), Dir: h.Agent.Dir()})
 		}
@@ -83,11 +108,14 @@ func (st *State) agentDirs() []agentDir {
 	return out
 }
 
+// allHosts are the MySQL servers and the binlog servers.
+func (st *State) allHosts() []*Host { return append(append([]*Host{}, st.Hosts...), st.Binlogs...) }
+
 // shutdownDeadMaster (phase 2) freezes the replicas' view of the dead
 // master and fences it: STOP SLAVE IO_THREAD everywhere, then the IP
 // failover hook and the shutdown hook with MHA's arguments.
 func shutdownDeadMaster(ctx context.Context, st *State) error {
-	if err := st.parallel(ctx, st.Replicas, stopIOThread); err != nil {
+	if err := st.tolerant(ctx, "2", st.Replicas, stopIOThread); err != nil {
 		return err
 	}
 	dead := checks.HookHost(st.Dead.Server)
@@ -135,16 +163,21 @@ func (st *State) runHook(ctx context.Context, key, cmd string, args []string, pa
 	return res
 }
 
-// parallel runs fn on every host at once and joins the errors. A panic
-// in one becomes that host's error instead of killing the process.
+// parallel runs fn on every host at once and joins the errors.
 func (st *State) parallel(ctx context.Context, hs []*Host, fn func(context.Context, *State, *Host) error) error {
+	return errors.Join(st.each(ctx, hs, fn)...)
+}
+
+// each runs fn on every host at once and returns each host's error. A
+// panic in one becomes that host's error instead of killing the process.
+func (st *State) each(ctx context.Context, hs []*Host, fn func(context.Context, *State, *Host) error) []error {
 	errs := make([]error, len(hs))
 	var wg sync.WaitGroup
 	for i, h := range hs {
 		wg.Go(func() { errs[i] = runner.Safe(h.Name(), func() error { return fn(ctx, st, h) }) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errs
 }
 
 func lastLine(s string) string {

@@ -50,11 +50,11 @@ type frozenCoords struct {
 	GTID               string `json:"gtid,omitempty"` // gtid_current_pos / executed_gtid_set
 }
 
-// electionDecision is the new master and why relay logs serve whom.
+// electionDecision is the new master and the replica whose relay logs
+// serve the others.
 type electionDecision struct {
-	NewMaster     string   `json:"new_master"`
-	Base          string   `json:"base"`
-	LackRelayLogs []string `json:"lack_relay_logs,omitempty"`
+	NewMaster string `json:"new_master"`
+	Base      string `json:"base"`
 }
 
 // diffRecord is one diff a host applies: a copy on that host, checked by

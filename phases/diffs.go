@@ -18,19 +18,14 @@ type agentErr = agentctl.Error
 // they must be applied: its own relay logs from where its SQL thread
 // stopped (exec), the base replica's relay logs from where its IO thread
 // stopped (read), then the dead master's saved binlog.
+//
+// A replica whose diffs cannot all be made stops the run (it could not be
+// made identical to the new master), unless it has ignore_fail=1.
 func generateDiffs(ctx context.Context, st *State) error {
-	return st.parallel(ctx, st.Replicas, func(ctx context.Context, st *State, h *Host) error {
-		if h.lackRelayLogs {
-			return nil
-		}
+	return st.tolerant(ctx, "3.4", st.Replicas, func(ctx context.Context, st *State, h *Host) error {
 		if err := st.planDiffs(ctx, h); err != nil {
-			if h == st.NewMaster {
-				return err
-			}
-			// Only part of its diffs exist: applying them would leave it
-			// between two states, so it is not recovered at all.
-			h.cannot, h.diffs = err.Error(), nil
-			st.Report.HostResult(h.Name(), h.Server.Addr(), "replica").Fail(err)
+			h.diffs = nil // part of them would leave it between two states
+			return err
 		}
 		return nil
 	})
@@ -79,7 +74,7 @@ func (st *State) reportDiff(h *Host, d diffFile) {
 // with their checksums; a resumed run applies exactly them. A dry run only
 // checks that the space is there.
 func distributeDiffs(ctx context.Context, st *State) error {
-	if err := st.parallel(ctx, st.recoverable(), distributeTo); err != nil {
+	if err := st.tolerant(ctx, "3.4", st.recoverable(), distributeTo); err != nil {
 		return err
 	}
 	diffs := map[string][]diffRecord{}

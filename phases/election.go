@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/mhago/mhago/decide"
@@ -15,7 +14,7 @@ import (
 // findLatestReplicas (phase 3.1) settles every replica's SQL thread and
 // ranks the replicas by how far they read from the dead master.
 func findLatestReplicas(ctx context.Context, st *State) error {
-	if err := st.parallel(ctx, st.Replicas, settle); err != nil {
+	if err := st.tolerant(ctx, "3.1", st.Replicas, settle); err != nil {
 		return err
 	}
 	latest, oldest := decide.LatestAndOldest(st.candidates())
@@ -32,42 +31,14 @@ func findLatestReplicas(ctx context.Context, st *State) error {
 	return st.decide(ctx, "3.1", decFrozen, frozen)
 }
 
-// saveDeadMasterBinlog (phase 3.2) saves what the dead master wrote beyond
-// the latest replica's read position, over SSH, when its host answers.
-// Failing to save is recorded, not fatal: the failover still recovers
-// everything the replicas received (MHA behaves the same).
-func saveDeadMasterBinlog(ctx context.Context, st *State) error {
-	from := readCoords(st.Latest[0])
-	switch {
-	case st.opts.SkipSaveBinlog:
-		st.Report.Unrecoverable(fmt.Sprintf("dead master's binlog after %s: not saved (--skip-save-binlog)", from))
-		return nil
-	case !st.SSHReachable || st.Dead.Agent == nil:
-		st.Report.Unrecoverable(fmt.Sprintf("dead master's binlog after %s: %s is unreachable over SSH (%v); transactions it wrote but no replica received are lost", from, st.Dead.Name(), st.Dead.SSHErr))
-		return nil
-	}
-	res, err := st.Dead.Agent.Save(ctx, proto.SaveRequest{BinlogDirs: st.Dead.Server.MasterBinlogDirs, StartFile: from.File,
-		StartPos: int64(from.Pos), Output: path.Join(st.Dead.Agent.Dir(), "saved_master_binlog.binlog")})
-	if err != nil {
-		st.Report.Unrecoverable(fmt.Sprintf("dead master's binlog after %s: save failed: %v", from, err))
-		return nil
-	}
-	if res.Truncated != "" {
-		st.Report.Note("dead master's newest binlog ends in an incomplete event (crash mid-write): " + res.Truncated)
-	}
-	if res.Events == 0 {
-		st.Report.Note(fmt.Sprintf("dead master had nothing beyond %s", from))
-		return nil
-	}
-	st.Saved = &diffFile{kind: "master_binlog", from: st.Dead, source: res.Output, result: res}
-	return nil
-}
-
 // electNewMaster (phase 3.3) picks the base replica (a latest one whose
 // relay logs reach back to every other replica's read position) and elects
 // the new master by MHA's rules.
 func electNewMaster(ctx context.Context, st *State) error {
 	if err := st.chooseBase(ctx); err != nil {
+		return err
+	}
+	if err := st.refuseLackingRelayLogs(ctx); err != nil {
 		return err
 	}
 	st.measureBacklogs(ctx)
@@ -81,13 +52,28 @@ func electNewMaster(ctx context.Context, st *State) error {
 	st.NewMaster = st.byNames([]string{el.Chosen})[0]
 	st.Report.SetNewMaster(st.NewMaster.Name(), st.NewMaster.Server.Addr())
 	st.Report.HostResult(st.NewMaster.Name(), st.NewMaster.Server.Addr(), "new_master")
-	var lack []string
+	return st.decide(ctx, "3.3", decElection, electionDecision{NewMaster: el.Chosen, Base: st.Base.Name()})
+}
+
+// refuseLackingRelayLogs stops the run, before anything is recovered, when
+// a replica's missing events are in no latest replica's relay logs: it
+// could not be made identical to the new master. As MHA does, a replica
+// with ignore_fail=1 is left out instead.
+func (st *State) refuseLackingRelayLogs(ctx context.Context) error {
+	var lacking []*Host
+	var errs []error
 	for _, h := range st.Replicas {
-		if h.lackRelayLogs {
-			lack = append(lack, h.Name())
+		if !h.lackRelayLogs {
+			continue
 		}
+		lacking = append(lacking, h)
+		errs = append(errs, fmt.Errorf("%s: no latest replica (%s) holds relay logs back to its read position %s, so it cannot be made identical to the new master (relay logs purged? relay_log_purge=0 keeps them)",
+			h.Name(), hostList(st.Latest), readCoords(h)))
 	}
-	return st.decide(ctx, "3.3", decElection, electionDecision{NewMaster: el.Chosen, Base: st.Base.Name(), LackRelayLogs: lack})
+	if err := st.tolerate(ctx, "3.3", lacking, errs); err != nil {
+		return fmt.Errorf("%w; nothing was changed: set ignore_fail=1 in a replica's block to fail over without it (it will need a rebuild)", err)
+	}
+	return nil
 }
 
 // chooseBase finds, for every replica behind the latest, its read position
@@ -119,9 +105,6 @@ func (st *State) chooseBase(ctx context.Context) error {
 	for _, h := range st.Replicas {
 		gap, found := gaps[base][h.Name()]
 		h.lackRelayLogs, h.readGap = !found, gap
-		if !found {
-			st.Report.Note(fmt.Sprintf("%s: no latest replica holds relay logs back to its read position %s; it cannot be recovered", h.Name(), readCoords(h)))
-		}
 	}
 	return nil
 }

@@ -234,7 +234,7 @@ func (st *State) writeReport() error {
 func (st *State) removeAgents(ctx context.Context, runErr error) {
 	keep := runErr != nil && st.run.PastNoReturn() && !errors.Is(runErr, ErrPartial)
 	var wg sync.WaitGroup
-	for _, h := range st.Hosts {
+	for _, h := range st.allHosts() {
 		if keep {
 			if h.Agent != nil {
 				st.Report.Note(fmt.Sprintf("diff files kept for inspection and for --resume in %s on %s", h.Agent.Dir(), h.Name()))

@@ -15,7 +15,7 @@ import (
 // show only after every replica was repointed), and each host that applies
 // diffs has the binlog decoder and the SQL client.
 func checkReadiness(ctx context.Context, st *State) error {
-	return st.parallel(ctx, st.recoverable(), func(ctx context.Context, st *State, h *Host) error {
+	return st.tolerant(ctx, "3.4", st.recoverable(), func(ctx context.Context, st *State, h *Host) error {
 		// Two agent calls; at once, since each costs an SSH session.
 		login := make(chan error, 1)
 		go func() {

@@ -172,11 +172,6 @@ func (st *State) restoreElection() error {
 	if st.NewMaster == nil {
 		return fmt.Errorf("new master %s of run %s is no longer in %s", e.NewMaster, st.prev.Run, st.cfg.Path)
 	}
-	for _, name := range e.LackRelayLogs {
-		if h := st.host(name); h != nil {
-			h.lackRelayLogs = true
-		}
-	}
 	st.Report.SetNewMaster(st.NewMaster.Name(), st.NewMaster.Server.Addr())
 	st.Report.HostResult(st.NewMaster.Name(), st.NewMaster.Server.Addr(), "new_master")
 	st.Report.Note(fmt.Sprintf("new master %s as chosen by run %s (not elected again)", e.NewMaster, st.prev.Run))

@@ -37,6 +37,9 @@ type Options struct {
 	NoLock             bool          // run without the Redis lock (Redis down)
 	HookPasswordArgs   bool          // MHA compatibility: passwords in hook argv
 	SkipSaveBinlog     bool
+	// IgnoreBinlogServerError fails over even when binlog servers are
+	// configured and none could provide the dead master's binlog.
+	IgnoreBinlogServerError bool
 	// RemoveDeadMasterConf deletes the dead master's [serverN] block from
 	// the config file after a fully successful failover (MHA's
 	// --remove_dead_master_conf).
@@ -129,6 +132,11 @@ type State struct {
 	Dead     *Host
 	Replicas []*Host // alive replicas of the dead master, config order
 	Skipped  []*Host // dead or broken replicas with ignore_fail
+	// Unmanaged are third-tier replicas (multi_tier_slave=1), left as they
+	// are: they follow their relay master.
+	Unmanaged []*Host
+	// Binlogs are the [binlogN] servers (SSH only, no MySQL).
+	Binlogs []*Host
 
 	SSHReachable bool // the dead master's host answers over SSH
 	Mode         decide.Mode

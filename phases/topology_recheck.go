@@ -32,8 +32,7 @@ func recheckTopology(ctx context.Context, st *State) error {
 		return fmt.Errorf("%w: the topology changed while this run waited for the lock (another manager failed over?): %s; nothing was changed: run check",
 			ErrGuard, strings.Join(moved, "; "))
 	}
-	return st.decide(ctx, "1", decTopology, topologyDecision{Dead: st.Dead.Name(), Replicas: names(st.Replicas),
-		Skipped: names(st.Skipped), Mode: st.Mode, SSH: st.SSHReachable})
+	return st.recordTopology(ctx, "1")
 }
 
 // deadStillDead refuses a master that answers again.

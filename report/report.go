@@ -75,29 +75,32 @@ var now = time.Now
 // *HostResult and *Phase they return belong to the goroutine working on
 // that host or phase.
 type Report struct {
-	App                   string         `json:"app"`
-	Cluster               string         `json:"cluster,omitempty"` // the cluster id (lock, journal, guard files)
-	Config                string         `json:"config"`
-	RunID                 string         `json:"run_id"`
-	Fence                 int64          `json:"fence"`
-	Mode                  string         `json:"mode"`
-	Interactive           bool           `json:"interactive"`
-	ManagerHost           string         `json:"manager_host,omitempty"`
-	LogPath               string         `json:"log_path,omitempty"`
-	Started               time.Time      `json:"started"`
-	Finished              time.Time      `json:"finished"`
-	Outcome               string         `json:"outcome"`
-	Error                 string         `json:"error,omitempty"`
-	PointOfNoReturnPassed bool           `json:"point_of_no_return_passed"`
-	DeadMaster            HostRef        `json:"dead_master"`
-	NewMaster             *HostRef       `json:"new_master,omitempty"`
-	Election              *Election      `json:"election,omitempty"`
-	Phases                []*Phase       `json:"phases"`
-	Hosts                 []*HostResult  `json:"hosts"`
-	Unsaved               []string       `json:"unrecoverable,omitempty"` // see Unrecoverable
-	Hooks                 []hooks.Result `json:"hooks,omitempty"`
-	Lock                  *LockInfo      `json:"lock,omitempty"`
-	Notes                 []string       `json:"notes,omitempty"`
+	App                   string    `json:"app"`
+	Cluster               string    `json:"cluster,omitempty"` // the cluster id (lock, journal, guard files)
+	Config                string    `json:"config"`
+	RunID                 string    `json:"run_id"`
+	Fence                 int64     `json:"fence"`
+	Mode                  string    `json:"mode"`
+	Interactive           bool      `json:"interactive"`
+	ManagerHost           string    `json:"manager_host,omitempty"`
+	LogPath               string    `json:"log_path,omitempty"`
+	Started               time.Time `json:"started"`
+	Finished              time.Time `json:"finished"`
+	Outcome               string    `json:"outcome"`
+	Error                 string    `json:"error,omitempty"`
+	PointOfNoReturnPassed bool      `json:"point_of_no_return_passed"`
+	// MasterNotDead: the run refused because the master was not confirmed
+	// dead (it answers, a replica still reads from it, or it hangs unfenced).
+	MasterNotDead bool           `json:"master_not_dead,omitempty"`
+	DeadMaster    HostRef        `json:"dead_master"`
+	NewMaster     *HostRef       `json:"new_master,omitempty"`
+	Election      *Election      `json:"election,omitempty"`
+	Phases        []*Phase       `json:"phases"`
+	Hosts         []*HostResult  `json:"hosts"`
+	Unsaved       []string       `json:"unrecoverable,omitempty"` // see Unrecoverable
+	Hooks         []hooks.Result `json:"hooks,omitempty"`
+	Lock          *LockInfo      `json:"lock,omitempty"`
+	Notes         []string       `json:"notes,omitempty"`
 
 	mu      sync.Mutex
 	secrets []string

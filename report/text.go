@@ -36,7 +36,11 @@ func Subject(r *Report) string {
 func Body(r *Report) string {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	line("Master %s is down!\n", r.DeadMaster.HostInfo())
+	if r.MasterNotDead {
+		line("Master %s is not confirmed dead: no failover.\n", r.DeadMaster.HostInfo())
+	} else {
+		line("Master %s is down!\n", r.DeadMaster.HostInfo())
+	}
 	line("Check mhago logs at %s for details.\n", r.logLocation())
 	switch {
 	case r.Mode == ModeDryRun:

@@ -104,12 +104,13 @@ func (r *Runner[S]) LockHeld() bool {
 	return r.lock != nil && !r.lockLost && r.lock.Err() == nil
 }
 
-// releaseLock gives the lock back unless it was lost.
+// releaseLock gives the lock back unless it was lost: a lost lock is not
+// ours to delete, and the run already said it lost it.
 func (r *Runner[S]) releaseLock(ctx context.Context) error {
 	r.mu.Lock()
 	l, lost := r.lock, r.lockLost
 	r.mu.Unlock()
-	if l == nil || lost {
+	if l == nil || lost || l.Err() != nil {
 		return nil
 	}
 	return l.Release(ctx)
