@@ -114,3 +114,15 @@ func TestHookPasswordArgsKey(t *testing.T) {
 		t.Fatal("hook_password_args=1 not read")
 	}
 }
+
+// A problem that quotes a value never quotes a secret: an invalid file
+// returns no Config that a caller could mask with.
+func TestProblemsDoNotQuoteSecrets(t *testing.T) {
+	_, err := Parse("/etc/mhago/app1.cnf", []byte("[server default]\npassword=Sup3rSecretPW\nping_type=Sup3rSecretPW\n"+twoServers), testOpts())
+	if err == nil || !strings.Contains(err.Error(), "ping_type") {
+		t.Fatalf("err = %v, want a ping_type problem", err)
+	}
+	if strings.Contains(err.Error(), "Sup3rSecretPW") {
+		t.Fatalf("the problem quotes the password: %v", err)
+	}
+}
