@@ -112,18 +112,8 @@ func Run(ctx context.Context, c Call) Result {
 	if c.Style == PasswordsInArgs {
 		args = append(append([]string(nil), args...), PasswordArgs(c.Name, args, c.Secrets)...)
 	}
-	// Like MHA, a configured script is a shell command that may carry its
-	// own arguments; ours are appended as positional parameters, unquoted
-	// by nobody, so values with spaces or quotes arrive intact.
-	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", c.Path + ` "$@"`, "mhago-hook"}, args...)...)
-	cmd.Env = append(append(os.Environ(), c.Env...), SecretEnv(c.Secrets)...)
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	// A hook's children (ssh, sleep) would hold its output pipe open after
-	// a timeout; killing the whole process group ends them too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
+	cmd := command(ctx, c, args, &out)
 	start := time.Now()
 	err := cmd.Run()
 	res := Result{Name: c.Name, Path: c.Path, Args: maskArgs(args, c.Scrub), SecretEnv: SecretEnvNames(c.Secrets),
@@ -139,6 +129,23 @@ func Run(ctx context.Context, c Call) Result {
 		res.ExitCode, res.Err = -1, c.Scrub(err.Error())
 	}
 	return res
+}
+
+// command is the hook's process: output to out, passwords in its
+// environment.
+func command(ctx context.Context, c Call, args []string, out *bytes.Buffer) *exec.Cmd {
+	// Like MHA, a configured script is a shell command that may carry its
+	// own arguments; ours are appended as positional parameters, unquoted
+	// by nobody, so values with spaces or quotes arrive intact.
+	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", c.Path + ` "$@"`, "mhago-hook"}, args...)...)
+	cmd.Env = append(append(os.Environ(), c.Env...), SecretEnv(c.Secrets)...)
+	cmd.Stdout, cmd.Stderr = out, out
+	// A hook's children (ssh, sleep) would hold its output pipe open after
+	// a timeout; killing the whole process group ends them too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
 }
 
 // maskArgs masks every --*password= value, then every secret elsewhere.
