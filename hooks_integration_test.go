@@ -162,7 +162,7 @@ exit 0`)
 	}
 	// The password was printed right before the cut: the output was
 	// scrubbed before it was cut, so what is kept ends in "xxx" + filler.
-	if !regexp.MustCompile(`xxxA{4000,}$`).MatchString(start) {
+	if !strings.HasSuffix(start, "xxx"+strings.Repeat("A", 4084)) {
 		t.Fatalf("start output does not end in the masked password and the filler: %.60q", start)
 	}
 	leaks := map[string]string{"password": pw, "repl password": repl, "password head": pw[:12], "password tail": pw[12:],
