@@ -16,6 +16,7 @@ import (
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/remote"
 )
@@ -103,7 +104,8 @@ func observe(c *cli.Context, cfg *config.Config) (checks.Input, checks.Result, e
 	defer closeLog()
 	ctx, cancel := context.WithTimeout(c.Context, cfg.Timeouts.Check)
 	defer cancel()
-	opts := checks.Options{MaxLag: c.Duration("max-lag"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"), Logger: log, Manager: manager}
+	opts := checks.Options{MaxLag: c.Duration("max-lag"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"), Logger: log, Manager: manager,
+		HookPasswordArgs: c.Bool("hook-password-args")}
 	// Once per run: every host gets the same binary a failover would push.
 	if bin, err := agentctl.Locate(ctx, cfg.AgentPath); err != nil {
 		opts.AgentErr = err
@@ -195,7 +197,7 @@ func writeCheckTable(w io.Writer, rep checks.Report) error {
 		fmt.Fprintf(w, "repl logins to candidate masters: %s\n", loginSummary(rep.ReplLogins))
 	}
 	for _, hk := range rep.Hooks {
-		fmt.Fprintf(w, "hook %s: %s\n", hk.Key, map[bool]string{true: "ok", false: "FAILED"}[hk.OK])
+		fmt.Fprintf(w, "hook %s: %s (passwords: %s)\n", hk.Key, map[bool]string{true: "ok", false: "FAILED"}[hk.OK], passwordStyleText(hk.PasswordStyle))
 	}
 	fmt.Fprintln(w)
 	for _, f := range rep.Findings {
@@ -290,4 +292,11 @@ func loginSummary(logins []checks.ReplLoginReport) string {
 		parts[i] = fmt.Sprintf("%d %s", counts[r], r)
 	}
 	return strings.Join(parts, ", ")
+}
+
+func passwordStyleText(style string) string {
+	if style == string(hooks.PasswordsInArgs) {
+		return "as MHA's arguments and in the environment, hook_password_args=1"
+	}
+	return "in the environment only"
 }

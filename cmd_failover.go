@@ -24,7 +24,7 @@ func failoverFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-lock", Usage: "run without the Redis lock (only when Redis is down and no other manager can run)"},
 		&cli.BoolFlag{Name: "skip-save-binlog", Aliases: []string{"skip_save_master_binlog"}, Usage: "do not save the dead master's binlog over SSH"},
 		&cli.BoolFlag{Name: "ignore-binlog-server-error", Aliases: []string{"ignore_binlog_server_error"}, Usage: "fail over even when the [binlogN] servers could not provide the dead master's binlog (what no replica received is then lost)"},
-		&cli.BoolFlag{Name: "hook-password-args", Usage: "MHA compatibility: also pass passwords to hooks as --*_password= arguments (visible in ps)"},
+		&cli.BoolFlag{Name: "hook-password-args", Usage: "MHA compatibility: also pass passwords to hooks as --*_password= arguments (visible in ps); same as hook_password_args=1 in the config"},
 		&cli.BoolFlag{Name: "remove-dead-master-conf", Aliases: []string{"remove_dead_master_conf"}, Usage: "after a fully successful failover, delete the dead master's [serverN] block from the config file"},
 		&cli.DurationFlag{Name: "confirm-wait", Value: 15 * time.Second, Usage: "how long replicas may take to notice the master is gone"},
 		&cli.BoolFlag{Name: "resume", Usage: "finish the earlier run that did not finish (or failed after its point of no return): same new master; each host's own state decides what is still to do"},
@@ -84,7 +84,7 @@ func failover(c *cli.Context, cfg *config.Config) error {
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
 		IgnoreBinlogServerError: c.Bool("ignore-binlog-server-error"),
 		RemoveDeadMasterConf:    c.Bool("remove-dead-master-conf"),
-		HookPasswordArgs:        c.Bool("hook-password-args"), AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
+		HookPasswordArgs:        c.Bool("hook-password-args") || cfg.Scripts.PasswordArgs, AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
 		ConfirmWait: c.Duration("confirm-wait"), Resume: c.Bool("resume"), Abandon: c.Bool("abandon"),
 		ApplyWait: c.Duration("apply-wait"), Command: strings.Join(os.Args, " ")}
 	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
@@ -98,13 +98,19 @@ func failover(c *cli.Context, cfg *config.Config) error {
 	return nil
 }
 
+// printReport prints the report's sanitized copy: the live report may
+// hold a secret a caller put in a note or an error text.
 func printReport(w io.Writer, rep *report.Report, asJSON bool) error {
 	if rep == nil {
 		return nil
 	}
-	if asJSON {
-		return writeJSON(w, rep)
+	safe, err := rep.Sanitized()
+	if err != nil {
+		return err
 	}
-	_, err := fmt.Fprint(w, report.Text(rep))
+	if asJSON {
+		return writeJSON(w, safe)
+	}
+	_, err = fmt.Fprint(w, report.Text(safe))
 	return err
 }

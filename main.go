@@ -18,26 +18,53 @@ import (
 	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
+	"github.com/mhago/mhago/internal/redact"
 )
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
-// run is main without the exit, so tests can drive the whole CLI.
+// run is main without the exit, so tests can drive the whole CLI. Every
+// byte it writes passes one scrubber, which learns the config's secrets
+// when the config is loaded: stdout (tables, reports, --json), stderr
+// (errors, warnings) and, through newLogger, manager_log.
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := newApp(stdout, stderr)
+	sc := redact.New()
+	out, errOut := redact.NewWriter(stdout, sc), redact.NewWriter(stderr, sc)
+	defer errOut.Flush()
+	defer out.Flush()
+	app := newApp(out, errOut)
+	app.Metadata = map[string]any{scrubberKey: sc}
 	err := app.RunContext(ctx, args)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errReported) {
-		fmt.Fprintf(stderr, "mhago: %v\n", err)
+		fmt.Fprintf(errOut, "mhago: %v\n", err)
 	}
 	if errors.Is(err, errReported) {
 		code = exitCode(errors.Unwrap(err))
 	}
 	return code
+}
+
+// scrubberKey holds, in the app's Metadata, the scrubber every output of
+// the command goes through.
+const scrubberKey = "scrubber"
+
+// scrubber is the command's scrubber (an empty one in tests that build
+// the app without run).
+func scrubber(c *cli.Context) *redact.Scrubber {
+	if sc, ok := c.App.Metadata[scrubberKey].(*redact.Scrubber); ok {
+		return sc
+	}
+	sc := redact.New()
+	if c.App.Metadata == nil {
+		c.App.Metadata = map[string]any{}
+	}
+	c.App.Metadata[scrubberKey] = sc
+	return sc
 }
 
 // errReported wraps an error whose details the command already printed in
@@ -113,6 +140,8 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 		return nil, fmt.Errorf("%w: %w", errConfigRead, err)
 	}
 	if cfg != nil {
+		// From now on every output masks the config's secrets.
+		scrubber(c).Add(cfg.Secrets()...)
 		// On stderr, so that --json output on stdout stays one document.
 		for _, w := range cfg.Warnings {
 			fmt.Fprintf(c.App.ErrWriter, "mhago: config warning: %s\n", w)
@@ -133,7 +162,10 @@ func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error)
 			return nil, nil, fmt.Errorf("%w: open manager_log %s: %w (fix: create its directory writable for this user, or set manager_log)",
 				errManagerLog, cfg.ManagerLog, err)
 		}
-		w, closeFn, level = f, func() { f.Close() }, cfg.SlogLevel()
+		// Secrets are masked in the log as on stdout and stderr; the
+		// handler writes whole lines, so nothing is held back for long.
+		rw := redact.NewWriter(f, scrubber(c))
+		w, closeFn, level = rw, func() { rw.Flush(); f.Close() }, cfg.SlogLevel()
 	}
 	if s := c.String("log-level"); s != "" {
 		if err := level.UnmarshalText([]byte(s)); err != nil {

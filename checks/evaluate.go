@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/replsql"
 )
@@ -337,14 +338,25 @@ func (e *evaluation) checkRedis() {
 
 func (e *evaluation) checkHooks() {
 	for _, hk := range e.in.Hooks {
-		switch {
-		case hk.Err != nil:
+		if hk.Err != nil {
 			e.fail(CatEnvironment, "", hk.Key, fmt.Sprintf("%s %s: %v", hk.Key, hk.Path, hk.Err), "install the script at that path and chmod +x it, or remove "+hk.Key)
-		case hk.Called && hk.ExitCode != 0:
+			continue
+		}
+		if hk.Called && hk.ExitCode != 0 {
 			e.fail(CatEnvironment, "", hk.Key, fmt.Sprintf("%s --command=status exited %d: %s", hk.Path, hk.ExitCode, lastLine(hk.Output)),
 				"run the script by hand with --command=status and fix it; MHA refuses to start in this case too")
 		}
+		if hookMissesPassword(hk) {
+			e.fail(CatEnvironment, "", hk.Key, fmt.Sprintf("%s parses MHA's --%s option, but mhago passes passwords in the environment only: its --command=start would get no password",
+				hk.Path, hk.PasswordOption), "set hook_password_args=1 in [server default], or make the script read $"+hooks.EnvNewMasterPassword)
+		}
 	}
+}
+
+// hookMissesPassword: the script parses MHA's password option, which the
+// failover will not pass.
+func hookMissesPassword(hk HookObs) bool {
+	return hk.PasswordOption != "" && hk.Style != hooks.PasswordsInArgs
 }
 
 func hostinfo(h *HostObs) string { return fmt.Sprintf("%s(%s:%d)", h.Hostname, h.IP, h.Port) }

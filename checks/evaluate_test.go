@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
 )
 
@@ -285,6 +286,13 @@ func TestEvaluate(t *testing.T) {
 		{name: "hook status fails", mutate: func(in *Input) {
 			in.Hooks = []HookObs{{Key: "master_ip_failover_script", Path: "/x", Called: true, ExitCode: 1, Output: "vip tool missing\n"}}
 		}, worst: CatEnvironment, master: "server1", wantSubstr: "vip tool missing"},
+		{name: "hook parses MHA's password option, passwords in the environment", mutate: func(in *Input) {
+			in.Hooks = []HookObs{{Key: "master_ip_failover_script", Path: "/etc/mha/ip", Called: true, Style: hooks.PasswordsInEnv, PasswordOption: "new_master_password"}}
+		}, worst: CatEnvironment, master: "server1", wantSubstr: "parses MHA's --new_master_password option",
+			wantFix: "set hook_password_args=1 in [server default], or make the script read $MHAGO_NEW_MASTER_PASSWORD"},
+		{name: "hook parses MHA's password option, hook_password_args=1", mutate: func(in *Input) {
+			in.Hooks = []HookObs{{Key: "master_ip_failover_script", Path: "/etc/mha/ip", Called: true, Style: hooks.PasswordsInArgs, PasswordOption: "new_master_password"}}
+		}, master: "server1"},
 		{name: "hook missing", mutate: func(in *Input) {
 			in.Hooks = []HookObs{{Key: "shutdown_script", Path: "/nope", Err: errors.New("no such file")}}
 		}, worst: CatEnvironment, master: "server1", wantSubstr: "/nope"},

@@ -37,6 +37,10 @@ type Options struct {
 	// Manager is ObserveManager's result, taken by the caller before it
 	// opened manager_log (nil: the manager host is not checked).
 	Manager *ManagerObs
+	// HookPasswordArgs is --hook-password-args: with hook_password_args,
+	// hooks are checked with passwords in their arguments, as the failover
+	// will call them.
+	HookPasswordArgs bool
 }
 
 // Run observes the whole cluster (every host in parallel) and evaluates it.
@@ -93,7 +97,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) 
 			wd.Leftover = strings.TrimPrefix(wd.Leftover+"; "+err.Error(), "; ")
 		}
 	}
-	in.Hooks = observeHooks(ctx, cfg, master)
+	in.Hooks = observeHooks(ctx, cfg, master, hooks.StyleFor(opts.HookPasswordArgs || cfg.Scripts.PasswordArgs))
 	return in, Evaluate(in)
 }
 
@@ -224,27 +228,38 @@ func rootCause(err error) string {
 }
 
 // observeHooks checks every configured hook is executable and, like MHA,
-// calls the two fencing hooks with --command=status against the master.
-func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string) []HookObs {
+// calls the two fencing hooks with --command=status against the master,
+// with the password style the failover will use. It also reads the IP
+// failover script for MHA's password options: a script that parses them
+// gets no password while passwords go in the environment only.
+func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string, style hooks.PasswordStyle) []HookObs {
 	sc := cfg.Scripts
 	master, _ := cfg.Server(masterBlock)
+	scrub := cfg.Scrubber().String
 	var out []HookObs
 	add := func(key, cmd string, statusArgs func(hooks.Host) []string) {
 		if cmd == "" {
 			return
 		}
-		obs := HookObs{Key: key, Path: cmd, Err: hooks.CheckExecutable(hooks.Program(cmd))}
+		obs := HookObs{Key: key, Path: cmd, Style: style, Err: hooks.CheckExecutable(hooks.Program(cmd))}
+		if obs.Err == nil && key == hooks.IPFailoverScript {
+			obs.PasswordOption, _ = hooks.ScriptPasswordOption(hooks.Program(cmd))
+		}
 		if obs.Err == nil && statusArgs != nil && master != nil {
-			r := hooks.Run(ctx, hooks.Call{Name: key, Path: cmd, Args: statusArgs(HookHost(*master)), Timeout: cfg.Timeouts.MySQLRead})
+			// The new master is not known yet: the master's password
+			// stands in for the one --command=start will get.
+			pw := master.Password.Reveal()
+			r := hooks.Run(ctx, hooks.Call{Name: key, Path: cmd, Args: statusArgs(HookHost(*master)), Style: style,
+				Secrets: hooks.Secrets{NewMaster: pw, OrigMaster: pw}, Scrub: scrub, Timeout: cfg.Timeouts.MySQLRead})
 			obs.Called, obs.ExitCode, obs.Output = true, r.ExitCode, r.Output+r.Err
 		}
 		out = append(out, obs)
 	}
-	add("master_ip_failover_script", sc.MasterIPFailover, hooks.FailoverStatusArgs)
-	add("shutdown_script", sc.Shutdown, hooks.ShutdownStatusArgs)
-	add("master_ip_online_change_script", sc.MasterIPOnlineChange, nil)
-	add("report_script", sc.Report, nil)
-	add("secondary_check_script", sc.SecondaryCheck, nil)
+	add(hooks.IPFailoverScript, sc.MasterIPFailover, hooks.FailoverStatusArgs)
+	add(hooks.ShutdownScript, sc.Shutdown, hooks.ShutdownStatusArgs)
+	add(hooks.OnlineChangeScript, sc.MasterIPOnlineChange, nil)
+	add(hooks.ReportScript, sc.Report, nil)
+	add(hooks.SecondaryCheckScript, sc.SecondaryCheck, nil)
 	return out
 }
 

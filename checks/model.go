@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
 )
 
@@ -202,7 +203,12 @@ type HookObs struct {
 	Err      error // not found or not executable
 	Called   bool
 	ExitCode int
-	Output   string
+	Output   string // scrubbed of every configured secret
+	// Style is how the failover will hand it passwords.
+	Style hooks.PasswordStyle
+	// PasswordOption is the MHA password option the script parses
+	// (new_master_password, orig_master_password), "" if none.
+	PasswordOption string
 }
 
 // Input is the whole observation of a cluster.

@@ -115,6 +115,11 @@ type HookReport struct {
 	OK             bool   `json:"ok"`
 	StatusExitCode *int   `json:"status_exit_code,omitempty"`
 	Error          string `json:"error,omitempty"`
+	// PasswordStyle is how the failover hands passwords to hooks: "env"
+	// or "args" (hook_password_args=1).
+	PasswordStyle string `json:"password_style,omitempty"`
+	// PasswordOption is the MHA password option the script parses.
+	PasswordOption string `json:"password_option,omitempty"`
 }
 
 // BuildReport assembles the view; exitCode comes from the CLI's mapping.
@@ -130,7 +135,8 @@ func BuildReport(in Input, res Result) Report {
 		rep.Redis = &RedisReport{Address: in.Redis.Addr, OK: in.Redis.Err == nil, Error: errText(in.Redis.Err)}
 	}
 	for _, hk := range in.Hooks {
-		hr := HookReport{Key: hk.Key, Path: hk.Path, OK: hk.Err == nil && hk.ExitCode == 0, Error: errText(hk.Err)}
+		hr := HookReport{Key: hk.Key, Path: hk.Path, OK: hk.Err == nil && hk.ExitCode == 0 && !hookMissesPassword(hk), Error: errText(hk.Err),
+			PasswordStyle: string(hk.Style), PasswordOption: hk.PasswordOption}
 		if hk.Called {
 			code := hk.ExitCode
 			hr.StatusExitCode = &code

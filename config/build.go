@@ -83,6 +83,7 @@ func (r *reader) scripts() Scripts {
 		Report:               r.script("report_script"),
 		// Already checked before it was run.
 		InitConfLoad: r.str("init_conf_load_script"),
+		PasswordArgs: r.boolean("hook_password_args"),
 	}
 }
 

@@ -84,6 +84,10 @@ type Scripts struct {
 	Shutdown             string
 	Report               string
 	InitConfLoad         string
+	// PasswordArgs (hook_password_args) also passes passwords to hooks as
+	// MHA's --new_master_password= style arguments, for unmodified MHA
+	// scripts; they are then visible in the manager host's process list.
+	PasswordArgs bool
 }
 
 // RedisConfig locates the Redis server used for the failover lock.

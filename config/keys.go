@@ -108,6 +108,7 @@ var keyDefs = map[string]keyDef{
 	"check_timeout":                {scopeApp, "60s", false},
 	"phase_timeout":                {scopeApp, "10m", false},
 	"agent_path":                   {scopeApp, "", false},
+	"hook_password_args":           {scopeApp, "0", false},
 }
 
 // KnownKeys returns every accepted key name, sorted.

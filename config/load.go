@@ -52,9 +52,24 @@ func Parse(name string, data []byte, opts LoadOptions) (*Config, error) {
 	l := newLoader(name, opts)
 	cfg := l.load(data)
 	if err := l.ps.err(); err != nil {
-		return nil, err
+		return nil, masked(err, cfg)
 	}
 	return cfg, nil
+}
+
+// masked removes the secrets read so far from the problems of an invalid
+// file: no Config is returned, so no caller could mask them later, and a
+// problem may quote a value.
+func masked(err error, cfg *Config) error {
+	var pe *ProblemsError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	sc := cfg.Scrubber()
+	for i := range pe.Problems {
+		pe.Problems[i].Msg, pe.Problems[i].Fix = sc.Secrets(pe.Problems[i].Msg), sc.Secrets(pe.Problems[i].Fix)
+	}
+	return pe
 }
 
 // location is a source position inside the loader; Location is its

@@ -204,13 +204,26 @@ func (r *reader) secret(plainKey, fileKey string) (s Secret, set bool) {
 			return "", true
 		case hasPlain:
 			r.where[plainKey] = pv.loc.export()
-			return Secret(pv.raw), true
+			return r.shortSecret(Secret(pv.raw), pv.loc, plainKey), true
 		case hasFile:
 			r.where[fileKey] = fv.loc.export()
-			return r.l.readSecretFile(r.l.expandHome(fv.raw), fv.loc, fileKey), true
+			return r.shortSecret(r.l.readSecretFile(r.l.expandHome(fv.raw), fv.loc, fileKey), fv.loc, fileKey), true
 		}
 	}
 	return "", false
+}
+
+// shortSecret warns about a secret too short to be masked by its text
+// (redact.MinLen): masking every "abc" would garble the logs and reports
+// it must be kept out of, so it is masked only where it is a password=
+// value or a --*password= argument.
+func (r *reader) shortSecret(s Secret, loc location, key string) Secret {
+	if n := len(s.Reveal()); n > 0 && n < minMaskedSecret {
+		r.l.warnings.at(loc, key, fmt.Sprintf("the value has only %d characters: mhago cannot mask it in hook output, logs and reports "+
+			"(it masks secrets by their text, from %d characters on), only where it is a password=... value", n, minMaskedSecret),
+			fmt.Sprintf("use a password of at least %d characters", minMaskedSecret))
+	}
+	return s
 }
 
 // hostPort checks an optional "host:port" value.

@@ -4,11 +4,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+
+	"github.com/mhago/mhago/internal/redact"
 )
 
 // redacted is what every printing path shows instead of a secret; MHA logs
 // passwords the same way.
-const redacted = "xxx"
+const redacted = redact.Mask
+
+// minMaskedSecret is the shortest secret masked by its text in free text.
+const minMaskedSecret = redact.MinLen
 
 // Secret is a password or similar value. Every formatting and encoding path
 // (fmt verbs, JSON, text encoders, slog) prints "xxx"; only Reveal returns
@@ -46,3 +52,28 @@ func (s Secret) Format(f fmt.State, verb rune) {
 	}
 	_, _ = io.WriteString(f, redacted)
 }
+
+// Secrets lists every secret the configuration holds: each server's
+// password and repl_password (also of [binlogN] blocks and [server
+// default]), and the Redis password, however they were given (in the file,
+// a *_file or ${ENV}). Empty ones are left out.
+func (c *Config) Secrets() []string {
+	var out []string
+	add := func(s Secret) {
+		if v := s.Reveal(); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	for _, list := range [][]Server{{c.Default}, c.Servers, c.BinlogServers} {
+		for _, s := range list {
+			add(s.Password)
+			add(s.ReplPassword)
+		}
+	}
+	add(c.Redis.Password)
+	return out
+}
+
+// Scrubber masks every secret of the configuration (see Secrets): the one
+// scrubber that every output of a command uses.
+func (c *Config) Scrubber() *redact.Scrubber { return redact.New(c.Secrets()...) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,5 +70,59 @@ func TestProblemsDoNotLeakSecrets(t *testing.T) {
 	ps = parseProblems(t, "[server default]\nredis_password=a\n[server1]\nhostname=host1\nredis_password=topsecret\n[server2]\nhostname=host2\n", testOpts())
 	if strings.Contains(dumpProblems(ps), "topsecret") {
 		t.Errorf("problem text leaks the value: %s", dumpProblems(ps))
+	}
+}
+
+// Secrets lists every password, wherever it comes from, once; Scrubber
+// masks each of them.
+func TestSecretsListsEveryPassword(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "repl.pw")
+	writeFile(t, pw, "file-repl-pw\n", 0o600)
+	text := "[server default]\npassword=${MHAGO_MYSQL_PASSWORD}\nrepl_password_file=" + pw +
+		"\nredis_address=127.0.0.1:6379\nredis_password=${MHAGO_REDIS_PASSWORD}\n" +
+		"[server1]\nhostname=host1\npassword=own-pw-1\n[server2]\nhostname=host2\n[server3]\nhostname=host3\nrepl_password=own-repl-3\n"
+	c, err := Parse(filepath.Join(dir, "a.cnf"), []byte(text), testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mysql-secret-pw", "file-repl-pw", "own-pw-1", "own-repl-3", "redis-secret-pw"}
+	if got := c.Secrets(); !slices.Equal(got, want) {
+		t.Fatalf("Secrets() = %q, want %q", got, want)
+	}
+	if got := c.Scrubber().String("own-pw-1 file-repl-pw redis-secret-pw"); got != "xxx xxx xxx" {
+		t.Fatalf("Scrubber: %q", got)
+	}
+}
+
+func TestShortSecretIsAWarning(t *testing.T) {
+	c := mustParse(t, "[server default]\npassword=abc\nrepl_password=long-enough\n"+twoServers)
+	if len(c.Warnings) != 1 || c.Warnings[0].Key != "password" || !strings.Contains(c.Warnings[0].Msg, "only 3 characters") ||
+		!strings.Contains(c.Warnings[0].Fix, "at least 4") {
+		t.Fatalf("warnings:%s", dumpProblems(c.Warnings))
+	}
+	if c := mustParse(t, "[server default]\npassword=abcd\n"+twoServers); len(c.Warnings) != 0 {
+		t.Fatalf("a 4-character password warns:%s", dumpProblems(c.Warnings))
+	}
+}
+
+func TestHookPasswordArgsKey(t *testing.T) {
+	if c := mustParse(t, "[server default]\n"+twoServers); c.Scripts.PasswordArgs {
+		t.Fatal("hook_password_args defaults to 1")
+	}
+	if c := mustParse(t, "[server default]\nhook_password_args=1\n"+twoServers); !c.Scripts.PasswordArgs {
+		t.Fatal("hook_password_args=1 not read")
+	}
+}
+
+// A problem that quotes a value never quotes a secret: an invalid file
+// returns no Config that a caller could mask with.
+func TestProblemsDoNotQuoteSecrets(t *testing.T) {
+	_, err := Parse("/etc/mhago/app1.cnf", []byte("[server default]\npassword=Sup3rSecretPW\nping_type=Sup3rSecretPW\n"+twoServers), testOpts())
+	if err == nil || !strings.Contains(err.Error(), "ping_type") {
+		t.Fatalf("err = %v, want a ping_type problem", err)
+	}
+	if strings.Contains(err.Error(), "Sup3rSecretPW") {
+		t.Fatalf("the problem quotes the password: %v", err)
 	}
 }

@@ -140,7 +140,7 @@ func TestGlobalFileProblems(t *testing.T) {
 func TestWorldReadableSecretIsOnlyAWarning(t *testing.T) {
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "pw")
-	writeFile(t, pw, "x\n", 0o644)
+	writeFile(t, pw, "xyzzy\n", 0o644)
 	c, err := Parse(filepath.Join(dir, "a.cnf"), []byte("[server default]\npassword_file="+pw+"\n"+twoServers), testOpts())
 	if err != nil {
 		t.Fatal(err)

@@ -7,9 +7,11 @@ import (
 
 // Hook names, as the config keys that configure them.
 const (
-	IPFailoverScript = "master_ip_failover_script"
-	ShutdownScript   = "shutdown_script"
-	ReportScript     = "report_script"
+	IPFailoverScript     = "master_ip_failover_script"
+	ShutdownScript       = "shutdown_script"
+	ReportScript         = "report_script"
+	SecondaryCheckScript = "secondary_check_script"
+	OnlineChangeScript   = "master_ip_online_change_script"
 )
 
 // ExitProceed is the exit code by which a stop/start hook says "I failed, but
@@ -46,8 +48,8 @@ func stopCommand(orig Host, sshReachable bool) []string {
 }
 
 // FailoverStartArgs are master_ip_failover_script's arguments once the new
-// master is recovered. The password is not included: pass it through
-// SecretEnv, or WithPasswordArgs for scripts that insist on argv.
+// master is recovered. The password is not included: Run adds it, in the
+// environment or as --new_master_password (Call.Secrets, Call.Style).
 func FailoverStartArgs(orig, new Host, newUser string) []string {
 	args := []string{"--command=start", "--ssh_user=" + new.SSHUser,
 		"--orig_master_host=" + orig.Hostname, "--orig_master_ip=" + orig.IP,
@@ -71,125 +73,60 @@ func ReportArgs(origHost, newHost string, newSlaves []string, conf, subject, bod
 	return append(args, "--conf="+conf, "--subject="+subject, "--body="+body)
 }
 
-// Environment variables that carry secrets and run facts to every hook.
+// Verdict is how a failover goes on after a master_ip_failover_script
+// call (stop, stopssh or start).
+type Verdict uint8
+
+// Verdicts, as MHA 0.58 reads the exit code.
 const (
-	EnvNewMasterPassword  = "MHAGO_NEW_MASTER_PASSWORD"
-	EnvOrigMasterPassword = "MHAGO_ORIG_MASTER_PASSWORD"
+	// Done: exit 0.
+	Done Verdict = iota
+	// Proceed: exit 10, "failed, but proceed": MHA logs "Proceeding." and
+	// goes on; the report says the call failed.
+	Proceed
+	// Abort: any other exit code, a timeout or a script that could not run.
+	Abort
 )
 
-// SecretEnv returns the passwords as KEY=VALUE pairs for Call.Env, where
-// `ps` and the logs cannot see them. Empty passwords are left out.
-func SecretEnv(newMasterPassword, origMasterPassword string) []string {
-	var env []string
-	if newMasterPassword != "" {
-		env = append(env, EnvNewMasterPassword+"="+newMasterPassword)
-	}
-	if origMasterPassword != "" {
-		env = append(env, EnvOrigMasterPassword+"="+origMasterPassword)
-	}
-	return env
-}
-
-// WithPasswordArgs appends --new_master_password for unmodified MHA scripts
-// that read it from argv (an opt-in compatibility setting: the password is
-// then visible in the process list). MHA puts it last. The input slice is
-// not modified.
-func WithPasswordArgs(args []string, newMasterPassword string) []string {
-	out := make([]string, 0, len(args)+1)
-	out = append(out, args...)
-	return append(out, "--new_master_password="+newMasterPassword)
-}
-
-// Redacted is what a secret value is replaced with, as in MHA's own logs.
-const Redacted = "xxx"
-
-// Redact returns a copy of args in which the value of every --*password=
-// argument is replaced by xxx. Use it before an argument list reaches a log
-// line or a report.
-func Redact(args []string) []string {
-	if args == nil {
-		return nil
-	}
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = redactArg(a)
-	}
-	return out
-}
-
-func redactArg(a string) string {
-	key, _, found := strings.Cut(a, "=")
-	if found && strings.HasPrefix(key, "-") && strings.Contains(strings.ToLower(key), "password") {
-		return key + "=" + Redacted
-	}
-	return a
-}
-
-// RedactText replaces the value of any "password=VALUE" word in free text
-// (a hook's output, a logged command line) by xxx. The value ends at
-// whitespace or a quote of the kind that opened it.
-func RedactText(s string) string {
-	var b strings.Builder
-	lower := strings.ToLower(s)
-	for {
-		i := strings.Index(lower, "password=")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		start := i + len("password=")
-		end := start + secretLen(s[start:])
-		b.WriteString(s[:start])
-		if end > start {
-			b.WriteString(Redacted)
-		}
-		s, lower = s[end:], lower[end:]
-	}
-}
-
-// secretLen is the length of the value at the start of s: a quoted string
-// (quotes included) or a run of non-space characters.
-func secretLen(s string) int {
-	if s != "" && (s[0] == '\'' || s[0] == '"') {
-		if j := strings.IndexByte(s[1:], s[0]); j >= 0 {
-			return j + 2
-		}
-	}
-	if j := strings.IndexAny(s, " \t\r\n"); j >= 0 {
-		return j
-	}
-	return len(s)
-}
-
-// Outcome interprets a stop/start hook as MHA does: exit 0 is ok; exit 10 is
-// a failure after which the failover proceeds; anything else, including a
-// script that could not run or timed out, aborts.
-func Outcome(r Result) (ok bool, proceed bool) {
+// Outcome interprets a stop/stopssh/start call as MHA does.
+func Outcome(r Result) Verdict {
 	switch {
 	case r.Err != "" || r.ExitCode < 0:
-		return false, false
+		return Abort
 	case r.ExitCode == 0:
-		return true, true
+		return Done
 	case r.ExitCode == ExitProceed:
-		return false, true
+		return Proceed
 	}
-	return false, false
+	return Abort
 }
 
-// ShutdownOutcome interprets shutdown_script's exit code as MHA does.
-//   - 0: the host was powered off. SSH must now be treated as unreachable,
-//     so the dead master's binlog is not saved: sshReachableAfter = false.
-//   - 10: SSH was reachable and mysqld was killed: sshReachableAfter = true.
-//   - anything else: the fencing failed and the failover must abort
-//     (ok = false, sshReachableAfter = nil, meaning unchanged/unknown).
-func ShutdownOutcome(code int) (ok bool, sshReachableAfter *bool) {
-	switch code {
-	case 0:
-		return true, new(false)
-	case ExitProceed:
-		return true, new(true)
+// Fencing is what shutdown_script's exit code says about the dead master.
+type Fencing uint8
+
+// Fencing results, as MHA 0.58 reads the exit code.
+const (
+	// PoweredOff: exit 0. The host is off, so SSH is treated as
+	// unreachable and the dead master's binlog is not saved.
+	PoweredOff Fencing = iota
+	// MySQLKilled: exit 10. SSH was reachable and mysqld was killed; the
+	// host is up, so its binlog is still saved.
+	MySQLKilled
+	// FenceFailed: anything else; the failover aborts.
+	FenceFailed
+)
+
+// ShutdownOutcome interprets a shutdown_script call as MHA does.
+func ShutdownOutcome(r Result) Fencing {
+	switch {
+	case r.Err != "" || r.ExitCode < 0:
+		return FenceFailed
+	case r.ExitCode == 0:
+		return PoweredOff
+	case r.ExitCode == ExitProceed:
+		return MySQLKilled
 	}
-	return false, nil
+	return FenceFailed
 }
 
 // RunInfo describes the run to every hook through MHAGO_* environment

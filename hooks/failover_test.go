@@ -46,11 +46,6 @@ func TestFailoverArgs(t *testing.T) {
 			"--new_master_host=db2", "--new_master_ip=10.0.0.2", "--new_master_port=3307", "--new_master_user=it's me",
 			"--orig_master_ssh_host=db1-mgmt", "--orig_master_ssh_ip=10.1.0.1", "--orig_master_ssh_port=2222",
 			"--new_master_ssh_port=2200"}},
-		{"start with password compatibility", WithPasswordArgs(FailoverStartArgs(dead, newM, "mha"), "s3cret"), []string{
-			"--command=start", "--ssh_user=mha",
-			"--orig_master_host=db1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
-			"--new_master_host=db2", "--new_master_ip=10.0.0.2", "--new_master_port=3307", "--new_master_user=mha",
-			"--new_master_password=s3cret"}},
 		{"report, failed before activation", ReportArgs("db1", "", nil, "/etc/app1.cnf", "app1: s", "b"), []string{
 			"--orig_master_host=db1", "--conf=/etc/app1.cnf", "--subject=app1: s", "--body=b"}},
 		{"report, new master", ReportArgs("db1", "db2", []string{"db3", "db4"}, "/etc/app1.cnf", "s", "line $1 (x)\nnext"), []string{
@@ -68,107 +63,100 @@ func TestFailoverArgs(t *testing.T) {
 	}
 }
 
-func TestWithPasswordArgsDoesNotAlias(t *testing.T) {
-	base := make([]string, 1, 8)
-	base[0] = "--command=start"
-	_ = WithPasswordArgs(base, "pw1")
-	if got := base[:2][1]; got != "" {
-		t.Fatalf("WithPasswordArgs wrote %q into the caller's backing array", got)
+func TestPasswordArgs(t *testing.T) {
+	dead := Host{Hostname: "db1", IP: "10.0.0.1", Port: 3306, SSHUser: "root"}
+	newM := Host{Hostname: "db2", IP: "10.0.0.2", Port: 3307, SSHUser: "mha"}
+	sec := Secrets{NewMaster: "newpw", OrigMaster: "origpw"}
+	tests := []struct {
+		name string
+		key  string
+		args []string
+		want []string
+	}{
+		{"start gets the new master's", IPFailoverScript, FailoverStartArgs(dead, newM, "mha"), []string{"--new_master_password=newpw"}},
+		{"status gets what start will get", IPFailoverScript, FailoverStatusArgs(dead), []string{"--new_master_password=newpw"}},
+		{"stop gets none", IPFailoverScript, FailoverStopArgs(dead, true), nil},
+		{"shutdown gets none", ShutdownScript, ShutdownArgs(dead, true, ""), nil},
+		{"report gets none", ReportScript, ReportArgs("db1", "db2", nil, "c", "s", "b"), nil},
+		{"secondary check gets the dead master's", SecondaryCheckScript, []string{"--user=root"}, []string{"--master_password=origpw"}},
+		{"online change gets both", OnlineChangeScript, []string{"--command=stop"}, []string{"--orig_master_password=origpw", "--new_master_password=newpw"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := PasswordArgs(tc.key, tc.args, sec); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// MHA passes an empty password too: a script declaring the option
+	// still finds it.
+	if got := PasswordArgs(IPFailoverScript, FailoverStartArgs(dead, newM, "mha"), Secrets{}); !reflect.DeepEqual(got, []string{"--new_master_password="}) {
+		t.Fatalf("empty password: %q", got)
 	}
 }
 
 func TestSecretEnv(t *testing.T) {
 	tests := []struct {
-		newPW, origPW string
-		want          []string
+		s    Secrets
+		want []string
 	}{
-		{"", "", nil},
-		{"n", "", []string{"MHAGO_NEW_MASTER_PASSWORD=n"}},
-		{"", "o", []string{"MHAGO_ORIG_MASTER_PASSWORD=o"}},
-		{"n=1", "o", []string{"MHAGO_NEW_MASTER_PASSWORD=n=1", "MHAGO_ORIG_MASTER_PASSWORD=o"}},
+		{Secrets{}, nil},
+		{Secrets{NewMaster: "n"}, []string{"MHAGO_NEW_MASTER_PASSWORD=n"}},
+		{Secrets{OrigMaster: "o"}, []string{"MHAGO_ORIG_MASTER_PASSWORD=o"}},
+		{Secrets{NewMaster: "n=1", OrigMaster: "o"}, []string{"MHAGO_NEW_MASTER_PASSWORD=n=1", "MHAGO_ORIG_MASTER_PASSWORD=o"}},
 	}
 	for _, tc := range tests {
-		if got := SecretEnv(tc.newPW, tc.origPW); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("SecretEnv(%q, %q) = %q, want %q", tc.newPW, tc.origPW, got, tc.want)
+		if got := SecretEnv(tc.s); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SecretEnv(%+v) = %q, want %q", tc.s, got, tc.want)
 		}
 	}
 }
 
-func TestRedact(t *testing.T) {
-	in := []string{"--command=start", "--new_master_user=mha", "--new_master_password=s3cret",
-		"--orig_master_password='a b'", "--PASSWORD=x", "--password=", "password=notaflag", "--body=password is fine"}
-	want := []string{"--command=start", "--new_master_user=mha", "--new_master_password=xxx",
-		"--orig_master_password=xxx", "--PASSWORD=xxx", "--password=xxx", "password=notaflag", "--body=password is fine"}
-	got := Redact(in)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got  %q\nwant %q", got, want)
-	}
-	if in[2] != "--new_master_password=s3cret" {
-		t.Fatal("Redact modified its input")
-	}
-	if Redact(nil) != nil {
-		t.Fatal("Redact(nil) should stay nil")
-	}
-}
-
-func TestRedactText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"no secret here", "no secret here"},
-		{"run --new_master_password=s3cret --x=1", "run --new_master_password=xxx --x=1"},
-		{"a --orig_master_password='p w' b", "a --orig_master_password=xxx b"},
-		{`PASSWORD="q q" end`, `PASSWORD=xxx end`},
-		{"tail password=abc", "tail password=xxx"},
-		{"empty password= here", "empty password= here"},
-		{"two password=a\npassword=b", "two password=xxx\npassword=xxx"},
-	}
-	for _, tc := range tests {
-		if got := RedactText(tc.in); got != tc.want {
-			t.Errorf("RedactText(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+func TestCommandLine(t *testing.T) {
+	r := Result{Path: "/etc/mha/ip failover", Args: []string{"--command=start", "--new_master_user=it's me", "--new_master_password=xxx"},
+		SecretEnv: []string{EnvNewMasterPassword, EnvOrigMasterPassword}}
+	want := `MHAGO_NEW_MASTER_PASSWORD=xxx MHAGO_ORIG_MASTER_PASSWORD=xxx /etc/mha/ip failover --command=start '--new_master_user=it'\''s me' --new_master_password=xxx`
+	if got := CommandLine(r); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
 
 func TestOutcome(t *testing.T) {
 	tests := []struct {
-		name        string
-		r           Result
-		ok, proceed bool
+		name string
+		r    Result
+		want Verdict
 	}{
-		{"exit 0", Result{ExitCode: 0}, true, true},
-		{"exit 10 proceeds", Result{ExitCode: 10}, false, true},
-		{"exit 1 aborts", Result{ExitCode: 1}, false, false},
-		{"exit 2 aborts", Result{ExitCode: 2}, false, false},
-		{"timeout aborts", Result{ExitCode: -1, Err: "timed out after 1m0s"}, false, false},
-		{"not started aborts", Result{ExitCode: -1, Err: "fork/exec: no such file"}, false, false},
+		{"exit 0", Result{ExitCode: 0}, Done},
+		{"exit 10: failed, but proceed", Result{ExitCode: 10}, Proceed},
+		{"exit 1 aborts", Result{ExitCode: 1}, Abort},
+		{"exit 2 aborts", Result{ExitCode: 2}, Abort},
+		{"exit 11 aborts", Result{ExitCode: 11}, Abort},
+		{"timeout aborts", Result{ExitCode: -1, Err: "timed out after 1m0s"}, Abort},
+		{"not started aborts", Result{ExitCode: -1, Err: "fork/exec: no such file"}, Abort},
 	}
 	for _, tc := range tests {
-		ok, proceed := Outcome(tc.r)
-		if ok != tc.ok || proceed != tc.proceed {
-			t.Errorf("%s: Outcome = (%v, %v), want (%v, %v)", tc.name, ok, proceed, tc.ok, tc.proceed)
+		if got := Outcome(tc.r); got != tc.want {
+			t.Errorf("%s: Outcome = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
 
 func TestShutdownOutcome(t *testing.T) {
 	tests := []struct {
-		code      int
-		ok        bool
-		reachable string // "", "true" or "false"
+		name string
+		r    Result
+		want Fencing
 	}{
-		{0, true, "false"},
-		{10, true, "true"},
-		{1, false, ""},
-		{-1, false, ""},
-		{20, false, ""},
+		{"exit 0: powered off, binlog not saved", Result{ExitCode: 0}, PoweredOff},
+		{"exit 10: mysqld killed over SSH, binlog saved", Result{ExitCode: 10}, MySQLKilled},
+		{"exit 1 aborts", Result{ExitCode: 1}, FenceFailed},
+		{"exit 20 aborts", Result{ExitCode: 20}, FenceFailed},
+		{"timeout aborts", Result{ExitCode: -1, Err: "timed out after 1m0s"}, FenceFailed},
 	}
 	for _, tc := range tests {
-		ok, r := ShutdownOutcome(tc.code)
-		got := ""
-		if r != nil {
-			got = map[bool]string{true: "true", false: "false"}[*r]
-		}
-		if ok != tc.ok || got != tc.reachable {
-			t.Errorf("ShutdownOutcome(%d) = (%v, %q), want (%v, %q)", tc.code, ok, got, tc.ok, tc.reachable)
+		if got := ShutdownOutcome(tc.r); got != tc.want {
+			t.Errorf("%s: ShutdownOutcome = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -205,8 +193,8 @@ func TestArgValue(t *testing.T) {
 func TestStartAndReportReachScript(t *testing.T) {
 	p := writeScript(t, `for a in "$@"; do printf '[%s]\n' "$a"; done; echo "pw=$MHAGO_NEW_MASTER_PASSWORD"`)
 	args := ReportArgs("db1", "db2", []string{"db3"}, "/etc/app1.cnf", "app1: MySQL Master failover", "Master db1(10.0.0.1:3306) is down!\n$(touch /tmp/x) `id`")
-	env := append(SecretEnv("s3cret", ""), RunEnv(RunInfo{App: "app1", Command: "report"})...)
-	r := Run(context.Background(), Call{Name: ReportScript, Path: p, Args: args, Env: env})
+	r := Run(context.Background(), Call{Name: ReportScript, Path: p, Args: args, Env: RunEnv(RunInfo{App: "app1", Command: "report"}),
+		Secrets: Secrets{NewMaster: "s3cret"}})
 	if r.ExitCode != 0 {
 		t.Fatalf("exit %d: %s", r.ExitCode, r.Output)
 	}

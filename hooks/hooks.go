@@ -14,6 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
+
+	"github.com/mhago/mhago/internal/redact"
 )
 
 // Host is what a hook is told about one server.
@@ -60,25 +63,39 @@ func ShutdownStatusArgs(master Host) []string {
 type Call struct {
 	Name    string // config key, e.g. master_ip_failover_script
 	Path    string
-	Args    []string
-	Env     []string // extra KEY=VALUE pairs; secrets go here, never in Args
+	Args    []string // MHA's arguments, without passwords
+	Env     []string // extra KEY=VALUE pairs (RunEnv)
+	Secrets Secrets
+	// Style says whether the passwords also go in the arguments (MHA's
+	// style) or only in the environment.
+	Style PasswordStyle
+	// Scrub masks secrets in the hook's output before it is cut to its
+	// last 4 KiB, so that no cut can split a secret; nil masks password=
+	// values only.
+	Scrub   func(string) string
 	Timeout time.Duration
 }
 
-// Result is what a hook did. Output is the combined stdout and stderr, cut to
-// its last 4 KiB so a chatty script cannot flood a report.
+// Result is what a hook did. It holds no password: Args show them as xxx,
+// SecretEnv names the variables that carried them, and Output (the
+// combined stdout and stderr, cut to its last 4 KiB so a chatty script
+// cannot flood a report) is scrubbed before the cut.
 type Result struct {
-	Name     string        `json:"name"`
-	Path     string        `json:"path"`
-	Args     []string      `json:"args"`
-	ExitCode int           `json:"exit_code"`
-	Output   string        `json:"output,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
-	Err      string        `json:"error,omitempty"`
+	Name      string        `json:"name"`
+	Path      string        `json:"path"`
+	Args      []string      `json:"args"`
+	SecretEnv []string      `json:"secret_env,omitempty"`
+	ExitCode  int           `json:"exit_code"`
+	Output    string        `json:"output,omitempty"`
+	Duration  time.Duration `json:"duration_ns"`
+	Err       string        `json:"error,omitempty"`
 }
 
 // ErrHookFailed marks a hook that ran and did not exit 0.
 var ErrHookFailed = errors.New("hook failed")
+
+// outputLimit is how much of a hook's output a Result keeps.
+const outputLimit = 4096
 
 // Run runs the hook and waits for it, at most Timeout. ExitCode is -1 when
 // the script could not be started or was killed.
@@ -86,23 +103,21 @@ func Run(ctx context.Context, c Call) Result {
 	if c.Timeout <= 0 {
 		c.Timeout = time.Minute
 	}
+	if c.Scrub == nil {
+		c.Scrub = redact.PasswordValues
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	// Like MHA, a configured script is a shell command that may carry its
-	// own arguments; ours are appended as positional parameters, unquoted
-	// by nobody, so values with spaces or quotes arrive intact.
-	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", c.Path + ` "$@"`, "mhago-hook"}, c.Args...)...)
-	cmd.Env = append(os.Environ(), c.Env...)
+	args := c.Args
+	if c.Style == PasswordsInArgs {
+		args = append(append([]string(nil), args...), PasswordArgs(c.Name, args, c.Secrets)...)
+	}
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	// A hook's children (ssh, sleep) would hold its output pipe open after
-	// a timeout; killing the whole process group ends them too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
+	cmd := command(ctx, c, args, &out)
 	start := time.Now()
 	err := cmd.Run()
-	res := Result{Name: c.Name, Path: c.Path, Args: c.Args, ExitCode: 0, Duration: time.Since(start), Output: tail(out.Bytes(), 4096)}
+	res := Result{Name: c.Name, Path: c.Path, Args: maskArgs(args, c.Scrub), SecretEnv: SecretEnvNames(c.Secrets),
+		Duration: time.Since(start), Output: tail(c.Scrub(out.String()), outputLimit)}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -111,9 +126,35 @@ func Run(ctx context.Context, c Call) Result {
 	case errors.As(err, &ee):
 		res.ExitCode = ee.ExitCode()
 	default:
-		res.ExitCode, res.Err = -1, err.Error()
+		res.ExitCode, res.Err = -1, c.Scrub(err.Error())
 	}
 	return res
+}
+
+// command is the hook's process: output to out, passwords in its
+// environment.
+func command(ctx context.Context, c Call, args []string, out *bytes.Buffer) *exec.Cmd {
+	// Like MHA, a configured script is a shell command that may carry its
+	// own arguments; ours are appended as positional parameters, unquoted
+	// by nobody, so values with spaces or quotes arrive intact.
+	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", c.Path + ` "$@"`, "mhago-hook"}, args...)...)
+	cmd.Env = append(append(os.Environ(), c.Env...), SecretEnv(c.Secrets)...)
+	cmd.Stdout, cmd.Stderr = out, out
+	// A hook's children (ssh, sleep) would hold its output pipe open after
+	// a timeout; killing the whole process group ends them too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
+// maskArgs masks every --*password= value, then every secret elsewhere.
+func maskArgs(args []string, scrub func(string) string) []string {
+	out := redact.New().Args(args)
+	for i, a := range out {
+		out[i] = scrub(a)
+	}
+	return out
 }
 
 // Error returns nil for exit 0, else an error naming the hook, its exit code
@@ -153,11 +194,16 @@ func CheckExecutable(path string) error {
 	return nil
 }
 
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
+// tail keeps the last n bytes of s, starting at a character boundary.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return string(b)
+	s = s[len(s)-n:]
+	for i := 0; i < utf8.UTFMax && s != "" && !utf8.RuneStart(s[0]); i++ {
+		s = s[1:]
+	}
+	return s
 }
 
 func lastLine(s string) string {

@@ -3,12 +3,15 @@ package hooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mhago/mhago/internal/redact"
 )
 
 func TestStatusArgs(t *testing.T) {
@@ -94,5 +97,94 @@ func TestRunCommandWithOwnArgs(t *testing.T) {
 	}
 	if Program(p+" --fixed=1") != p {
 		t.Fatalf("Program = %q", Program(p+" --fixed=1"))
+	}
+}
+
+// A hook that prints the password, placed so that the 4 KiB cut would split
+// it, leaves no piece of it in the result: the output is scrubbed first.
+func TestRunScrubsBeforeTheCut(t *testing.T) {
+	const pw = "Sup3r-s3cret-PW"
+	p := writeScript(t, `printf '%s' "$MHAGO_NEW_MASTER_PASSWORD"; head -c 4091 /dev/zero | tr '\0' A`)
+	scrub := redact.New(pw).String
+	r := Run(context.Background(), Call{Name: IPFailoverScript, Path: p, Args: []string{"--command=start"},
+		Secrets: Secrets{NewMaster: pw}, Scrub: scrub})
+	if r.ExitCode != 0 {
+		t.Fatalf("exit %d: %s", r.ExitCode, r.Err)
+	}
+	if !strings.HasPrefix(r.Output, "xxxAAA") || strings.Contains(r.Output, pw[len(pw)-5:]) {
+		t.Fatalf("output keeps a piece of the password: %q...", r.Output[:20])
+	}
+	// Without scrubbing first, the cut would have kept the tail.
+	if cut := tail(pw+strings.Repeat("A", 4091), outputLimit); !strings.HasPrefix(cut, pw[len(pw)-5:]) {
+		t.Fatalf("the test does not place the password across the cut: %q", cut[:10])
+	}
+}
+
+// The argument style adds MHA's password argument; the environment always
+// carries each password in its own variable; the result holds neither.
+func TestRunPasswordStyles(t *testing.T) {
+	p := writeScript(t, `for a in "$@"; do echo "[$a]"; done; echo "new=$MHAGO_NEW_MASTER_PASSWORD orig=$MHAGO_ORIG_MASTER_PASSWORD"`)
+	sec := Secrets{NewMaster: "new-pw-1", OrigMaster: "orig-pw-2"}
+	scrub := redact.New("new-pw-1", "orig-pw-2").String
+	for _, tc := range []struct {
+		style   PasswordStyle
+		argSeen bool
+	}{{PasswordsInEnv, false}, {PasswordsInArgs, true}} {
+		t.Run(string(tc.style), func(t *testing.T) {
+			r := Run(context.Background(), Call{Name: IPFailoverScript, Path: p, Args: []string{"--command=start"},
+				Secrets: sec, Style: tc.style, Scrub: func(s string) string {
+					if !strings.Contains(s, "new=") {
+						return scrub(s) // an argument, not the output
+					}
+					// The raw output, before scrubbing: what the script saw.
+					if strings.Contains(s, "[--new_master_password=new-pw-1]") != tc.argSeen {
+						t.Errorf("argument seen = %v, want %v:\n%s", !tc.argSeen, tc.argSeen, s)
+					}
+					if !strings.Contains(s, "new=new-pw-1 orig=orig-pw-2") {
+						t.Errorf("environment: %s", s)
+					}
+					return scrub(s)
+				}})
+			if strings.Contains(r.Output+strings.Join(r.Args, " "), "pw-") {
+				t.Fatalf("result holds a password: %+v", r)
+			}
+			wantArgs := []string{"--command=start"}
+			if tc.argSeen {
+				wantArgs = append(wantArgs, "--new_master_password=xxx")
+			}
+			if !reflect.DeepEqual(r.Args, wantArgs) || !reflect.DeepEqual(r.SecretEnv, []string{EnvNewMasterPassword, EnvOrigMasterPassword}) {
+				t.Fatalf("args %q, secret env %q", r.Args, r.SecretEnv)
+			}
+		})
+	}
+}
+
+func TestScriptPasswordOption(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, body string
+		want       string
+	}{
+		{"perl GetOptions", "#!/usr/bin/perl\nGetOptions('command=s' => \\$command, 'new_master_password=s' => \\$new_master_password);\n", "new_master_password"},
+		{"shell case", "#!/bin/sh\nfor a; do case $a in --orig_master_password=*) pw=${a#*=};; esac; done\n", "orig_master_password"},
+		{"reads mhago's variable too", "#!/bin/sh\ncase $1 in --new_master_password=*) ;; esac\npw=$MHAGO_NEW_MASTER_PASSWORD\n", ""},
+		{"mhago's variable only", "#!/bin/sh\nmysql -p\"$MHAGO_NEW_MASTER_PASSWORD\"\n", ""},
+		{"no password at all", "#!/bin/sh\nip addr add $VIP dev eth0\n", ""},
+		{"binary", "\x7fELF\x00\x00new_master_password", ""},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, fmt.Sprintf("hook%d", i))
+			if err := os.WriteFile(p, []byte(tc.body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ScriptPasswordOption(p)
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := ScriptPasswordOption(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing script: %v", err)
 	}
 }

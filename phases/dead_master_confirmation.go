@@ -111,7 +111,7 @@ func (st *State) secondaryCheck(ctx context.Context) *int {
 	if d.SSHOptions != "" {
 		args = append(args, "--options="+d.SSHOptions)
 	}
-	res := st.runHook(ctx, "secondary_check_script", cmd, args, d.Password.Reveal())
+	res := st.runHook(ctx, "secondary_check_script", cmd, args, origMasterSecret(d.Password.Reveal()))
 	return &res.ExitCode
 }
 

@@ -113,38 +113,69 @@ func (st *State) allHosts() []*Host { return append(append([]*Host{}, st.Hosts..
 
 // shutdownDeadMaster (phase 2) freezes the replicas' view of the dead
 // master and fences it: STOP SLAVE IO_THREAD everywhere, then the IP
-// failover hook and the shutdown hook with MHA's arguments.
+// failover hook and the shutdown hook with MHA's arguments and exit codes.
 func shutdownDeadMaster(ctx context.Context, st *State) error {
 	if err := st.tolerant(ctx, "2", st.Replicas, stopIOThread); err != nil {
 		return err
 	}
 	dead := checks.HookHost(st.Dead.Server)
 	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
-		res := st.runHook(ctx, "master_ip_failover_script", cmd, hooks.FailoverStopArgs(dead, st.SSHReachable), "")
-		if ok, _ := hooks.Outcome(res); !ok {
+		res := st.runHook(ctx, hooks.IPFailoverScript, cmd, hooks.FailoverStopArgs(dead, st.SSHReachable), hooks.Secrets{})
+		switch hooks.Outcome(res) {
+		case hooks.Abort:
 			return hookError(res)
+		case hooks.Proceed:
+			st.Report.Note(fmt.Sprintf("%s exited %d (%s): it failed, but asked to proceed, as MHA allows; make sure the dead master's IP no longer takes writes",
+				hookCall(res), res.ExitCode, lastLine(res.Output+res.Err)))
 		}
 	}
 	if cmd := st.cfg.Scripts.Shutdown; cmd != "" {
-		res := st.runHook(ctx, "shutdown_script", cmd, hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), "")
-		ok, reachable := hooks.ShutdownOutcome(res.ExitCode)
-		if !ok {
-			return hookError(res)
+		res := st.runHook(ctx, hooks.ShutdownScript, cmd, hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), hooks.Secrets{})
+		return st.fenced(res)
+	}
+	return nil
+}
+
+// fenced applies shutdown_script's answer as MHA does: exit 0 powered the
+// host off, so its binlog cannot be saved; exit 10 killed mysqld over SSH,
+// so the host is up and its binlog is still saved.
+func (st *State) fenced(res hooks.Result) error {
+	switch hooks.ShutdownOutcome(res) {
+	case hooks.FenceFailed:
+		return hookError(res)
+	case hooks.PoweredOff:
+		if st.SSHReachable {
+			st.SSHReachable = false
+			st.Dead.SSHErr = fmt.Errorf("shutdown_script exited 0, which means it powered the host off: as in MHA, its binlog is not saved")
+			st.Report.Note(fmt.Sprintf("%s: shutdown_script exited 0 (powered off): its binlog is not saved; exit 10 means \"SSH reachable, mysqld killed\" and keeps the save", st.Dead.Name()))
 		}
-		if reachable != nil {
-			st.SSHReachable = st.SSHReachable && *reachable
+	case hooks.MySQLKilled:
+		if st.SSHReachable {
+			st.Report.Note(fmt.Sprintf("%s: shutdown_script exited 10 (SSH reachable, mysqld killed): its binlog is still saved", st.Dead.Name()))
 		}
 	}
 	return nil
 }
 
+// hookError is a hook call that stops the run: the call (its command) and
+// the last line it printed, which the hook's result already scrubbed.
 func hookError(res hooks.Result) error {
-	return fmt.Errorf("%w: %s exited %d: %s", hooks.ErrHookFailed, res.Name, res.ExitCode, lastLine(res.Output+res.Err))
+	return fmt.Errorf("%w: %s exited %d: %s", hooks.ErrHookFailed, hookCall(res), res.ExitCode, lastLine(res.Output+res.Err))
 }
 
-// runHook runs a configured hook with the run's environment; password is
-// handed over in the environment (or argv with --hook-password-args).
-func (st *State) runHook(ctx context.Context, key, cmd string, args []string, password string) hooks.Result {
+// hookCall names a call as "key --command=X".
+func hookCall(res hooks.Result) string {
+	if c, ok := hooks.ArgValue(res.Args, "command"); ok {
+		return res.Name + " --command=" + c
+	}
+	return res.Name
+}
+
+// runHook runs a configured hook with the run's environment and the
+// passwords it needs, each in its own variable (and as MHA's arguments
+// with hook_password_args=1 or --hook-password-args). Its output is
+// scrubbed of every configured secret before it is cut and recorded.
+func (st *State) runHook(ctx context.Context, key, cmd string, args []string, sec hooks.Secrets) hooks.Result {
 	info := hooks.RunInfo{App: st.cfg.App, RunID: st.opts.RunID, Command: key}
 	if st.Dead != nil {
 		info.DeadHost, info.DeadPort = st.Dead.Server.Hostname, st.Dead.Server.Port
@@ -153,14 +184,20 @@ func (st *State) runHook(ctx context.Context, key, cmd string, args []string, pa
 		info.NewHost, info.NewPort = st.NewMaster.Server.Hostname, st.NewMaster.Server.Port
 	}
 	info.Fence = st.run.Fence()
-	env := append(hooks.RunEnv(info), hooks.SecretEnv(password, password)...)
-	if st.opts.HookPasswordArgs && password != "" {
-		args = hooks.WithPasswordArgs(args, password)
-	}
-	res := hooks.Run(ctx, hooks.Call{Name: key, Path: cmd, Args: args, Env: env, Timeout: st.cfg.Timeouts.Phase})
+	res := hooks.Run(ctx, hooks.Call{Name: key, Path: cmd, Args: args, Env: hooks.RunEnv(info), Secrets: sec,
+		Style: st.passwordStyle(), Scrub: st.Report.Scrub, Timeout: st.cfg.Timeouts.Phase})
 	st.Report.AddHook(res)
 	st.log.Info("hook", "phase", key, "host", "-", "exit", res.ExitCode, "duration", res.Duration)
 	return res
+}
+
+// origMasterSecret is a call's only password, the dead master's
+// (secondary_check_script's --master_password).
+func origMasterSecret(pw string) hooks.Secrets { return hooks.Secrets{OrigMaster: pw} }
+
+// passwordStyle is how hooks get passwords: the config key or the flag.
+func (st *State) passwordStyle() hooks.PasswordStyle {
+	return hooks.StyleFor(st.opts.HookPasswordArgs || st.cfg.Scripts.PasswordArgs)
 }
 
 // parallel runs fn on every host at once and joins the errors.

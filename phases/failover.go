@@ -17,6 +17,7 @@ type step = runner.Step[*State]
 const (
 	phaseLock       = "lock"
 	pointOfNoReturn = "point of no return"
+	phaseActivation = "3.5 new master activation"
 )
 
 // failoverSteps is the dead-master failover, in MHA's order. Everything
@@ -50,7 +51,9 @@ func recoverySteps() []step {
 	return []step{
 		{Name: "3.5 new master apply", Kind: runner.Change, Rerunnable: true, Run: applyNewMaster, Plan: planNewMaster},
 		{Name: "3.5 new master position", Kind: runner.Change, Rerunnable: true, Run: recordNewMasterPosition},
-		{Name: "3.5 new master activation", Kind: runner.Change, Run: activateNewMaster},
+		// A failed --command=start does not keep the replicas from
+		// being repointed: the run goes on and ends failed (exit 13).
+		{Name: phaseActivation, Kind: runner.Change, Deferred: true, Run: activateNewMaster},
 		{Name: "3.5 new master writable", Kind: runner.Change, Rerunnable: true, Run: makeNewMasterWritable},
 		{Name: "4 replica recovery", Kind: runner.Change, Rerunnable: true, Run: recoverReplicas, Plan: planReplicas},
 		{Name: "5 new master cleanup", Kind: runner.Change, Rerunnable: true, Run: cleanupNewMaster},

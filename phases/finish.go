@@ -49,10 +49,7 @@ func newState(deps Deps, opts Options) *State {
 	// Agent calls (a large apply) may run as long as a phase may.
 	sshOpts.CommandTimeout = max(sshOpts.CommandTimeout, cfg.Timeouts.Phase)
 	st.pool = remote.NewPool(sshOpts)
-	for _, s := range cfg.Servers {
-		st.Report.AddSecret(s.Password.Reveal(), s.ReplPassword.Reveal())
-	}
-	st.Report.AddSecret(cfg.Redis.Password.Reveal())
+	st.Report.AddSecret(cfg.Secrets()...)
 	return st
 }
 
@@ -291,7 +288,7 @@ func (st *State) callReportScript(ctx context.Context) {
 		}
 	}
 	args := hooks.ReportArgs(st.Dead.Server.Hostname, newHost, slaves, st.cfg.Path, report.Subject(st.Report), report.Body(st.Report))
-	st.runHook(ctx, "report_script", cmd, args, "")
+	st.runHook(ctx, hooks.ReportScript, cmd, args, hooks.Secrets{})
 }
 
 // partial reports whether a replica could not be recovered.

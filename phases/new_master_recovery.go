@@ -44,7 +44,10 @@ func recordNewMasterPosition(ctx context.Context, st *State) error {
 
 // activateNewMaster (phase 3.5) runs master_ip_failover_script
 // --command=start, once: a resumed run does not move the VIP again after
-// the earlier run did.
+// the earlier run did. Exit 10 is MHA's "failed, but proceed". Any other
+// failure does not stop the run (the step is Deferred): the new master is
+// made writable and the replicas are repointed all the same, and the
+// report says exactly what is left; --resume then runs only this hook.
 func activateNewMaster(ctx context.Context, st *State) error {
 	cmd := st.cfg.Scripts.MasterIPFailover
 	if cmd == "" {
@@ -59,13 +62,39 @@ func activateNewMaster(ctx context.Context, st *State) error {
 		return err
 	}
 	args := hooks.FailoverStartArgs(checks.HookHost(st.Dead.Server), checks.HookHost(nm.Server), nm.Server.User)
-	res := st.runHook(ctx, "master_ip_failover_script", cmd, args, nm.Server.Password.Reveal())
+	res := st.runHook(ctx, hooks.IPFailoverScript, cmd, args, st.startSecrets())
 	var err error
-	if ok, _ := hooks.Outcome(res); !ok {
+	switch hooks.Outcome(res) {
+	case hooks.Abort:
 		err = hookError(res)
+		st.Report.Leave(phaseActivation, st.vipLeft(res))
+	case hooks.Proceed:
+		st.Report.Note(fmt.Sprintf("master_ip_failover_script --command=start exited 10 (%s): it failed, but asked to proceed, as MHA allows; check that the application endpoint points at %s",
+			lastLine(res.Output+res.Err), nm.Name()))
 	}
 	st.run.StepEnd(ctx, nm.Name(), actHookStart, err)
 	return err
+}
+
+// startSecrets are --command=start's passwords: the new master's and the
+// dead master's, each in its own variable.
+func (st *State) startSecrets() hooks.Secrets {
+	return hooks.Secrets{NewMaster: st.NewMaster.Server.Password.Reveal(), OrigMaster: st.Dead.Server.Password.Reveal()}
+}
+
+// vipLeft says what a failed --command=start leaves to do, with the
+// exact command line (passwords masked).
+func (st *State) vipLeft(res hooks.Result) string {
+	why := fmt.Sprintf("exit %d", res.ExitCode)
+	if res.Err != "" {
+		why = res.Err
+	}
+	if l := lastLine(res.Output); l != "" {
+		why += ": " + l
+	}
+	return fmt.Sprintf("The VIP was not moved to %s: master_ip_failover_script --command=start failed (%s). Once the cause is fixed, "+
+		"run `mhago failover --conf %s --resume`, which runs only this hook, or run it by hand: `%s` (put the passwords where xxx stands); then remove %s.",
+		st.NewMaster.Server.String(), why, st.cfg.Path, hooks.CommandLine(res), st.stateFile("error"))
 }
 
 // makeNewMasterWritable (phase 3.5) opens the new master to writes.

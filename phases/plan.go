@@ -2,7 +2,6 @@ package phases
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/hooks"
@@ -22,10 +21,10 @@ func planShutdown(st *State) {
 	st.wouldOn(st.Replicas, func(v repl.Version) replsql.Statement { return replsql.Stop(v, replsql.IOThread) }, "")
 	dead := checks.HookHost(st.Dead.Server)
 	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
-		st.would(cmd + " " + strings.Join(hooks.FailoverStopArgs(dead, st.SSHReachable), " "))
+		st.would(st.planHook(hooks.IPFailoverScript, cmd, hooks.FailoverStopArgs(dead, st.SSHReachable), hooks.Secrets{}))
 	}
 	if cmd := st.cfg.Scripts.Shutdown; cmd != "" {
-		st.would(cmd + " " + strings.Join(hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), " "))
+		st.would(st.planHook(hooks.ShutdownScript, cmd, hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), hooks.Secrets{}))
 	}
 	st.wouldOn(st.Replicas, func(v repl.Version) replsql.Statement { return replsql.Stop(v, replsql.SQLThread) },
 		" once each has applied what it can")
@@ -40,7 +39,7 @@ func planNewMaster(st *State) {
 	st.would(fmt.Sprintf("apply %d diff file(s) on %s in one session, then read its %s", len(nm.diffs), nm.Name(), replsql.ShowBinlogStatus(v)))
 	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
 		args := hooks.FailoverStartArgs(checks.HookHost(st.Dead.Server), checks.HookHost(nm.Server), nm.Server.User)
-		st.would(cmd + " " + strings.Join(args, " ") + " (password in $" + hooks.EnvNewMasterPassword + ")")
+		st.would(st.planHook(hooks.IPFailoverScript, cmd, args, st.startSecrets()))
 	}
 	st.would(replsql.Join(replsql.Writable(v)) + " on " + nm.Name())
 }
@@ -135,6 +134,23 @@ func planLosses(st *State) {
 }
 
 func (st *State) would(what string) { st.Report.Note("would run: " + what) }
+
+// planHook is a hook call as the run will make it, passwords masked, and
+// how the passwords reach the script.
+func (st *State) planHook(key, cmd string, args []string, sec hooks.Secrets) string {
+	style := st.passwordStyle()
+	if style == hooks.PasswordsInArgs {
+		args = append(append([]string(nil), args...), hooks.PasswordArgs(key, args, sec)...)
+	}
+	line := hooks.CommandLine(hooks.Result{Path: cmd, Args: st.Report.ScrubArgs(args), SecretEnv: hooks.SecretEnvNames(sec)})
+	switch {
+	case sec == hooks.Secrets{}:
+		return line
+	case style == hooks.PasswordsInArgs:
+		return line + " (passwords as MHA's arguments, hook_password_args=1, and in the environment)"
+	}
+	return line + " (passwords in the environment only; an MHA script that reads --new_master_password needs hook_password_args=1)"
+}
 
 // planRestore says what a resumed or abandoned run would restart.
 func planRestore(st *State) {

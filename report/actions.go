@@ -22,11 +22,16 @@ func (r *Report) OperatorActions() []string {
 	case !r.PointOfNoReturnPassed:
 		return []string{fmt.Sprintf("Nothing was changed and the master %s is still down: fix the error above and run the failover again.",
 			r.DeadMaster.HostInfo())}
+	case r.onlyRemainingLeft():
+		return r.remainingActions()
 	}
 	acts := []string{"The cluster was changed before the run stopped (point of no return passed). Finish it with `mhago failover --conf " + r.Config +
 		" --resume`: it keeps the new master chosen, checks every diff file by SHA-256 and asks each server what it already applied, so nothing is applied twice. Or finish by hand using the positions below."}
 	acts = append(acts, r.masterActions()...)
 	acts = append(acts, r.replicaActions()...)
+	for _, rm := range r.Remaining {
+		acts = append(acts, rm.Action)
+	}
 	if len(r.Unsaved) > 0 {
 		acts = append(acts, "The items under Unrecoverable are missing from the new topology; if the dead master's disk is readable, extract them from its binlogs and apply them to the new master.")
 	}
@@ -56,7 +61,7 @@ func (r *Report) masterActions() []string {
 		pos = h.After.String()
 	}
 	acts := []string{fmt.Sprintf("New master %s is active; its position after recovery is %s.", nm, pos)}
-	if !r.startHookOK() {
+	if !r.startHookOK() && len(r.Remaining) == 0 {
 		acts = append(acts, fmt.Sprintf("The application endpoint may still point at the dead master: move the VIP/DNS to %s (master_ip_failover_script --command=start did not succeed).", nm))
 	}
 	return acts
@@ -96,4 +101,45 @@ func hostErr(h *HostResult) string {
 		return "no error recorded"
 	}
 	return h.Error
+}
+
+// onlyRemainingLeft tells whether a run past its point of no return did
+// everything but what Remaining lists: the new master is active, every
+// replica was recovered (or skipped by ignore_fail), and every failed
+// phase is one whose failure Remaining accounts for.
+func (r *Report) onlyRemainingLeft() bool {
+	if len(r.Remaining) == 0 || !r.activated() {
+		return false
+	}
+	for _, h := range r.Hosts {
+		if h.Role == RoleReplica && h.Status != HostRecovered && h.Status != HostSkipped {
+			return false
+		}
+	}
+	for _, p := range r.Phases {
+		if p.Status != PhaseOK && p.Status != PhaseSkipped && !r.remainingFor(p.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Report) remainingFor(phase string) bool {
+	for _, rm := range r.Remaining {
+		if rm.Phase == phase {
+			return true
+		}
+	}
+	return false
+}
+
+// remainingActions: everything is done but what Remaining lists.
+func (r *Report) remainingActions() []string {
+	acts := []string{fmt.Sprintf("Everything else is done: %s is the new master and accepts writes, and every replica replicates from it. Left to do:",
+		r.NewMaster.HostInfo())}
+	for _, rm := range r.Remaining {
+		acts = append(acts, rm.Action)
+	}
+	return append(acts, fmt.Sprintf("Keep %s fenced: do not restart it as a writable master, it may hold transactions the new master lacks.",
+		r.DeadMaster.HostInfo()))
 }

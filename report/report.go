@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mhago/mhago/hooks"
+	"github.com/mhago/mhago/internal/redact"
 )
 
 // Modes.
@@ -101,9 +102,18 @@ type Report struct {
 	Hooks         []hooks.Result `json:"hooks,omitempty"`
 	Lock          *LockInfo      `json:"lock,omitempty"`
 	Notes         []string       `json:"notes,omitempty"`
+	// Remaining is what a run that otherwise finished left undone (a step
+	// whose failure did not stop it), each with the way to finish it.
+	Remaining []Remaining `json:"remaining,omitempty"`
 
-	mu      sync.Mutex
-	secrets []string
+	mu       sync.Mutex
+	scrubber *redact.Scrubber
+}
+
+// Remaining is one thing a run left undone, and how to do it.
+type Remaining struct {
+	Phase  string `json:"phase"`  // the step that failed
+	Action string `json:"action"` // what is left and the command that does it
 }
 
 // HostRef names a server the way MHA prints it.
@@ -205,7 +215,7 @@ type LockInfo struct {
 // New starts a report; Outcome stays empty until Finish.
 func New(app, config, runID, mode string, started time.Time) *Report {
 	host, _ := os.Hostname() // only for the "Check logs at host:path" line
-	return &Report{App: app, Config: config, RunID: runID, Mode: mode, Started: started, ManagerHost: host}
+	return &Report{App: app, Config: config, RunID: runID, Mode: mode, Started: started, ManagerHost: host, scrubber: redact.New()}
 }
 
 // hostRef splits addr ("ip:port", as config.Server.Addr gives it).
@@ -292,9 +302,9 @@ func (p *Phase) Note(s string) {
 
 // AddHook records a hook call with its arguments and output redacted.
 func (r *Report) AddHook(res hooks.Result) {
-	res.Args = hooks.Redact(res.Args)
-	res.Output = hooks.RedactText(res.Output)
-	res.Err = hooks.RedactText(res.Err)
+	res.Args = r.scrubber.Args(res.Args)
+	res.Output = r.Scrub(res.Output)
+	res.Err = r.Scrub(res.Err)
 	r.mu.Lock()
 	r.Hooks = append(r.Hooks, res)
 	r.mu.Unlock()
@@ -370,20 +380,32 @@ func (r *Report) Unrecoverable(s string) {
 }
 
 // AddSecret registers values (passwords) that must never appear in the
-// written report; Write replaces them by xxx wherever they occur. Values
-// shorter than minSecretLen are ignored, since replacing them would garble
-// the text; they are still caught by the --*password= redaction.
+// report as written or printed: they are masked wherever they occur (see
+// redact for secrets shorter than redact.MinLen).
 func (r *Report) AddSecret(values ...string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, v := range values {
-		if len(v) >= minSecretLen {
-			r.secrets = append(r.secrets, v)
-		}
+	if r.scrubber == nil { // a report decoded from JSON
+		r.scrubber = redact.New()
 	}
+	sc := r.scrubber
+	r.mu.Unlock()
+	sc.Add(values...)
 }
 
-const minSecretLen = 4
+// Scrub masks the registered secrets and password= values in s: hooks
+// use it on their output before it is cut.
+func (r *Report) Scrub(s string) string { return r.scrubber.String(s) }
+
+// ScrubArgs masks --*password= arguments and secrets in an argument list.
+func (r *Report) ScrubArgs(args []string) []string { return r.scrubber.Args(args) }
+
+// Leave records what a step whose failure did not stop the run left
+// undone; OperatorActions lists it first.
+func (r *Report) Leave(phase, action string) {
+	r.mu.Lock()
+	r.Remaining = append(r.Remaining, Remaining{Phase: phase, Action: action})
+	r.mu.Unlock()
+}
 
 // Finish sets the finish time, the outcome and the error, and marks phases
 // still running as interrupted (a run cut short by a signal or a panic).

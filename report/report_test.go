@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,7 @@ func hookArgs(cmd string) []string {
 	switch cmd {
 	case "start":
 		nm := hooks.Host{Hostname: "db2", IP: "10.0.0.2", Port: 3306, SSHUser: "root"}
-		return hooks.WithPasswordArgs(hooks.FailoverStartArgs(dead, nm, "mha"), secretPW)
+		return append(hooks.FailoverStartArgs(dead, nm, "mha"), "--new_master_password="+secretPW)
 	case "shutdown":
 		return hooks.ShutdownArgs(dead, true, "")
 	}
@@ -329,11 +330,11 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	want, err := r.sanitized()
+	want, err := r.Sanitized()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want.secrets = nil
+	want.scrubber = nil
 	if !reflect.DeepEqual(&got, want) {
 		gj, _ := json.Marshal(&got)
 		wj, _ := json.Marshal(want)
@@ -537,5 +538,53 @@ func TestUntouchedReplicas(t *testing.T) {
 		if has != ponr {
 			t.Errorf("point of no return %v: body mentions untouched db3 = %v:\n%s", ponr, has, body)
 		}
+	}
+}
+
+// A run that did everything but a step whose failure did not stop it
+// says exactly that, and what is left, instead of "finish with --resume or
+// by hand".
+func TestOperatorActionsForWhatIsLeft(t *testing.T) {
+	leave := "The VIP was not moved: run `/opt/ip.sh --command=start` by hand once fixed."
+	build := func(db4 string) *Report {
+		r := sample(t, OutcomeFailed, db4)
+		p := r.StartPhase("3.5 new master activation")
+		p.End(errors.New("hook failed: master_ip_failover_script exited 1"))
+		r.Leave("3.5 new master activation", leave)
+		r.Finish(now(), OutcomeFailed, errors.New("failed after the point of no return"))
+		return r
+	}
+	acts := build(HostRecovered).OperatorActions()
+	if len(acts) != 3 || !strings.HasPrefix(acts[0], "Everything else is done: db2(10.0.0.2:3306) is the new master") ||
+		acts[1] != leave || !strings.Contains(acts[2], "Keep db1(10.0.0.1:3306) fenced") {
+		t.Fatalf("actions: %q", acts)
+	}
+	// Something else failed too: the whole list, with what is left in it.
+	acts = build(HostFailed).OperatorActions()
+	if strings.HasPrefix(acts[0], "Everything else is done") || !slices.Contains(acts, leave) {
+		t.Fatalf("actions with a failed replica: %q", acts)
+	}
+	for _, a := range acts {
+		if strings.Contains(a, "may still point at the dead master") {
+			t.Fatalf("the generic VIP line repeats what is left: %q", a)
+		}
+	}
+}
+
+// Secrets are masked in the copy that --json prints, also where JSON
+// escaping changes their bytes, and in text the caller put anywhere.
+func TestSanitizedMasksEscapedSecrets(t *testing.T) {
+	r := New("app1", "c", "r", ModeFailover, time.Now())
+	const odd = `we"ird\pw<1>`
+	r.AddSecret(odd)
+	r.Note("hook said " + odd)
+	r.AddHook(hooks.Result{Name: "x", Output: "pw: " + odd + "\n", Args: []string{"--body=" + odd}})
+	c, err := r.Sanitized()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(c)
+	if strings.Contains(string(js), "ird") || strings.Contains(Text(c), "ird") {
+		t.Fatalf("secret in the sanitized report:\n%s", js)
 	}
 }

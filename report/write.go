@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/internal/atomicfile"
 )
 
@@ -22,7 +21,7 @@ import (
 // report that was never finished is written as interrupted; r itself is
 // not modified.
 func Write(dir string, r *Report) (jsonPath, textPath string, err error) {
-	c, err := r.sanitized()
+	c, err := r.Sanitized()
 	if err != nil {
 		return "", "", err
 	}
@@ -83,33 +82,27 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-// scrub removes secrets from one string: --*password= values and every
-// registered secret value.
-func (r *Report) scrub(s string) string {
-	s = hooks.RedactText(s)
-	for _, v := range r.secrets {
-		s = strings.ReplaceAll(s, v, hooks.Redacted)
-	}
-	return s
-}
+// scrub removes secrets from one string: every registered secret and
+// password= values.
+func (r *Report) scrub(s string) string { return r.scrubber.String(s) }
 
-// sanitized returns a deep copy of r in which every string has been
+// Sanitized returns a deep copy of r in which every string has been
 // scrubbed and hook arguments redacted, so that no encoder can see a secret
-// even if a caller put one in a note or an error text.
-func (r *Report) sanitized() (*Report, error) {
+// even if a caller put one in a note or an error text. Print and encode
+// this copy, never r itself.
+func (r *Report) Sanitized() (*Report, error) {
 	r.mu.Lock()
 	js, err := json.Marshal(r)
-	secrets := append([]string(nil), r.secrets...)
 	r.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("copy failover report %s: %w", r.RunID, err)
 	}
-	c := &Report{secrets: secrets}
+	c := &Report{scrubber: r.scrubber}
 	if err := json.Unmarshal(js, c); err != nil {
 		return nil, fmt.Errorf("copy failover report %s: %w", r.RunID, err)
 	}
 	for i := range c.Hooks {
-		c.Hooks[i].Args = hooks.Redact(c.Hooks[i].Args)
+		c.Hooks[i].Args = c.scrubber.Args(c.Hooks[i].Args)
 	}
 	scrubValue(reflect.ValueOf(c).Elem(), c.scrub)
 	return c, nil

@@ -54,6 +54,12 @@ type Step[S any] struct {
 	Rerunnable bool
 	// Optional: a failure is a warning; the run goes on, outcome unchanged.
 	Optional bool
+	// Deferred: past the point of no return, a failure does not stop the
+	// run: the steps after it still run (they do not depend on it), and
+	// the run then ends as failed after the point of no return, with this
+	// step's error. Before the point of no return a failure stops the run
+	// as any other does: nothing may be passed by while it can be undone.
+	Deferred bool
 }
 
 // Lock is a held cluster lock.
@@ -113,6 +119,7 @@ type Runner[S any] struct {
 	lockLost bool // lost past the point of no return and not taken again
 	undo     []journal.Undo
 	notRun   []string
+	deferred []error // failures of Deferred steps, reported at the end
 }
 
 // New prepares a run.
@@ -142,21 +149,47 @@ func (r *Runner[S]) Run(ctx context.Context) error {
 	defer close(r.done)
 	for _, s := range r.cfg.Steps {
 		if err := stopCause(ctx); err != nil {
-			return r.fail(ctx, err)
+			return r.fail(ctx, r.withDeferred(err))
 		}
 		if r.skip(ctx, s) {
 			continue
 		}
 		err := r.runStep(ctx, s)
-		if err != nil && s.Optional {
+		switch {
+		case err == nil:
+		case s.Optional:
 			r.warnf("%s failed; the run goes on: %v", s.Name, err)
-			continue
-		}
-		if err != nil {
-			return r.fail(ctx, err)
+		case s.Deferred && r.past.Load() && ctx.Err() == nil:
+			r.deferFailure(ctx, s.Name, err)
+		default:
+			return r.fail(ctx, r.withDeferred(err))
 		}
 	}
+	if err := r.withDeferred(nil); err != nil {
+		return r.fail(ctx, err)
+	}
 	return nil
+}
+
+// deferFailure records a Deferred step's failure: the run goes on and
+// ends failed. The operator hears it at once.
+func (r *Runner[S]) deferFailure(ctx context.Context, name string, err error) {
+	r.mu.Lock()
+	r.deferred = append(r.deferred, err)
+	r.mu.Unlock()
+	r.warnf("%s failed; the remaining steps still run, then the run ends as failed: %v", name, err)
+	r.note(ctx, fmt.Sprintf("%s failed; the steps after it ran anyway: %v", name, err))
+}
+
+// withDeferred joins the failures of Deferred steps to err (which may be
+// nil), so that the run's error names everything that failed.
+func (r *Runner[S]) withDeferred(err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.deferred) == 0 {
+		return err
+	}
+	return errors.Join(append(append([]error(nil), r.deferred...), err)...)
 }
 
 // stopCause is why ctx ended (a signal, the lost lock), or nil.

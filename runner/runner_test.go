@@ -460,3 +460,80 @@ func TestAdoptAndRevertAnEarlierRunsChanges(t *testing.T) {
 		t.Fatalf("still pending: %v", rp.PendingUndo)
 	}
 }
+
+func deferred(name string, err error) Step[*fake] {
+	return Step[*fake]{Name: name, Kind: Change, Deferred: true, Run: func(_ context.Context, f *fake) error {
+		f.did(name)
+		return err
+	}}
+}
+
+// Past the point of no return a Deferred step's failure lets the steps
+// after it run; the run then ends failed after the point of no return with
+// that step's error, which the report, the journal and stderr carry.
+func TestDeferredFailureLetsTheRestRun(t *testing.T) {
+	h := newHarness(t)
+	boom := errors.New("master_ip_failover_script exited 1")
+	r := h.runner([]Step[*fake]{lockStep(), ponr(), deferred("activate", boom), change("writable", "M"),
+		change("replicas", "R"), read("cleanup")}, false)
+	err := r.Run(context.Background())
+	if !errors.Is(err, ErrAfterPONR) || !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want a failure after the point of no return wrapping the step's", err)
+	}
+	if got := h.f.history(); !slices.Equal(got, []string{"activate", "writable", "replicas", "cleanup"}) {
+		t.Fatalf("ran %v, want every step", got)
+	}
+	if h.phaseStatus("activate") != report.PhaseFailed || h.phaseStatus("replicas") != report.PhaseOK {
+		t.Fatalf("phases: %+v", h.rep.Phases)
+	}
+	if len(h.warned) != 1 || !strings.Contains(h.warned[0], "activate failed; the remaining steps still run") {
+		t.Fatalf("warned %q", h.warned)
+	}
+	if !slices.ContainsFunc(h.rep.Notes, func(n string) bool { return strings.Contains(n, "activate failed; the steps after it ran anyway") }) {
+		t.Fatalf("notes %q", h.rep.Notes)
+	}
+	var ended bool
+	for _, rec := range h.replay().Records {
+		ended = ended || (rec.Kind == journal.KindPhaseEnd && rec.Phase == "activate" && strings.Contains(rec.Error, "exited 1"))
+	}
+	if !ended {
+		t.Fatal("the journal does not record the step's failure")
+	}
+}
+
+// Before the point of no return a Deferred step stops the run like any
+// other: what was changed is reverted.
+func TestDeferredBeforeNoReturnStopsTheRun(t *testing.T) {
+	h := newHarness(t)
+	boom := errors.New("hook exited 1")
+	r := h.runner([]Step[*fake]{lockStep(), change("stop io", "A"), deferred("fence", boom), read("elect"), ponr()}, false)
+	err := r.Run(context.Background())
+	if !errors.Is(err, ErrAborted) || !errors.Is(err, boom) || errors.Is(err, ErrAfterPONR) {
+		t.Fatalf("err = %v", err)
+	}
+	if slices.Contains(h.f.history(), "elect") || !slices.Equal(h.f.undone, []string{"start_io_thread on A"}) {
+		t.Fatalf("ran %v, undone %v", h.f.history(), h.f.undone)
+	}
+}
+
+// A later ordinary failure still stops the run; its error names both.
+func TestDeferredFailureThenAnotherFailure(t *testing.T) {
+	h := newHarness(t)
+	first, second := errors.New("hook exited 1"), errors.New("replica apply failed")
+	r := h.runner([]Step[*fake]{lockStep(), ponr(), deferred("activate", first), failing("replicas", second), read("cleanup")}, false)
+	err := r.Run(context.Background())
+	if !errors.Is(err, ErrAfterPONR) || !errors.Is(err, first) || !errors.Is(err, second) {
+		t.Fatalf("err = %v, want both failures", err)
+	}
+	if slices.Contains(h.f.history(), "cleanup") {
+		t.Fatal("an ordinary failure did not stop the run")
+	}
+}
+
+// A Deferred step that succeeds changes nothing.
+func TestDeferredSuccessIsSuccess(t *testing.T) {
+	h := newHarness(t)
+	if err := h.runner([]Step[*fake]{lockStep(), ponr(), deferred("activate", nil), read("cleanup")}, false).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
