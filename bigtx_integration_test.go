@@ -42,7 +42,7 @@ func bigTxScenario(t *testing.T) *scenario {
 func (s *scenario) bigTransaction() []int64 {
 	s.t.Helper()
 	t0 := time.Now()
-	q := fmt.Sprintf("INSERT INTO mhago_test.load (worker, payload, created) SELECT 9, REPEAT('b', 200), NOW(6) FROM seq_1_to_%d", bigTxRows)
+	q := fmt.Sprintf("INSERT INTO mhago_test.load (worker, payload, created) SELECT 9, REPEAT('b', 200), NOW(6) FROM mhago_test.seq_1_to_%d", bigTxRows)
 	if err := s.c.Exec(s.ctx, 1, q); err != nil {
 		s.t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (e *applyEnv) bigDiff(rows int, name string) *proto.ExtractResult {
 		e.t.Fatal(err)
 	}
 	t0 := time.Now()
-	e.exec(1, fmt.Sprintf("INSERT INTO mhago_test.load (worker, payload, created) SELECT 7, REPEAT('b', 200), NOW(6) FROM seq_1_to_%d", rows))
+	e.exec(1, fmt.Sprintf("INSERT INTO mhago_test.load (worker, payload, created) SELECT 7, REPEAT('b', 200), NOW(6) FROM mhago_test.seq_1_to_%d", rows))
 	e.t.Logf("host 1 committed %d rows in one transaction in %s", rows, time.Since(t0).Round(time.Millisecond))
 	pos, _ := strconv.ParseInt(ms["Position"], 10, 64)
 	src := e.agent(1)
