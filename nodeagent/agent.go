@@ -41,7 +41,7 @@ func handle(ctx context.Context, cmd string, stdin io.Reader, version string) pr
 	case cmd == proto.CmdVersion:
 		return proto.Response{OK: true, Version: &proto.VersionResult{GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}}
 	case cmd == proto.CmdStatus && req.Status != nil:
-		return result(status(*req.Status))
+		return result(status(ctx, *req.Status))
 	case cmd == proto.CmdSave && req.Save != nil:
 		return result(save(*req.Save))
 	case (cmd == proto.CmdFind || cmd == proto.CmdDiff) && req.Find != nil:
@@ -54,10 +54,13 @@ func handle(ctx context.Context, cmd string, stdin io.Reader, version string) pr
 	return fail(proto.CodeBadRequest, fmt.Errorf("unknown command %q or missing request body", cmd))
 }
 
-// result wraps a handler's outcome into a response.
+// result wraps a handler's outcome into a response. A failed call keeps
+// what its handler had found: a failed apply still says which server
+// settings it changed and put back.
 func result(r proto.Response, err error) proto.Response {
 	if err != nil {
-		return fail(errorCode(err), err)
+		r.Error = fail(errorCode(err), err).Error
+		return r
 	}
 	r.OK = true
 	return r

@@ -57,6 +57,11 @@ func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *cl
 	if err := settlePrevious(ctx, c, lk.stale); err != nil {
 		return err
 	}
+	left, err := restoreLeft(ctx, c, lk.settingsPath)
+	res.SettingsLeft = left
+	if err != nil {
+		return err
+	}
 	executed, err := readExecuted(ctx, c, req.DisableLogBin)
 	if err != nil && req.SkipExecuted {
 		return fmt.Errorf("skip_executed: %w", err)
@@ -77,7 +82,37 @@ func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *cl
 		res.Decoder = "none (nothing to apply)"
 		return nil
 	}
-	res.Decoder, err = replay(ctx, dec, c, merged, lk)
+	return replayRaised(ctx, req.RunID, dec, c, merged, lk, res)
+}
+
+// replayRaised replays file with the server's settings raised for the
+// apply, and puts them back afterwards, whatever the outcome: with a
+// fresh context when the apply's own was cancelled. The data applied
+// stands even when a setting cannot be put back; that is a warning, and
+// the record stays for the next apply.
+func replayRaised(ctx context.Context, runID string, dec decoder, c *clientConn, file string, lk *applyLock, res *proto.ApplyResult) (err error) {
+	rec, warning, err := raiseSettings(ctx, c, lk.settingsPath, runID)
+	res.SettingsWarning = warning
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreWait)
+			defer cancel()
+			var rerr error
+			if res.Settings, rerr = restoreSettings(rctx, c, lk.settingsPath, rec); rerr != nil {
+				res.SettingsWarning = strings.TrimPrefix(res.SettingsWarning+"; "+rerr.Error(), "; ")
+				if err != nil {
+					err = &applyError{fmt.Errorf("%w; and %w", err, rerr)}
+				}
+			}
+		}()
+	}
+	res.Decoder, err = replay(ctx, dec, c, file, lk)
+	if err != nil && warning != "" {
+		err = &applyError{fmt.Errorf("%w (%s)", err, warning)}
+	}
 	return err
 }
 

@@ -135,10 +135,12 @@ func writeClientDefaults(workdir, user, password string) (string, error) {
 
 // stderrLog keeps what matters of a program's stderr: its first line that
 // starts with ERROR, and a short tail. Never the whole output, which can be
-// kilobytes of base64 from a failed BINLOG statement.
+// kilobytes of base64 from a failed BINLOG statement, and never the base64
+// itself (see elideBase64).
 type stderrLog struct {
 	mu    sync.Mutex
 	line  []byte // the line being written
+	cut   bool   // the line was longer than lineMax
 	first string // first ERROR line
 	tail  []byte // the last tailKeep bytes
 }
@@ -156,10 +158,13 @@ func (l *stderrLog) Write(p []byte) (int, error) {
 		l.tail = append(l.tail[:0], l.tail[len(l.tail)-tailKeep:]...)
 	}
 	for _, b := range p {
-		if b == '\n' {
+		switch {
+		case b == '\n':
 			l.endLine()
-		} else if len(l.line) < lineMax {
+		case len(l.line) < lineMax:
 			l.line = append(l.line, b)
+		default:
+			l.cut = true
 		}
 	}
 	return len(p), nil
@@ -167,9 +172,9 @@ func (l *stderrLog) Write(p []byte) (int, error) {
 
 func (l *stderrLog) endLine() {
 	if l.first == "" && bytes.HasPrefix(l.line, []byte("ERROR")) {
-		l.first = strings.TrimSpace(string(l.line))
+		l.first = strings.TrimSpace(elideBase64(string(l.line), false, l.cut))
 	}
-	l.line = l.line[:0]
+	l.line, l.cut = l.line[:0], false
 }
 
 // hasError reports an ERROR line: mariadb-binlog prints one and still
@@ -188,12 +193,66 @@ func (l *stderrLog) summary() string {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := strings.ToValidUTF8(strings.TrimSpace(string(l.tail)), "?")
-	if len(l.tail) == tailKeep {
+	cut := len(l.tail) == tailKeep
+	s := strings.ToValidUTF8(strings.TrimSpace(elideBase64(string(l.tail), cut, false)), "?")
+	if cut {
 		s = "..." + s
 	}
 	if s == "" {
 		return "(no output on stderr)"
 	}
 	return s
+}
+
+// elided replaces base64 in what the agent reports.
+const elided = "[base64 elided]"
+
+// elideBase64 replaces every run of base64 characters that looks like
+// encoded data: a BINLOG statement's payload, which a client's ERROR line
+// quotes ("near '...'") when the decoder died mid-statement, or a stderr
+// tail shows. Such text is long, means nothing to a DBA and may hold row
+// data. A run of 48 or more is elided; a shorter one from 16 when it has
+// both cases or a '+', from 24 when it has digits and letters; a path
+// (leading '/') of less than 48 is kept. A run cut off by the start
+// (cutStart) or the end (cutEnd) of what was kept cannot be judged whole
+// and is elided from 4 characters.
+func elideBase64(s string, cutStart, cutEnd bool) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && isBase64Char(s[j]) {
+			j++
+		}
+		if j == i {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		run := s[i:j]
+		atCut := cutStart && i == 0 || cutEnd && j == len(s)
+		if looksEncoded(run) || atCut && len(run) >= 4 {
+			b.WriteString(elided)
+		} else {
+			b.WriteString(run)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isBase64Char(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+}
+
+func looksEncoded(run string) bool {
+	if len(run) >= 48 {
+		return true
+	}
+	if len(run) < 16 || run[0] == '/' {
+		return false
+	}
+	upper := strings.IndexFunc(run, func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0
+	lower := strings.IndexFunc(run, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
+	digit := strings.IndexFunc(run, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0
+	return upper && lower || strings.Contains(run, "+") || len(run) >= 24 && digit && (upper || lower)
 }

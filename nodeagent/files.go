@@ -1,6 +1,7 @@
 package nodeagent
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -16,7 +17,7 @@ import (
 	"github.com/mhago/mhago/nodeagent/proto"
 )
 
-func status(req proto.StatusRequest) (proto.Response, error) {
+func status(ctx context.Context, req proto.StatusRequest) (proto.Response, error) {
 	res := &proto.StatusResult{}
 	for _, dir := range req.BinlogDirs {
 		res.Dirs = append(res.Dirs, dirStatus(dir, req.Prefix))
@@ -29,13 +30,17 @@ func status(req proto.StatusRequest) (proto.Response, error) {
 	if req.Tools {
 		toolsStatus(req.ClientBindir, res)
 	}
-	if req.LockDir != "" && req.Port > 0 {
-		var err error
-		if res.Running, err = runningApply(req.LockDir, req.Port); err != nil {
-			return proto.Response{}, err
-		}
+	if req.LockDir == "" || req.Port <= 0 {
+		return proto.Response{Status: res}, nil
 	}
-	return proto.Response{Status: res}, nil
+	var err error
+	if res.Running, err = runningApply(req.LockDir, req.Port); err != nil {
+		return proto.Response{}, err
+	}
+	if res.Running == nil {
+		res.SettingsLeft, err = settingsLeft(ctx, req)
+	}
+	return proto.Response{Status: res}, err
 }
 
 // toolsStatus reports the apply tools found, looked up as apply does.

@@ -41,6 +41,9 @@ type applyLock struct {
 	waited  *proto.RunningApply // the holder found, waited for or stopped
 	stopped bool
 	stale   *proto.RunningApply // a pid file left by a holder that died mid-apply
+	// settingsPath records the server settings this apply changed, or an
+	// earlier one left changed (see settings.go).
+	settingsPath string
 }
 
 // runningError is an earlier apply still at work: it holds the lock, or
@@ -68,7 +71,7 @@ func acquireApplyLock(ctx context.Context, req proto.ApplyRequest, dir string) (
 	if err != nil {
 		return nil, fmt.Errorf("open apply lock %s: %w", lockPath, err)
 	}
-	lk := &applyLock{f: f, pidPath: pidPath}
+	lk := &applyLock{f: f, pidPath: pidPath, settingsPath: settingsPath(dir, req.Port)}
 	if err := lk.wait(ctx, req, lockPath); err != nil {
 		f.Close()
 		return nil, err

@@ -67,7 +67,7 @@ func (p *pipeline) start(dec decoder, c *clientConn, file string, lk *applyLock)
 	defer outW.Close()
 	p.dec = exec.Command(dec.path, append(dec.args, file)...)
 	p.dec.Stdout, p.dec.Stderr, p.dec.ExtraFiles = w, &p.decLog, []*os.File{lk.f}
-	p.cli = exec.Command(c.client, c.args("--binary-mode", "--batch", "--skip-column-names", "--unbuffered")...)
+	p.cli = exec.Command(c.client, c.args("--binary-mode", "--batch", "--skip-column-names", "--unbuffered", clientMaxPacket)...)
 	p.cli.Stdin, p.cli.Stdout, p.cli.Stderr, p.cli.ExtraFiles = r, outW, &p.cliLog, []*os.File{lk.f}
 	if err := p.dec.Start(); err != nil {
 		outR.Close()
@@ -173,7 +173,10 @@ func (p *pipeline) verdict(decErr, cliErr error) error {
 	if len(errs) == 0 && (decErr != nil || cliErr != nil) {
 		errs = append(errs, fmt.Errorf("%s (%v) | %s (%v) killed", p.dec.Path, decErr, p.cli.Path, cliErr))
 	}
-	if len(errs) == 0 && p.decLog.hasError() {
+	// A decoder that cannot read an event says so and exits 0, leaving a
+	// statement cut short that the client then fails on: its line is the
+	// cause, and comes with the client's.
+	if !decFailed && p.decLog.hasError() {
 		errs = append(errs, fmt.Errorf("%s reported: %s", p.dec.Path, p.decLog.summary()))
 	}
 	if len(errs) == 0 {

@@ -3,6 +3,7 @@ package phases
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mhago/mhago/internal/faults"
@@ -51,6 +52,7 @@ func (st *State) applyDiffs(ctx context.Context, h *Host) error {
 	res, err := h.Agent.Apply(ctx, req)
 	st.run.StepEnd(ctx, h.Name(), actApply, err)
 	if err != nil {
+		st.noteSettings(h, res)
 		return fmt.Errorf("apply diffs on %s: %w", h.Name(), err)
 	}
 	st.recordApply(h, res)
@@ -124,6 +126,35 @@ func (st *State) recordApply(h *Host, res *proto.ApplyResult) {
 		}
 		st.Report.Note(fmt.Sprintf("%s: %s an apply left running by run %s (pids %v, started %s)", h.Name(), verb, w.RunID, w.PIDs, w.Started))
 	}
+	st.noteSettings(h, res)
+}
+
+// noteSettings says which server settings the apply changed for its
+// duration and put back (max_allowed_packet, super_read_only), and those
+// an earlier apply had left changed: an operator who finds one not put
+// back knows what to set by hand.
+func (st *State) noteSettings(h *Host, res *proto.ApplyResult) {
+	if res == nil {
+		return
+	}
+	if l := res.SettingsLeft; l != nil {
+		st.Report.Note(fmt.Sprintf("%s: settings left changed by the apply of run %s (started %s): %s",
+			h.Name(), l.RunID, l.Started, joinChanges(l.Changes)))
+	}
+	if len(res.Settings) > 0 {
+		st.Report.Note(fmt.Sprintf("%s: settings changed for the apply: %s", h.Name(), joinChanges(res.Settings)))
+	}
+	if res.SettingsWarning != "" {
+		st.Report.Note(fmt.Sprintf("%s: %s", h.Name(), res.SettingsWarning))
+	}
+}
+
+func joinChanges(cs []proto.SettingChange) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // applied says whether run prev finished a change on host without error.

@@ -84,9 +84,15 @@ type StatusRequest struct {
 	ClientBindir string `json:"client_bindir,omitempty"`
 	Tools        bool   `json:"tools,omitempty"`
 	// LockDir and Port, when set, ask whether an apply into the server on
-	// Port holds the host's apply lock in LockDir (remote_workdir).
+	// Port holds the host's apply lock in LockDir (remote_workdir), and
+	// report the server settings an apply that died left changed.
 	LockDir string `json:"lock_dir,omitempty"`
 	Port    int    `json:"port,omitempty"`
+	// Host, User and Password, when set with LockDir and Port, let status
+	// put those settings back, as the next apply would.
+	Host     string `json:"host,omitempty"`
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"` // travels on stdin, never argv
 }
 
 // StatusResult describes what the agent found.
@@ -101,6 +107,10 @@ type StatusResult struct {
 	ToolsError string `json:"tools_error,omitempty"`
 	// Running is an apply that holds the lock now, nil if none.
 	Running *RunningApply `json:"running_apply,omitempty"`
+	// SettingsLeft are server settings an apply that is gone changed and
+	// did not put back; with credentials in the request status restores
+	// them, and each change says whether it was.
+	SettingsLeft *ApplySettings `json:"settings_left,omitempty"`
 }
 
 // RunningApply is what an apply's pid file says about it: the manager that
@@ -240,6 +250,43 @@ type ApplyResult struct {
 	// waited for (or stopped, when Stopped).
 	Waited  *RunningApply `json:"waited,omitempty"`
 	Stopped bool          `json:"stopped,omitempty"`
+	// Settings are the server's global variables this apply changed for
+	// its duration (max_allowed_packet raised so that a transaction's
+	// BINLOG statement of any size is accepted; super_read_only switched
+	// off, read_only left on) and whether each was put back.
+	Settings []SettingChange `json:"settings,omitempty"`
+	// SettingsLeft are the changes of an earlier apply that died before
+	// putting them back, found under the lock and restored first.
+	SettingsLeft *ApplySettings `json:"settings_left,omitempty"`
+	// SettingsWarning says a setting could not be raised; the apply went
+	// on, and a statement larger than the server allows will fail.
+	SettingsWarning string `json:"settings_warning,omitempty"`
+}
+
+// Global variables an apply may change on the server.
+const (
+	VarMaxAllowedPacket = "max_allowed_packet"
+	VarSuperReadOnly    = "super_read_only"
+)
+
+// SettingChange is one global variable an apply changed: from Was to Set,
+// and whether it was put back (Restored). Note says why it was not, or
+// that it needed no restoring.
+type SettingChange struct {
+	Variable string `json:"variable"`
+	Was      string `json:"was"`
+	Set      string `json:"set"`
+	Restored bool   `json:"restored"`
+	Note     string `json:"note,omitempty"`
+}
+
+// ApplySettings is what an apply recorded, before changing anything, in
+// <LockDir>/mhago-apply-<port>.settings: the original values survive the
+// agent's death, and whoever takes the lock next puts them back.
+type ApplySettings struct {
+	RunID   string          `json:"run_id"`
+	Started string          `json:"started"` // RFC 3339
+	Changes []SettingChange `json:"changes"`
 }
 
 // LoginRequest tries a MySQL login from this host, as a replica's IO thread
@@ -258,4 +305,19 @@ type LoginResult struct {
 	OK        bool   `json:"ok"`
 	ErrorCode int    `json:"error_code,omitempty"` // MySQL error number, e.g. 1045
 	Message   string `json:"message,omitempty"`    // the client's ERROR line
+}
+
+// String is the change as a report line names it, e.g.
+// "max_allowed_packet 16777216 -> 1073741824 (put back)".
+func (c SettingChange) String() string {
+	s := fmt.Sprintf("%s %s -> %s", c.Variable, c.Was, c.Set)
+	switch {
+	case c.Restored && c.Note == "":
+		return s + " (put back)"
+	case c.Restored:
+		return s + " (" + c.Note + ")"
+	case c.Note != "":
+		return s + " (not put back: " + c.Note + ")"
+	}
+	return s + " (not put back yet)"
 }
