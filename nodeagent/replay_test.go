@@ -16,7 +16,8 @@ import (
 // does what $FAKE_CLIENT says, the decoder what $FAKE_DECODER says.
 // With $FAKE_VARS, a directory with one file per global variable, the
 // client also serves SHOW GLOBAL VARIABLES and SET GLOBAL from it (as a
-// MySQL server would, with super_read_only); $FAKE_REFUSE names a
+// MySQL server would, with super_read_only, which reads 1 and 0 back
+// as ON and OFF); $FAKE_REFUSE names a
 // variable whose SET fails, $FAKE_DOWN makes every query fail as against
 // a stopped server. In the pipeline, the client writes the
 // max_allowed_packet it connected with to $FAKE_VARS/../connected_with.
@@ -33,8 +34,9 @@ if [ -n "$sql" ]; then
 	"SET GLOBAL"*)
 		set -- $sql
 		[ "$3" = "$FAKE_REFUSE" ] && { echo "ERROR 1227 (42000): Access denied; you need (at least one of) the SUPER privilege(s) for this operation" >&2; exit 1; }
-		echo "$5" > "$FAKE_VARS/$3"
-		[ "$3" = super_read_only ] && [ "$5" = ON ] && echo ON > "$FAKE_VARS/read_only"
+		v=$5; case "$3:$v" in *_read_only:1) v=ON ;; *_read_only:0) v=OFF ;; esac
+		echo "$v" > "$FAKE_VARS/$3"
+		[ "$3" = super_read_only ] && [ "$v" = ON ] && echo ON > "$FAKE_VARS/read_only"
 		;;
 	esac
 	exit 0

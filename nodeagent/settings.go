@@ -13,6 +13,7 @@ import (
 
 	"github.com/mhago/mhago/internal/atomicfile"
 	"github.com/mhago/mhago/nodeagent/proto"
+	"github.com/mhago/mhago/replsql"
 )
 
 // An apply changes two global variables of its server for its duration,
@@ -96,7 +97,7 @@ func setStatement(name, value string) (string, error) {
 		}
 	case proto.VarSuperReadOnly:
 		if value == "ON" || value == "OFF" {
-			return "SET GLOBAL super_read_only = " + value, nil
+			return replsql.SetSuperReadOnlyReported(value == "ON").SQL(), nil
 		}
 	}
 	return "", fmt.Errorf("refusing to set %s to %q", name, value)
@@ -116,7 +117,7 @@ func restoreStep(ch proto.SettingChange, now map[string]string) (stmt, note stri
 	case cur != ch.Set:
 		return "", fmt.Sprintf("changed to %s since the apply set %s: left as it is", cur, ch.Set)
 	case ch.Variable == proto.VarSuperReadOnly && now[varReadOnly] == "OFF":
-		return "", "the server is writable now (read_only=OFF): left OFF"
+		return "", "the server is writable now (read_only is OFF): left OFF"
 	}
 	stmt, err := setStatement(ch.Variable, ch.Was)
 	if err != nil {
@@ -156,8 +157,8 @@ func raiseSettings(ctx context.Context, c *clientConn, path, runID string) (rec 
 		default:
 			rec.Changes = done
 			_, rerr := restoreSettings(ctx, c, path, rec)
-			return nil, warning, errors.Join(fmt.Errorf("super_read_only is ON on %s:%d and could not be switched off for the apply (read_only stays on): %w; grant the user SUPER or SYSTEM_VARIABLES_ADMIN, or run SET GLOBAL super_read_only=OFF there and apply again",
-				c.host, c.port, err), rerr)
+			return nil, warning, errors.Join(fmt.Errorf("super_read_only is ON on %s:%d and could not be switched off for the apply (read_only stays on): %w; grant the user SUPER or SYSTEM_VARIABLES_ADMIN, or run %s there and apply again",
+				c.host, c.port, err, replsql.SetSuperReadOnlyReported(false)), rerr)
 		}
 	}
 	rec.Changes = done

@@ -105,7 +105,14 @@ func SetSuperReadOnly(v repl.Version, on bool) (Statement, error) {
 	if !HasSuperReadOnly(v) {
 		return Statement{}, fmt.Errorf("set super_read_only: %w: %s has no super_read_only (MySQL 5.7.8+ only)", ErrInvalidStatement, v)
 	}
-	return plain("SET GLOBAL super_read_only = " + onOff(on)), nil
+	return SetSuperReadOnlyReported(on), nil
+}
+
+// SetSuperReadOnlyReported returns SET GLOBAL super_read_only = 1 or 0
+// for a server that reported the variable itself: the node agent reads a
+// server's variables, not its version.
+func SetSuperReadOnlyReported(on bool) Statement {
+	return plain("SET GLOBAL super_read_only = " + onOff(on))
 }
 
 // Writable returns the statements that open a new master to writes:
