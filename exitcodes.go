@@ -26,7 +26,7 @@ const (
 	exitLogin             = 6  // MySQL refused the login (user, password, grants)
 	exitEnvironment       = 7  // not ready for failover: binlog dir, workdirs, agent, tools, repl grant, manager files, Redis, hooks
 	exitMasterAlive       = 8  // failover refused: the master is alive
-	exitGuard             = 9  // failover refused: recent failover, leftover error file, or no lock without --no-lock
+	exitGuard             = 9  // failover refused: recent failover, leftover error file, a replica's MHA failover lock held (purge_relay_logs), or no lock without --no-lock
 	exitPartial           = 10 // failover done, some replica not recovered (MHA's 10)
 	exitLocked            = 11 // another manager holds the failover lock
 	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was

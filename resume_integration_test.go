@@ -110,6 +110,7 @@ func TestFailoverKilledAtEachPhaseBoundary(t *testing.T) {
 		{"1 dead master confirmation", false},
 		{"lock", true},
 		{"1 topology re-check", true},
+		{"1 failover locks", true},
 		{"agents", true},
 		{"2 dead master shutdown", true},
 		{"3.1 latest replicas", true},

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,4 +247,104 @@ func copyBinlogs(t *testing.T, src, dst string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// holdFailoverLock takes MHA's failover lock on host i in a session of its
+// own, as purge_relay_logs does while it purges, and returns that
+// session's connection id and the function that lets the lock go.
+func (s *scenario) holdFailoverLock(i int) (int64, func()) {
+	s.t.Helper()
+	db, err := s.c.DB(i)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	conn, err := db.Conn(s.ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var got, id int64
+	if err := conn.QueryRowContext(s.ctx, "SELECT GET_LOCK('MHA_Master_High_Availability_Failover', 0), CONNECTION_ID()").Scan(&got, &id); err != nil || got != 1 {
+		s.t.Fatalf("GET_LOCK on host %d: %d %v", i, got, err)
+	}
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			conn.ExecContext(s.ctx, "SELECT RELEASE_LOCK('MHA_Master_High_Availability_Failover')")
+			conn.Close()
+		})
+	}
+	s.t.Cleanup(release)
+	return id, release
+}
+
+// lockHolder is the connection id holding MHA's failover lock on host i,
+// or 0 when it is free.
+func (s *scenario) lockHolder(i int) int64 {
+	db, err := s.c.DB(i)
+	if err != nil {
+		return 0
+	}
+	var id sql.NullInt64
+	if err := db.QueryRowContext(s.ctx, "SELECT IS_USED_LOCK('MHA_Master_High_Availability_Failover')").Scan(&id); err != nil {
+		return 0
+	}
+	return id.Int64
+}
+
+// TestFailoverMHAFailoverLock: while purge_relay_logs (here a session
+// holding MHA's failover lock) works on a replica, the run stops before
+// anything changed (exit 9, naming the replica); a holder that lets go
+// within the wait only delays it. The run holds the lock on every replica
+// for its whole course and lets it go at the end.
+func TestFailoverMHAFailoverLock(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: baseSafety, Hosts: 3})
+	acked := s.killUnderLoad(300, nil)
+	s.waitApplied(2, 3)
+	before := s.replicationState(2, 3)
+	holder, release := s.holdFailoverLock(3)
+	code, out := s.failoverText(s.c.ConfigPath())
+	if code != exitGuard || !strings.Contains(out, "server3") || !strings.Contains(out, "purge_relay_logs") {
+		t.Fatalf("exit %d, want %d naming server3 and purge_relay_logs:\n%s", code, exitGuard, out)
+	}
+	if after := s.replicationState(2, 3); after != before {
+		t.Fatalf("cluster changed:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// The holder lets go 2 s into the next run; meanwhile every replica's
+	// lock holder is sampled.
+	time.AfterFunc(2*time.Second, release)
+	seen := map[int]bool{}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			for _, i := range []int{2, 3} {
+				if id := s.lockHolder(i); id != 0 && id != holder {
+					seen[i] = true
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+	code, out = s.failoverText(s.c.ConfigPath())
+	close(done)
+	wg.Wait()
+	if code != exitOK {
+		t.Fatalf("after the holder let go: exit %d\n%s", code, out)
+	}
+	if !seen[2] || !seen[3] {
+		t.Fatalf("the run's failover lock was seen on %v, want servers 2 and 3", seen)
+	}
+	rep := s.reportIn(s.c.ConfigPath())
+	nm := s.assertRecovered(rep, acked, 2, 3)
+	for _, i := range []int{2, 3} {
+		if id := s.lockHolder(i); id != 0 {
+			t.Errorf("host %d: the failover lock is still held by connection %d after the run", i, id)
+		}
+	}
+	s.assertOneWritable(nm, 2, 3)
 }

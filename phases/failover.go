@@ -31,6 +31,7 @@ func failoverSteps() []step {
 		{Name: "1 dead master confirmation", Kind: runner.Read, Run: confirmDeadMaster},
 		{Name: phaseLock, Kind: runner.TakeLock},
 		{Name: "1 topology re-check", Kind: runner.Change, Run: recheckTopology},
+		{Name: "1 failover locks", Kind: runner.Read, Run: takeFailoverLocks},
 		{Name: "agents", Kind: runner.Read, Run: deployAgents},
 		{Name: "2 dead master shutdown", Kind: runner.Change, Run: shutdownDeadMaster, Plan: planShutdown},
 		{Name: "3.1 latest replicas", Kind: runner.Read, Run: findLatestReplicas},

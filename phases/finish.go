@@ -61,6 +61,7 @@ func newRunID(t time.Time) string {
 
 // close releases connections and this host's lock on the cluster.
 func (st *State) close() {
+	st.releaseFailoverLocks()
 	for _, h := range st.Hosts {
 		if h.DB != nil {
 			h.DB.Close()

@@ -90,6 +90,9 @@ type Host struct {
 	backlogKnown        bool
 	// diffs are the files to apply here, in order.
 	diffs []diffFile
+	// failoverLock is MHA's failover lock on this replica, held for the
+	// run so that purge_relay_logs cannot purge what the diffs read.
+	failoverLock *instance.FailoverLock
 	// cannot says why this replica cannot be recovered (a diff file lost
 	// since an earlier run made it), or "".
 	cannot string
