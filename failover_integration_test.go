@@ -117,7 +117,7 @@ func (s *scenario) assertRecovered(rep *report.Report, acked []int64, survivors 
 			s.t.Fatalf("host %d does not replicate from the new master %s: %v", i, s.c.IP(nm), st)
 		}
 	}
-	if err := s.c.SyncReplicas(s.ctx); err != nil {
+	if err := s.c.SyncReplicas(s.ctx, survivors...); err != nil {
 		s.t.Fatal(err)
 	}
 	if err := s.c.CompareChecksums(s.ctx, survivors...); err != nil {

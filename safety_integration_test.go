@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +17,10 @@ import (
 // baseSafety is the base of this file's clusters (3 hosts: 234..237).
 const baseSafety = 234
 
-// purgeRelayLogsOf makes host i drop the relay logs its SQL thread has
-// applied, as relay_log_purge=1 (or MHA's purge_relay_logs cron) does.
-func (s *scenario) purgeRelayLogsOf(i int) {
+// relayPurge turns relay_log_purge on for host i and rotates its relay
+// log: from now on each relay log its SQL thread finishes is removed, as
+// with MHA's purge_relay_logs cron.
+func (s *scenario) relayPurge(i int) {
 	s.t.Helper()
 	for _, q := range []string{"SET GLOBAL relay_log_purge = 1", "FLUSH RELAY LOGS"} {
 		if err := s.c.Exec(s.ctx, i, q); err != nil {
@@ -27,18 +29,60 @@ func (s *scenario) purgeRelayLogsOf(i int) {
 	}
 }
 
+// binlogPos is a master binlog position; file names share one length, so
+// comparing them as strings orders them.
+type binlogPos struct {
+	file string
+	pos  int64
+}
+
+func (p binlogPos) before(q binlogPos) bool {
+	return p.file < q.file || (p.file == q.file && p.pos < q.pos)
+}
+
+// replicaPos is what host i has read (IO thread) or executed (SQL thread).
+func (s *scenario) replicaPos(i int, executed bool) binlogPos {
+	s.t.Helper()
+	st, err := s.c.SlaveStatus(s.ctx, i)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	file, pos := st["Master_Log_File"], st["Read_Master_Log_Pos"]
+	if executed {
+		file, pos = st["Relay_Master_Log_File"], st["Exec_Master_Log_Pos"]
+	}
+	n, err := strconv.ParseInt(pos, 10, 64)
+	if err != nil {
+		s.t.Fatalf("host %d: position %q: %v", i, pos, err)
+	}
+	return binlogPos{file, n}
+}
+
+// waitExecutedPast waits until host i's SQL thread has executed beyond p;
+// the load goes on meanwhile, so it never catches up entirely.
+func (s *scenario) waitExecutedPast(i int, p binlogPos) {
+	s.t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); !p.before(s.replicaPos(i, true)); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("host %d never executed up to %v (at %v)", i, p, s.replicaPos(i, true))
+		}
+	}
+}
+
 // lackingRelayLogs leaves server3 behind with its missing events purged
-// from server2's relay logs: no replica can bring server3 level.
+// from server2's relay logs: no replica can bring server3 level. server2
+// rotates its relay log after server3 stopped reading, and again later;
+// once its SQL thread is past the second rotation, the relay log holding
+// server3's position is finished, hence purged.
 func (s *scenario) lackingRelayLogs() []int64 {
 	return s.killUnderLoad(300, func() {
 		if err := s.c.StopIOThread(s.ctx, 3); err != nil {
 			s.t.Fatal(err)
 		}
-		s.waitRows(1, 500)
-		s.waitApplied(2)
-		s.purgeRelayLogsOf(2)
+		s.relayPurge(2)
 		s.waitRows(1, 700)
-		s.purgeRelayLogsOf(2)
+		s.relayPurge(2)
+		s.waitExecutedPast(2, s.replicaPos(2, false))
 	})
 }
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/mhago/mhago/hooks"
 )
@@ -25,8 +26,13 @@ func (r *Report) OperatorActions() []string {
 	case r.onlyRemainingLeft():
 		return r.remainingActions()
 	}
-	acts := []string{"The cluster was changed before the run stopped (point of no return passed). Finish it with `mhago failover --conf " + r.Config +
-		" --resume`: it keeps the new master chosen, checks every diff file by SHA-256 and asks each server what it already applied, so nothing is applied twice. Or finish by hand using the positions below."}
+	var acts []string
+	// A partial failover finished its run: what is left is the replicas
+	// it could not recover, which --resume would not recover either.
+	if r.Outcome != OutcomePartial {
+		acts = append(acts, "The cluster was changed before the run stopped (point of no return passed). Finish it with `mhago failover --conf "+r.Config+
+			" --resume`: it keeps the new master chosen, checks every diff file by SHA-256 and asks each server what it already applied, so nothing is applied twice. Or finish by hand using the positions below.")
+	}
 	acts = append(acts, r.masterActions()...)
 	acts = append(acts, r.replicaActions()...)
 	for _, rm := range r.Remaining {
@@ -88,6 +94,9 @@ func (r *Report) replicaActions() []string {
 }
 
 func (r *Report) startHookOK() bool {
+	if !slices.ContainsFunc(r.Hooks, func(hk hooks.Result) bool { return hk.Name == hooks.IPFailoverScript }) {
+		return true // no master_ip_failover_script: the endpoint is the operator's own business
+	}
 	for _, hk := range r.Hooks {
 		if cmd, _ := hooks.ArgValue(hk.Args, "command"); hk.Name == hooks.IPFailoverScript && cmd == "start" && hk.ExitCode == 0 {
 			return true

@@ -208,6 +208,32 @@ func TestTextFailedAfterPointOfNoReturn(t *testing.T) {
 	}
 }
 
+// TestActionsPartialAndNoIPHook: a partial failover finished its run, so
+// its actions name the replicas left, not --resume; without
+// master_ip_failover_script no action blames it.
+func TestActionsPartialAndNoIPHook(t *testing.T) {
+	r := sample(t, OutcomePartial, HostFailed)
+	acts := strings.Join(r.OperatorActions(), "\n")
+	if strings.Contains(acts, "--resume") || !strings.Contains(acts, "db4(10.0.0.4:3306) was not recovered") {
+		t.Errorf("partial: want the replica left and no --resume:\n%s", acts)
+	}
+	if strings.Contains(acts, "did not succeed") {
+		t.Errorf("the start hook succeeded, yet an action says it did not:\n%s", acts)
+	}
+	r.Hooks = slices.DeleteFunc(r.Hooks, func(hk hooks.Result) bool { c, _ := hooks.ArgValue(hk.Args, "command"); return c == "start" })
+	if acts := strings.Join(r.OperatorActions(), "\n"); !strings.Contains(acts, "master_ip_failover_script --command=start did not succeed") {
+		t.Errorf("the stop hook ran and start never did: the endpoint action is missing:\n%s", acts)
+	}
+	r.Hooks = slices.DeleteFunc(r.Hooks, func(hk hooks.Result) bool { return hk.Name == hooks.IPFailoverScript })
+	if acts := strings.Join(r.OperatorActions(), "\n"); strings.Contains(acts, "master_ip_failover_script") {
+		t.Errorf("no master_ip_failover_script configured, yet an action names it:\n%s", acts)
+	}
+	r.Outcome = OutcomeFailed
+	if acts := strings.Join(r.OperatorActions(), "\n"); !strings.Contains(acts, "--resume") {
+		t.Errorf("failed after the point of no return: --resume missing:\n%s", acts)
+	}
+}
+
 func TestSubjectAndFinalLine(t *testing.T) {
 	fakeClock(t, time.Millisecond)
 	tests := []struct {
