@@ -186,7 +186,13 @@ func PasswordValues(text string) string {
 // (quotes included, also a JSON-escaped \"...\") or a run of characters up
 // to whitespace, a quote or a backslash, so that a value inside a JSON or
 // Go-quoted string is masked without eating the string's closing quote.
+// The mask itself is a value of its own length.
 func valueLen(s string) int {
+	// An already masked value ends with the mask: scrubbing twice must not
+	// eat the comma after MASTER_PASSWORD='xxx' once its quotes are gone.
+	if rest, ok := strings.CutPrefix(s, Mask); ok && (rest == "" || strings.ContainsRune(",;)", rune(rest[0]))) {
+		return len(Mask)
+	}
 	if strings.HasPrefix(s, `\"`) {
 		if j := strings.Index(s[2:], `\"`); j >= 0 {
 			return j + 4
