@@ -45,7 +45,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 		doc := commentAbove(lines, i)
 		want := "MHA-compatible"
-		if !IsMHAKey(key) {
+		if !keyDefs[key].mha {
 			want = "mhago only"
 		}
 		if !strings.Contains(doc, want) {

@@ -121,9 +121,6 @@ func KnownKeys() []string {
 	return names
 }
 
-// IsMHAKey reports whether key exists in MHA 0.58 (as opposed to mhago only).
-func IsMHAKey(key string) bool { return keyDefs[key].mha }
-
 // suggestKey returns the known key nearest to an unknown one, or "" when
 // nothing is close enough to be a plausible typo.
 func suggestKey(unknown string) string {

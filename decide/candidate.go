@@ -72,15 +72,6 @@ func LatestAndOldest(cs []Candidate) (latest, oldest []string) {
 	return extremes(live, 1), extremes(live, -1)
 }
 
-// OldestRequired returns the oldest alive candidates, by Read coordinates,
-// among those without ignore_fail. MHA falls back to this position when no
-// latest replica holds the relay logs back to the absolute oldest one.
-func OldestRequired(cs []Candidate) []string {
-	required := slices.DeleteFunc(slices.Clone(cs), func(c Candidate) bool { return c.IgnoreFail })
-	_, oldest := LatestAndOldest(required)
-	return oldest
-}
-
 // extremes returns the names of the candidates whose Read position is the
 // greatest (dir=1) or the smallest (dir=-1); cs must be in config order.
 func extremes(cs []Candidate, dir int) []string {
@@ -95,19 +86,4 @@ func extremes(cs []Candidate, dir int) []string {
 		}
 	}
 	return names
-}
-
-// MostAdvanced returns, among the named candidates, the one whose SQL thread
-// executed the most (highest Exec coordinates), first in config order on a
-// tie. MHA's GTID failover uses the most advanced latest replica as the base
-// the new master catches up from. It returns "" when no name matches an
-// alive candidate.
-func MostAdvanced(cs []Candidate, names []string) string {
-	best, found := Candidate{}, false
-	for _, c := range alive(cs) {
-		if slices.Contains(names, c.Name) && (!found || c.Exec.Compare(best.Exec) > 0) {
-			best, found = c, true
-		}
-	}
-	return best.Name
 }

@@ -177,9 +177,6 @@ func (w *Writer) MirrorErr() error {
 	return w.mErr
 }
 
-// HasMirror tells whether records are mirrored at all.
-func (w *Writer) HasMirror() bool { return w.mirror != nil }
-
 func (w *Writer) mirrorCall(ctx context.Context, fn func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mirrorTimeout)
 	defer cancel()

@@ -31,13 +31,6 @@ func (r *Runner[S]) record(ctx context.Context, rec journal.Record) error {
 	return fmt.Errorf("run journal: %w", err)
 }
 
-// Journaled tells whether records are being kept (not a dry run, lock taken).
-func (r *Runner[S]) Journaled() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.journal != nil
-}
-
 // Decide records a decision a later run needs to finish this one.
 func (r *Runner[S]) Decide(ctx context.Context, phase, name string, v any) error {
 	data, err := json.Marshal(v)
