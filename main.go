@@ -32,6 +32,10 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// go-redis prints dial retries straight to stderr, past the scrubber,
+	// unless told otherwise; until a command opens its logger (check
+	// reaches Redis before), they are dropped: the errors are returned.
+	coord.RedisLogsTo(nil)
 	sc := redact.New()
 	out, errOut := redact.NewWriter(stdout, sc), redact.NewWriter(stderr, sc)
 	defer errOut.Flush()
