@@ -128,9 +128,15 @@ func (s *Scrubber) Secrets(text string) string {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, f := range s.forms {
-		if strings.Contains(text, f) {
-			text = strings.ReplaceAll(text, f, Mask)
+	// Until none is left: a secret that contains the mask ("xxxa") is
+	// formed again by a mask and what follows it ("xxxaa"). Every pass
+	// shortens the text (a secret is longer than the mask), so it ends.
+	for again := true; again; {
+		again = false
+		for _, f := range s.forms {
+			if strings.Contains(text, f) {
+				text, again = strings.ReplaceAll(text, f, Mask), true
+			}
 		}
 	}
 	return text
@@ -161,7 +167,7 @@ func passwordArg(a string) string {
 // text (a hook's output, a logged command line) by Mask. The value ends at
 // whitespace, or at the closing quote of a quoted value.
 func PasswordValues(text string) string {
-	lower := strings.ToLower(text)
+	lower := asciiLower(text)
 	if !strings.Contains(lower, "password=") {
 		return text
 	}
@@ -207,4 +213,17 @@ func valueLen(s string) int {
 		return j
 	}
 	return len(s)
+}
+
+// asciiLower lowercases A-Z only, so that an index into the result is an
+// index into s: strings.ToLower turns an invalid UTF-8 byte into a
+// three-byte replacement rune, and the indices would run past the text.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
