@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // HostLock is held by the one mhago process of this manager host working on
@@ -25,11 +26,10 @@ func LockHost(dir, cluster string) (*HostLock, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(path)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w: cluster %s, pid %s (lock file %s): wait for it to finish",
-				ErrBusy, cluster, strings.TrimSpace(string(holder)), path)
+				ErrBusy, cluster, holderPID(path), path)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -37,6 +37,25 @@ func LockHost(dir, cluster string) (*HostLock, error) {
 		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return &HostLock{f: f}, nil
+}
+
+// holderPIDWait bounds the wait for a holder that has just taken the lock
+// to write its pid (it does so right after).
+const holderPIDWait = 500 * time.Millisecond
+
+// holderPID is the pid the holder wrote into the lock file, waiting a
+// moment for one that took the lock an instant ago and has not yet
+// written it.
+func holderPID(path string) string {
+	for deadline := time.Now().Add(holderPIDWait); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(path)
+		if pid := strings.TrimSpace(string(b)); pid != "" {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			return "unknown (it has just started)"
+		}
+	}
 }
 
 // Unlock releases the lock.

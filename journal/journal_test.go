@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // memMirror is an in-memory mirror that can be made to fail.
@@ -239,4 +242,28 @@ func TestLockHostNamesTheHolder(t *testing.T) {
 		t.Fatalf("after unlock: %v", err)
 	}
 	l2.Unlock()
+}
+
+// TestLockHostHolderStillStarting: a holder that took the lock an instant
+// ago and has not written its pid yet is waited for a moment, and named
+// "unknown" when it never writes one; never an empty pid.
+func TestLockHostHolderStillStarting(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c1.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, func() { f.WriteAt([]byte("4242\n"), 0) })
+	if _, err := LockHost(dir, "c1"); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "pid 4242 ") {
+		t.Fatalf("holder writing its pid late: %v", err)
+	}
+	f.Truncate(0)
+	if _, err := LockHost(dir, "c1"); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "pid unknown (it has just started)") {
+		t.Fatalf("holder without a pid: %v", err)
+	}
 }
