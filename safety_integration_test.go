@@ -4,12 +4,12 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mhago/mhago/repl"
 	"github.com/mhago/mhago/report"
 	"github.com/mhago/mhago/testenv/cluster"
 )
@@ -29,19 +29,9 @@ func (s *scenario) relayPurge(i int) {
 	}
 }
 
-// binlogPos is a master binlog position; file names share one length, so
-// comparing them as strings orders them.
-type binlogPos struct {
-	file string
-	pos  int64
-}
-
-func (p binlogPos) before(q binlogPos) bool {
-	return p.file < q.file || (p.file == q.file && p.pos < q.pos)
-}
-
-// replicaPos is what host i has read (IO thread) or executed (SQL thread).
-func (s *scenario) replicaPos(i int, executed bool) binlogPos {
+// replicaPos is what host i has read (IO thread) or executed (SQL thread),
+// in its master's binlog coordinates.
+func (s *scenario) replicaPos(i int, executed bool) repl.Coordinates {
 	s.t.Helper()
 	st, err := s.c.SlaveStatus(s.ctx, i)
 	if err != nil {
@@ -51,18 +41,18 @@ func (s *scenario) replicaPos(i int, executed bool) binlogPos {
 	if executed {
 		file, pos = st["Relay_Master_Log_File"], st["Exec_Master_Log_Pos"]
 	}
-	n, err := strconv.ParseInt(pos, 10, 64)
+	c, err := repl.ParseCoordinates(file + ":" + pos)
 	if err != nil {
-		s.t.Fatalf("host %d: position %q: %v", i, pos, err)
+		s.t.Fatalf("host %d: %v", i, err)
 	}
-	return binlogPos{file, n}
+	return c
 }
 
 // waitExecutedPast waits until host i's SQL thread has executed beyond p;
 // the load goes on meanwhile, so it never catches up entirely.
-func (s *scenario) waitExecutedPast(i int, p binlogPos) {
+func (s *scenario) waitExecutedPast(i int, p repl.Coordinates) {
 	s.t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); !p.before(s.replicaPos(i, true)); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); s.replicaPos(i, true).Compare(p) <= 0; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("host %d never executed up to %v (at %v)", i, p, s.replicaPos(i, true))
 		}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/mhago/mhago/hooks"
 )
@@ -93,16 +92,20 @@ func (r *Report) replicaActions() []string {
 	return acts
 }
 
+// startHookOK: the endpoint moved, or no master_ip_failover_script was
+// called at all (the endpoint is then the operator's own business).
 func (r *Report) startHookOK() bool {
-	if !slices.ContainsFunc(r.Hooks, func(hk hooks.Result) bool { return hk.Name == hooks.IPFailoverScript }) {
-		return true // no master_ip_failover_script: the endpoint is the operator's own business
-	}
+	called := false
 	for _, hk := range r.Hooks {
-		if cmd, _ := hooks.ArgValue(hk.Args, "command"); hk.Name == hooks.IPFailoverScript && cmd == "start" && hk.ExitCode == 0 {
+		if hk.Name != hooks.IPFailoverScript {
+			continue
+		}
+		called = true
+		if cmd, _ := hooks.ArgValue(hk.Args, "command"); cmd == "start" && hk.ExitCode == 0 {
 			return true
 		}
 	}
-	return false
+	return !called
 }
 
 func hostErr(h *HostResult) string {
