@@ -249,6 +249,9 @@ func TestFailoverDeadMasterSSHDown(t *testing.T) {
 	if len(rep.Unsaved) == 0 || !strings.Contains(strings.Join(rep.Unsaved, " "), "SSH") {
 		t.Fatalf("report does not state what could not be saved: %v", rep.Unsaved)
 	}
+	if rep.Lost == nil || rep.Lost.Host != "server1" || rep.Lost.File == "" || rep.Lost.Pos < 4 {
+		t.Fatalf("report does not bound the loss with the dead master's coordinates: %+v", rep.Lost)
+	}
 	s.assertRecovered(rep, nil, 2, 3)
 }
 

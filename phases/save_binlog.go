@@ -31,7 +31,7 @@ func saveDeadMasterBinlog(ctx context.Context, st *State) error {
 	}
 	err := st.saveFromBinlogServers(ctx, from)
 	if err != nil && st.opts.IgnoreBinlogServerError {
-		st.Report.Unrecoverable(fmt.Sprintf("binlog servers: %v (--ignore-binlog-server-error)", err))
+		st.Report.LostAfter(st.Dead.Name(), from.File, from.Pos, fmt.Sprintf("binlog servers: %v (--ignore-binlog-server-error)", err))
 		return nil
 	}
 	return err
@@ -42,7 +42,7 @@ func saveDeadMasterBinlog(ctx context.Context, st *State) error {
 func (st *State) saveFromDeadMaster(ctx context.Context, from repl.Coordinates) (done bool) {
 	switch {
 	case st.opts.SkipSaveBinlog:
-		st.Report.Unrecoverable(fmt.Sprintf("dead master's binlog after %s: not saved (--skip-save-binlog)", from))
+		st.Report.LostAfter(st.Dead.Name(), from.File, from.Pos, "not saved (--skip-save-binlog)")
 		return true
 	case !st.SSHReachable || st.Dead.Agent == nil:
 		st.noteUnsaved(from, fmt.Sprintf("%s is unreachable over SSH (%v)", st.Dead.Name(), st.Dead.SSHErr))
@@ -62,7 +62,7 @@ func (st *State) noteUnsaved(from repl.Coordinates, why string) {
 		st.Report.Note(fmt.Sprintf("dead master's binlog after %s: %s; trying the binlog servers", from, why))
 		return
 	}
-	st.Report.Unrecoverable(fmt.Sprintf("dead master's binlog after %s: %s; transactions it wrote but no replica received are lost", from, why))
+	st.Report.LostAfter(st.Dead.Name(), from.File, from.Pos, why)
 }
 
 // saveFromBinlogServers saves from every reachable binlog server at once

@@ -6,6 +6,7 @@
 package report
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -92,22 +93,35 @@ type Report struct {
 	PointOfNoReturnPassed bool      `json:"point_of_no_return_passed"`
 	// MasterNotDead: the run refused because the master was not confirmed
 	// dead (it answers, a replica still reads from it, or it hangs unfenced).
-	MasterNotDead bool           `json:"master_not_dead,omitempty"`
-	DeadMaster    HostRef        `json:"dead_master"`
-	NewMaster     *HostRef       `json:"new_master,omitempty"`
-	Election      *Election      `json:"election,omitempty"`
-	Phases        []*Phase       `json:"phases"`
-	Hosts         []*HostResult  `json:"hosts"`
-	Unsaved       []string       `json:"unrecoverable,omitempty"` // see Unrecoverable
-	Hooks         []hooks.Result `json:"hooks,omitempty"`
-	Lock          *LockInfo      `json:"lock,omitempty"`
-	Notes         []string       `json:"notes,omitempty"`
+	MasterNotDead bool          `json:"master_not_dead,omitempty"`
+	DeadMaster    HostRef       `json:"dead_master"`
+	NewMaster     *HostRef      `json:"new_master,omitempty"`
+	Election      *Election     `json:"election,omitempty"`
+	Phases        []*Phase      `json:"phases"`
+	Hosts         []*HostResult `json:"hosts"`
+	Unsaved       []string      `json:"unrecoverable,omitempty"` // see Unrecoverable
+	// Lost bounds what this run could not recover: the dead master's
+	// binlog after these coordinates reached no replica and was not saved.
+	Lost  *Lost          `json:"lost,omitempty"`
+	Hooks []hooks.Result `json:"hooks,omitempty"`
+	Lock  *LockInfo      `json:"lock,omitempty"`
+	Notes []string       `json:"notes,omitempty"`
 	// Remaining is what a run that otherwise finished left undone (a step
 	// whose failure did not stop it), each with the way to finish it.
 	Remaining []Remaining `json:"remaining,omitempty"`
 
 	mu       sync.Mutex
 	scrubber *redact.Scrubber
+}
+
+// Lost says which of the dead master's transactions are gone: every one
+// whose commit lies in Host's binlog after File:Pos. Anyone who later gets
+// at that binlog (the repaired host, a backup) can list them exactly.
+type Lost struct {
+	Host string `json:"host"`
+	File string `json:"file"`
+	Pos  uint64 `json:"pos"`
+	Why  string `json:"why"`
 }
 
 // Remaining is one thing a run left undone, and how to do it.
@@ -376,6 +390,15 @@ func (r *Report) Note(s string) {
 func (r *Report) Unrecoverable(s string) {
 	r.mu.Lock()
 	r.Unsaved = append(r.Unsaved, s)
+	r.mu.Unlock()
+}
+
+// LostAfter records that the dead master's binlog after file:pos is lost
+// (and says so in the Unsaved list too).
+func (r *Report) LostAfter(host, file string, pos uint64, why string) {
+	r.mu.Lock()
+	r.Lost = &Lost{Host: host, File: file, Pos: pos, Why: why}
+	r.Unsaved = append(r.Unsaved, fmt.Sprintf("dead master's binlog after %s:%d: %s; transactions it wrote but no replica received are lost", file, pos, why))
 	r.mu.Unlock()
 }
 

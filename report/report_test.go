@@ -185,6 +185,22 @@ func TestTextSuccess(t *testing.T) {
 	}
 }
 
+func TestLostAfterBoundsTheLoss(t *testing.T) {
+	r := sample(t, OutcomeSuccess, HostRecovered)
+	r.LostAfter("db1", "mysql-bin.000003", 1234, "db1 is unreachable over SSH")
+	if r.Lost == nil || *r.Lost != (Lost{Host: "db1", File: "mysql-bin.000003", Pos: 1234, Why: "db1 is unreachable over SSH"}) {
+		t.Fatalf("Lost = %+v", r.Lost)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"lost":{"host":"db1","file":"mysql-bin.000003","pos":1234,`) {
+		t.Fatalf("JSON lacks the lost bound: %s", b)
+	}
+	assertLines(t, Text(r), "- dead master's binlog after mysql-bin.000003:1234: db1 is unreachable over SSH; transactions it wrote but no replica received are lost")
+}
+
 func TestTextFailedAfterPointOfNoReturn(t *testing.T) {
 	r := sample(t, OutcomePartial, HostFailed)
 	r.Unrecoverable("dead master's binlog after mysql-bin.000003:1234: SSH unreachable")

@@ -59,5 +59,23 @@ func strike(f fault) {
 		select {} // the kill arrives; nothing after the point may run
 	case "panic":
 		panic(fmt.Sprintf("fault injected at %s", f.point))
+	case "pause":
+		pause(f.point)
+	}
+}
+
+func pause(point string) {
+	dir := os.Getenv("MHAGO_FAULT_PAUSE_DIR")
+	if dir == "" {
+		return
+	}
+	path := PauseFile(dir, point)
+	if os.WriteFile(path, nil, 0o600) != nil {
+		return
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return
+		}
 	}
 }

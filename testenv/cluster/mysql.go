@@ -55,7 +55,7 @@ func (c *Cluster) myCnf(i int) string {
 		"relay_log=" + filepath.Join(c.RelayDir(i), "relay-bin"),
 		"log_slave_updates=ON",
 		"relay_log_purge=0",
-		"binlog_format=ROW",
+		"binlog_format=" + c.opts.BinlogFormat,
 		"binlog_checksum=CRC32",
 		"gtid_strict_mode=ON",
 		"read_only=" + readOnly,
@@ -70,6 +70,9 @@ func (c *Cluster) myCnf(i int) string {
 		"performance_schema=OFF",
 		"max_connections=300",
 		"slave_net_timeout=10",
+	}
+	if c.opts.MaxRelayLogSize != 0 {
+		lines = append(lines, fmt.Sprintf("max_relay_log_size=%d", c.opts.MaxRelayLogSize))
 	}
 	return strings.Join(lines, "\n") + "\n"
 }

@@ -41,6 +41,11 @@ type Options struct {
 	MySQLPort     int   `json:"mysql_port"`
 	RedisPort     int   `json:"redis_port"`
 	MaxBinlogSize int64 `json:"max_binlog_size"`
+	// MaxRelayLogSize is max_relay_log_size (0: MariaDB's default, which
+	// follows max_binlog_size).
+	MaxRelayLogSize int64 `json:"max_relay_log_size,omitempty"`
+	// BinlogFormat is ROW (default), STATEMENT or MIXED.
+	BinlogFormat string `json:"binlog_format,omitempty"`
 	// Password and ReplPassword default to random values; they are written to
 	// files in Dir and never stored in state.json.
 	Password     string        `json:"-"`
@@ -69,6 +74,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxBinlogSize == 0 {
 		o.MaxBinlogSize = DefaultMaxBinlogSize
 	}
+	if o.BinlogFormat == "" {
+		o.BinlogFormat = "ROW"
+	}
 	if o.StartTimeout == 0 {
 		o.StartTimeout = DefaultStartTimeout
 	}
@@ -94,6 +102,10 @@ func (o Options) validate() error {
 		return fmt.Errorf("testenv: net %d is not an octet (MHAGO_TESTENV_NET)", o.Net)
 	case o.MaxBinlogSize < minBinlogSize || o.MaxBinlogSize > 1<<30:
 		return fmt.Errorf("testenv: max_binlog_size %d outside [%d, 1G]", o.MaxBinlogSize, minBinlogSize)
+	case o.MaxRelayLogSize != 0 && (o.MaxRelayLogSize < minBinlogSize || o.MaxRelayLogSize > 1<<30):
+		return fmt.Errorf("testenv: max_relay_log_size %d outside [%d, 1G]", o.MaxRelayLogSize, minBinlogSize)
+	case o.BinlogFormat != "ROW" && o.BinlogFormat != "STATEMENT" && o.BinlogFormat != "MIXED":
+		return fmt.Errorf("testenv: binlog_format %q is not ROW, STATEMENT or MIXED", o.BinlogFormat)
 	case len(o.Dir) > 60:
 		// Unix socket paths must stay below ~100 bytes.
 		return fmt.Errorf("testenv: dir %q too long for unix socket paths (max 60 chars)", o.Dir)

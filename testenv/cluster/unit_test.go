@@ -55,6 +55,10 @@ func TestOptionsValidate(t *testing.T) {
 	}{
 		{"defaults", Options{}, true},
 		{"binlog too small", Options{MaxBinlogSize: 1024}, false},
+		{"relay log 8 KB", Options{MaxRelayLogSize: 8192, BinlogFormat: "MIXED"}, true},
+		{"relay log too small", Options{MaxRelayLogSize: 1024}, false},
+		{"statement format", Options{BinlogFormat: "STATEMENT"}, true},
+		{"unknown format", Options{BinlogFormat: "row"}, false},
 		{"too many hosts", Options{Base: 250, Hosts: 10}, false},
 		{"long dir", Options{Dir: "/tmp/" + strings.Repeat("x", 80)}, false},
 	} {
