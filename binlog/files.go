@@ -69,3 +69,36 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// NeverCreated tells whether startFile:startPos names a binlog the master
+// announced but never created: the position is the start of startFile,
+// which is missing, and the newest file in dir is its predecessor. A
+// master SIGKILLed while rotating leaves exactly this: the Rotate event
+// at the end of the old file reached the replicas, the new file does not
+// exist. Nothing follows such a position.
+func NeverCreated(dir, startFile string, startPos int64) (bool, error) {
+	prefix, num := splitBinlogName(filepath.Base(startFile))
+	if num == "" || startPos > 4 {
+		return false, nil
+	}
+	files, err := ListBinlogs(dir, prefix)
+	if err != nil || len(files) == 0 {
+		return false, err
+	}
+	newest := filepath.Base(files[len(files)-1])
+	_, newestNum := splitBinlogName(newest)
+	return CompareBinlogNames(newest, startFile) < 0 && successor(newestNum) == strings.TrimLeft(num, "0"), nil
+}
+
+// successor is the decimal number after num, without leading zeros.
+func successor(num string) string {
+	b := []byte(strings.TrimLeft(num, "0"))
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < '9' {
+			b[i]++
+			return string(b)
+		}
+		b[i] = '0'
+	}
+	return "1" + string(b)
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mhago/mhago/binlog"
@@ -116,6 +117,29 @@ func TestSaveErrorsNameTheCause(t *testing.T) {
 		BinlogDirs: []string{fixtures}, StartFile: "master-bin.000002", StartPos: 5, Output: out}})
 	if resp.OK || resp.Error.Code != proto.CodeNotFound {
 		t.Fatalf("mid-event start: %+v", resp)
+	}
+}
+
+// A master killed while rotating announced master-bin.000007 (the fixtures
+// end at 000006) and never created it: the save is empty, and says why.
+func TestSaveFromABinlogNeverCreated(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "saved.binlog")
+	code, resp := call(t, proto.CmdSave, proto.Request{Save: &proto.SaveRequest{
+		BinlogDirs: []string{fixtures}, StartFile: "master-bin.000007", StartPos: 4, Output: out}})
+	if code != 0 || !resp.OK {
+		t.Fatalf("save: code %d %+v", code, resp.Error)
+	}
+	x := resp.Extract
+	if x.Events != 0 || x.Bytes != 0 || !strings.Contains(x.Note, "master-bin.000007 was never created") {
+		t.Fatalf("result %+v", x)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Size() != 0 {
+		t.Fatalf("empty piece not written: %v", err)
+	}
+	_, resp = call(t, proto.CmdSave, proto.Request{Save: &proto.SaveRequest{
+		BinlogDirs: []string{fixtures}, StartFile: "master-bin.000007", StartPos: 300, Output: out}})
+	if resp.OK || resp.Error.Code != proto.CodeIO {
+		t.Fatalf("a position inside a missing file must stay an error: %+v", resp)
 	}
 }
 

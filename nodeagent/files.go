@@ -91,12 +91,30 @@ func findBinlogDir(dirs []string, file string) (string, error) {
 func save(req proto.SaveRequest) (proto.Response, error) {
 	dir, err := findBinlogDir(req.BinlogDirs, req.StartFile)
 	if err != nil {
-		return proto.Response{}, err
+		return saveNeverCreated(req, err)
 	}
 	res, err := writeOutput(req.Output, func(w io.Writer) (binlog.ExtractStats, error) {
 		return binlog.SaveFrom(w, dir, req.StartFile, req.StartPos, binlog.AllowMidTransaction(), binlog.KeepIncompleteTail())
 	})
 	return proto.Response{Extract: res}, err
+}
+
+// saveNeverCreated answers a save from a binlog that is missing because
+// the master died while rotating into it: an empty piece, and a note. Any
+// other missing file is the error notFound.
+func saveNeverCreated(req proto.SaveRequest, notFound error) (proto.Response, error) {
+	for _, dir := range req.BinlogDirs {
+		unborn, err := binlog.NeverCreated(dir, req.StartFile, req.StartPos)
+		if err != nil || !unborn {
+			continue
+		}
+		res, err := writeOutput(req.Output, func(io.Writer) (binlog.ExtractStats, error) { return binlog.ExtractStats{}, nil })
+		if res != nil {
+			res.Note = fmt.Sprintf("%s was never created in %s: the master died while rotating into it, so nothing follows %s:%d", req.StartFile, dir, req.StartFile, req.StartPos)
+		}
+		return proto.Response{Extract: res}, err
+	}
+	return proto.Response{}, notFound
 }
 
 // find locates a master position in relay logs and, for diff, extracts

@@ -111,6 +111,9 @@ func (st *State) useSaved(src *Host, from repl.Coordinates, res *proto.ExtractRe
 	if res.Truncated != "" {
 		st.Report.Note(fmt.Sprintf("%s's newest binlog ends in an incomplete event (crash mid-write): %s", src.Name(), res.Truncated))
 	}
+	if res.Note != "" {
+		st.Report.Note(src.Name() + ": " + res.Note)
+	}
 	if res.Events == 0 {
 		st.Report.Note(fmt.Sprintf("%s had nothing beyond %s", src.Name(), from))
 		return

@@ -191,6 +191,8 @@ type ExtractResult struct {
 	StopOffset   int64  `json:"stop_offset,omitempty"`
 	// Truncated describes an incomplete last event in the input (a crash).
 	Truncated string `json:"truncated,omitempty"`
+	// Note says why a save found nothing where a file was expected.
+	Note string `json:"note,omitempty"`
 }
 
 // ApplyRequest replays diff files, in order, into the local server in one

@@ -288,7 +288,7 @@ func TestGTIDCluster(t *testing.T) {
 
 func TestDownLeavesNothing(t *testing.T) {
 	t.Parallel()
-	requireBinaries(t)
+	RequireBinaries(t)
 	dir := fmt.Sprintf("/tmp/mhago-230-%s", randomHex(4))
 	c, err := Up(testCtx(t), Options{Base: 230, Hosts: 2, Dir: dir}) // clear of other packages' bases
 	if err != nil {
@@ -326,7 +326,7 @@ func TestDownLeavesNothing(t *testing.T) {
 // naming host 2's sshd and its log, and leave no process running.
 func TestUpFailureNamesHostAndLog(t *testing.T) {
 	t.Parallel()
-	requireBinaries(t)
+	RequireBinaries(t)
 	ln, err := net.Listen("tcp", LoopbackIP(52)+":2222")
 	if err != nil {
 		t.Fatal(err)

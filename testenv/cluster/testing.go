@@ -84,7 +84,7 @@ func lastLines(s string, n int) string {
 // CI=true, where it installs them or fails.
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
-	requireBinaries(t)
+	RequireBinaries(t)
 	ownDir := opts.Dir == ""
 	if ownDir {
 		base := opts.Base
@@ -113,9 +113,9 @@ func Start(t testing.TB, opts Options) *Cluster {
 	return c
 }
 
-// requireBinaries skips (or, under CI=true, fails) a test that starts
+// RequireBinaries skips (or, under CI=true, fails) a test that starts
 // servers when it runs with -short or without the servers installed.
-func requireBinaries(t testing.TB) {
+func RequireBinaries(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		// CI must run every integration test: there a skip is a failure.
