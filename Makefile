@@ -5,7 +5,7 @@ BIN     := bin/mhago
 DEMO    ?= /tmp/mhago-demo
 FUZZTIME ?= 30s
 
-.PHONY: all build deps test unit demo demo-down fuzz bench lint clean
+.PHONY: all build deps test unit demo demo-down chaos fuzz bench lint clean
 
 all: build
 
@@ -35,6 +35,13 @@ demo: deps build
 
 demo-down:
 	$(GO) run ./testenv down --dir $(DEMO)
+
+# Seeded failover scenarios on real clusters (see chaos/): N of them from
+# SEED on (SEED alone replays one; neither: 10 from a seed the clock picks).
+SEED ?=
+N    ?=
+chaos: deps
+	$(GO) run ./chaos/cmd/mhago-chaos $(if $(SEED),-seed $(SEED)) $(if $(N),-n $(N))
 
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)

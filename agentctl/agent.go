@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
+
+	"github.com/pkg/sftp"
 
 	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/nodeagent/proto"
@@ -78,6 +81,9 @@ func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Bi
 	if err := upload(ctx, c, bin.Data, a.bin, need); err != nil {
 		return nil, err
 	}
+	if err := checkPrivate(c, dir, a.bin); err != nil {
+		return nil, err
+	}
 	if err := a.verify(ctx, bin.SHA256); err != nil {
 		return nil, err
 	}
@@ -85,6 +91,46 @@ func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Bi
 		return nil, noExecError(err, workdir, c.Target().String())
 	}
 	return a, nil
+}
+
+// ErrNotPrivate: the agent's directory could be changed by someone other
+// than the SSH user, who could then swap the agent after its check.
+var ErrNotPrivate = errors.New("agent directory is not private")
+
+// checkPrivate makes sure nobody but the SSH user can change the agent
+// between its SHA-256 check and its runs: dir is a real directory (not a
+// symlink), with no group or other permissions, owned by whoever owns the
+// agent file just uploaded into it (the SSH user). A directory of that
+// name made beforehand by another user of the host fails here.
+func checkPrivate(c *remote.Client, dir, agent string) error {
+	di, err := c.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("check agent dir %s on %s: %w", dir, c.Target(), err)
+	}
+	ai, err := c.Lstat(agent)
+	if err != nil {
+		return fmt.Errorf("check agent %s on %s: %w", agent, c.Target(), err)
+	}
+	dirUID, agentUID, ok := owners(di, ai)
+	switch {
+	case !di.IsDir() || di.Mode()&os.ModeSymlink != 0, !ai.Mode().IsRegular():
+		return fmt.Errorf("%w: %s on %s is not a plain directory holding the agent; remove it", ErrNotPrivate, dir, c.Target())
+	case di.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("%w: %s on %s has mode %04o, want 0700; remove it (another user may have made it)", ErrNotPrivate, dir, c.Target(), di.Mode().Perm())
+	case ok && dirUID != agentUID:
+		return fmt.Errorf("%w: %s on %s belongs to uid %d, not to the SSH user (uid %d); remove it (another user may have made it)", ErrNotPrivate, dir, c.Target(), dirUID, agentUID)
+	}
+	return nil
+}
+
+// owners returns the owner uids SFTP reported for two files.
+func owners(a, b os.FileInfo) (ua, ub uint32, ok bool) {
+	sa, okA := a.Sys().(*sftp.FileStat)
+	sb, okB := b.Sys().(*sftp.FileStat)
+	if !okA || !okB {
+		return 0, 0, false
+	}
+	return sa.UID, sb.UID, true
 }
 
 // upload writes data to dst with mode 0700. SFTP reports a full disk as a

@@ -490,6 +490,34 @@ func TestDeployUnusableWorkdir(t *testing.T) {
 			t.Errorf("deploy left %v behind", left)
 		}
 	})
+	// Another user of the host made mhago-<run id> first (the run id is in
+	// the Redis lock): the agent is not run from it.
+	t.Run("planted", func(t *testing.T) {
+		for name, plant := range map[string]func(string) error{
+			"other owner":    func(d string) error { return os.Chown(d, 65534, 65534) },
+			"group writable": func(d string) error { return os.Chmod(d, 0o770) },
+			"symlink": func(d string) error {
+				os.Remove(d)
+				return os.Symlink(t.TempDir(), d)
+			},
+		} {
+			workdir := t.TempDir()
+			dir := filepath.Join(workdir, "mhago-planted")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := plant(dir); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Deploy(ctx, cl, workdir, "planted", bin)
+			if !errors.Is(err, ErrNotPrivate) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "remove it") {
+				t.Errorf("%s: deploy into a planted directory: %v", name, err)
+			}
+		}
+		if _, err := Deploy(ctx, cl, t.TempDir(), "clean", bin); err != nil {
+			t.Fatalf("deploy into a fresh workdir: %v", err)
+		}
+	})
 	t.Run("full", func(t *testing.T) {
 		dir := tmpfs(t, "size=4m")
 		fill(t, dir, 3<<20)

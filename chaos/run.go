@@ -35,7 +35,8 @@ type Result struct {
 	Problems  []string // every broken promise, or why the scenario could not run
 	Runs      []Run
 	Acked     int      // acknowledged transactions
-	Lost      int      // of which lost, as the report said they would be
+	Lost      int      // transactions lost (acknowledged or in flight), as the report's bound said
+	LostAcked int      // of which acknowledged
 	Missed    []string // drawn faults that did not strike
 	Elapsed   time.Duration
 	Artifacts string // reports, logs and mhago's output, kept for a failure

@@ -12,7 +12,7 @@ import (
 // seed, parameters, problems, report and artifacts, then the totals.
 func WriteSummary(w io.Writer, results []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEED\tRESULT\tRUNS (exit codes)\tACKED\tLOST\tTIME\tSCENARIO (faults that did not strike)")
+	fmt.Fprintln(tw, "SEED\tRESULT\tRUNS (exit codes)\tACKED\tLOST (acked/all)\tTIME\tSCENARIO (faults that did not strike)")
 	var failed []Result
 	var total time.Duration
 	for _, r := range results {
@@ -26,7 +26,7 @@ func WriteSummary(w io.Writer, results []Result) {
 		if len(r.Missed) > 0 {
 			missed = " (missed: " + strings.Join(r.Missed, ",") + ")"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s%s\n", r.Scenario.Seed, verdict, exits(r.Runs), r.Acked, r.Lost, r.Elapsed.Round(100*time.Millisecond), r.Scenario, missed)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d/%d\t%s\t%s%s\n", r.Scenario.Seed, verdict, exits(r.Runs), r.Acked, r.LostAcked, r.Lost, r.Elapsed.Round(100*time.Millisecond), r.Scenario, missed)
 	}
 	tw.Flush()
 	for _, r := range failed {

@@ -63,6 +63,9 @@ func (s *scenarioRun) checkTransactions(ctx context.Context, nm int) []string {
 		for t := range lost {
 			if t.Client == c.ID && t.Seq > k {
 				s.res.Lost++
+				if t.Seq <= c.Acked {
+					s.res.LostAcked++
+				}
 			}
 		}
 	}

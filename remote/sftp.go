@@ -78,6 +78,16 @@ func (c *Client) ReadDir(p string) ([]os.FileInfo, error) {
 	return list, err
 }
 
+// Lstat is Stat without following a final symlink.
+func (c *Client) Lstat(p string) (os.FileInfo, error) {
+	var fi os.FileInfo
+	err := c.withSFTP("lstat "+p, func(s *sftp.Client) (err error) {
+		fi, err = s.Lstat(p)
+		return err
+	})
+	return fi, err
+}
+
 // MkdirAll creates p and missing parents with mode; existing dirs are kept.
 func (c *Client) MkdirAll(p string, mode os.FileMode) error {
 	return c.withSFTP("mkdir -p "+p, func(s *sftp.Client) error {
