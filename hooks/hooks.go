@@ -138,7 +138,7 @@ func command(ctx context.Context, c Call, args []string, out *bytes.Buffer) *exe
 	// own arguments; ours are appended as positional parameters, unquoted
 	// by nobody, so values with spaces or quotes arrive intact.
 	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", c.Path + ` "$@"`, "mhago-hook"}, args...)...)
-	cmd.Env = append(append(os.Environ(), c.Env...), SecretEnv(c.Secrets)...)
+	cmd.Env = append(append(inheritedEnv(c.Scrub), c.Env...), SecretEnv(c.Secrets)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	// A hook's children (ssh, sleep) would hold its output pipe open after
 	// a timeout; killing the whole process group ends them too.
@@ -146,6 +146,24 @@ func command(ctx context.Context, c Call, args []string, out *bytes.Buffer) *exe
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
 	return cmd
+}
+
+// inheritedEnv is mhago's environment without the variables that hold a
+// secret (a password given to mhago as ${NAME} in its config): a hook gets
+// each password only in the variable named for it (SecretEnv).
+func inheritedEnv(scrub func(string) string) []string {
+	env := os.Environ()
+	if scrub == nil {
+		return env
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if _, v, _ := strings.Cut(kv, "="); v != "" && scrub(v) != v {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // maskArgs masks every --*password= value, then every secret elsewhere.

@@ -63,6 +63,19 @@ func TestRunExitCodesAndEnv(t *testing.T) {
 	}
 }
 
+// A password mhago got from its own environment (${NAME} in the config)
+// does not reach hooks under that name; the hook's own variable has it.
+func TestRunDropsInheritedSecrets(t *testing.T) {
+	const pw = "Env-0nly-s3cret"
+	t.Setenv("MHAGO_TEST_DB_PASSWORD", pw)
+	t.Setenv("MHAGO_TEST_PLAIN", "kept")
+	p := writeScript(t, `echo "inherited=$MHAGO_TEST_DB_PASSWORD plain=$MHAGO_TEST_PLAIN"; [ "$MHAGO_NEW_MASTER_PASSWORD" = '`+pw+`' ] && echo own=ok`)
+	r := Run(context.Background(), Call{Name: IPFailoverScript, Path: p, Secrets: Secrets{NewMaster: pw}, Scrub: redact.New(pw).String})
+	if r.ExitCode != 0 || !strings.Contains(r.Output, "inherited= plain=kept") || !strings.Contains(r.Output, "own=ok") {
+		t.Fatalf("exit %d, output %q", r.ExitCode, r.Output)
+	}
+}
+
 func TestRunTimeout(t *testing.T) {
 	p := writeScript(t, `sleep 20`)
 	start := time.Now()

@@ -67,9 +67,16 @@ func describe(r *proto.RunningApply) string {
 // WaitRunningMS and then, with StopRunning, killing it.
 func acquireApplyLock(ctx context.Context, req proto.ApplyRequest, dir string) (*applyLock, error) {
 	lockPath, pidPath := lockPaths(dir, req.Port)
-	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open apply lock %s: %w", lockPath, err)
+	}
+	if fi, err := f.Stat(); err != nil || checkOwn(lockPath, fi) != nil {
+		f.Close()
+		if err == nil {
+			err = checkOwn(lockPath, fi)
+		}
+		return nil, fmt.Errorf("apply lock: %w", err)
 	}
 	lk := &applyLock{f: f, pidPath: pidPath, settingsPath: settingsPath(dir, req.Port)}
 	if err := lk.wait(ctx, req, lockPath); err != nil {
@@ -159,7 +166,7 @@ func (lk *applyLock) release() {
 }
 
 func readPidFile(path string) *proto.RunningApply {
-	b, err := os.ReadFile(path)
+	b, err := readOwnFile(path)
 	if err != nil {
 		return nil
 	}

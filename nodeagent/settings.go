@@ -218,7 +218,7 @@ func writeSettings(path string, rec *proto.ApplySettings) error {
 // readSettingsRecord is the record at path, nil if there is none. One that
 // cannot be read is an error: its values would otherwise be lost.
 func readSettingsRecord(path string) (*proto.ApplySettings, error) {
-	b, err := os.ReadFile(path)
+	b, err := readOwnFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
