@@ -29,9 +29,12 @@ const (
 // master's host) and follows what mhago printed: --resume, --abandon, or
 // the same command again.
 func (s *scenarioRun) failOver(ctx context.Context) error {
-	if s.has(DeadSSHDown) {
-		if err := s.c.StopSSHD(1); err != nil {
-			return fmt.Errorf("stop the dead master's sshd: %w", err)
+	for _, f := range s.sc.Faults {
+		if f.Kind == DeadSSHDown && f.Point == "" {
+			if err := s.c.StopSSHD(1); err != nil {
+				return fmt.Errorf("stop the dead master's sshd: %w", err)
+			}
+			s.struck = append(s.struck, f)
 		}
 	}
 	for _, f := range s.sc.Faults {
@@ -79,7 +82,7 @@ func (s *scenarioRun) recordMissed(run Run) {
 		switch f.Kind {
 		case KillMhago:
 			struck = run.Exit == -1
-		case StopReplica, RestartRedis:
+		case StopReplica, RestartRedis, DeadSSHDown:
 			struck = slices.Contains(s.struck, f)
 		case HookFail, HookHang:
 			cmd := f.Command
@@ -89,15 +92,6 @@ func (s *scenarioRun) recordMissed(run Run) {
 			s.res.Missed = append(s.res.Missed, f.String())
 		}
 	}
-}
-
-func (s *scenarioRun) has(k FaultKind) bool {
-	for _, f := range s.sc.Faults {
-		if f.Kind == k {
-			return true
-		}
-	}
-	return false
 }
 
 // nextArgs is the operator's reading of a run's end.
@@ -183,9 +177,11 @@ func (s *scenarioRun) faultSpec() (string, []Fault) {
 		switch f.Kind {
 		case KillMhago:
 			spec = append(spec, "kill@"+f.Point)
-		case StopReplica, RestartRedis:
-			spec = append(spec, "pause@"+f.Point)
-			acts = append(acts, f)
+		case StopReplica, RestartRedis, DeadSSHDown:
+			if f.Point != "" {
+				spec = append(spec, "pause@"+f.Point)
+				acts = append(acts, f)
+			}
 		}
 	}
 	return strings.Join(spec, ","), acts
@@ -232,6 +228,8 @@ func (s *scenarioRun) act(f Fault) {
 		if err = s.c.KillRedis(); err == nil {
 			err = s.c.StartRedis()
 		}
+	case DeadSSHDown:
+		err = s.c.StopSSHD(1)
 	}
 	msg := fmt.Sprintf("%s done", f)
 	if err != nil {

@@ -63,7 +63,7 @@ const (
 type FaultKind string
 
 const (
-	DeadSSHDown  FaultKind = "dead-ssh-down" // the dead master's sshd is stopped before mhago starts: its binlog cannot be saved
+	DeadSSHDown  FaultKind = "dead-ssh-down" // the dead master's sshd is stopped before mhago starts (its binlog cannot be saved) or at a phase boundary
 	StopReplica  FaultKind = "stop-replica"  // a second replica's mariadbd is stopped at a phase boundary
 	RestartRedis FaultKind = "restart-redis" // redis-server is killed and started empty at a phase boundary
 	HookFail     FaultKind = "hook-fail"     // master_ip_failover_script exits 1 for one --command
@@ -176,7 +176,7 @@ func sortDisturbances(ds []Disturbance) {
 func drawFaults(r *rand.Rand, s Scenario) []Fault {
 	var out []Fault
 	if r.IntN(6) == 0 {
-		out = append(out, Fault{Kind: DeadSSHDown})
+		out = append(out, Fault{Kind: DeadSSHDown, Point: sshDownPoint(s.Seed)})
 	}
 	switch r.IntN(10) {
 	case 0, 1:
@@ -191,6 +191,21 @@ func drawFaults(r *rand.Rand, s Scenario) []Fault {
 		out = append(out, Fault{Kind: KillMhago, Point: killPoint(r, s)})
 	}
 	return out
+}
+
+// sshDownPoint says when the dead master's sshd stops: before mhago
+// starts (its binlog cannot be saved), or at a phase boundary (the
+// connection mhago already has lives on). It comes from a stream of its
+// own, so adding it left every other draw of a seed as it was.
+func sshDownPoint(seed int64) string {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x737368))
+	switch r.IntN(4) {
+	case 0:
+		return "before:agents"
+	case 1:
+		return "before:3.2 save dead master binlog"
+	}
+	return ""
 }
 
 func anyPhase(r *rand.Rand) string {

@@ -47,6 +47,9 @@ func TestDrawCoversTheSpace(t *testing.T) {
 			if f.Kind == KillMhago && strings.HasPrefix(f.Point, "apply:") {
 				seen["fault kill-mhago mid-apply"] = true
 			}
+			if f.Kind == DeadSSHDown && f.Point != "" {
+				seen["fault dead-ssh-down during the run"] = true
+			}
 		}
 		seen["format "+s.Format] = true
 		seen["kill "+string(s.Kill)] = true
@@ -57,7 +60,7 @@ func TestDrawCoversTheSpace(t *testing.T) {
 	}
 	for _, want := range []string{
 		"disturb stop-io", "disturb stop-sql", "disturb start-slave", "disturb flush-binlog", "disturb flush-relay",
-		"fault dead-ssh-down", "fault stop-replica", "fault restart-redis", "fault hook-fail", "fault hook-hang", "fault kill-mhago", "fault kill-mhago mid-apply",
+		"fault dead-ssh-down", "fault stop-replica", "fault restart-redis", "fault hook-fail", "fault hook-hang", "fault kill-mhago", "fault kill-mhago mid-apply", "fault dead-ssh-down during the run",
 		"format ROW", "format STATEMENT", "format MIXED", "kill plain", "kill mid-big", "kill big-commit", "gtid", "filepos",
 		"replicas 2", "replicas 6", "binlog 8192", "binlog 0", "relay 8192", "relay 0",
 	} {
