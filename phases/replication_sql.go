@@ -131,6 +131,16 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 	if h == nil || h.DB == nil {
 		return fmt.Errorf("no MySQL connection to %s", u.Host)
 	}
+	if u.Action == undoStartIO {
+		s, err := refresh(ctx, h)
+		if err != nil {
+			return err
+		}
+		if keepIOStopped(s.Replica) {
+			st.Report.Note(fmt.Sprintf("%s: IO thread left stopped (undo skipped): its master is dead, and in MariaDB GTID mode (Using_Gtid=%s) starting it discards the relay logs a failover needs; the next failover repoints it, or START SLAVE once the master is back", h.Name(), s.Replica.UsingGTID))
+			return nil
+		}
+	}
 	stmt, err := undoStatement(h, u)
 	if err != nil {
 		return err
@@ -140,6 +150,16 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 	}
 	st.Report.Note(stmt.String() + " on " + h.Name() + " (undo)")
 	return nil
+}
+
+// keepIOStopped tells whether a replica's IO thread, stopped by a failover
+// (so its master was found dead), must stay stopped when the run undoes
+// its changes: MariaDB in GTID mode throws away the relay logs when the IO
+// thread starts, and with them the only copy of what the replica received
+// but did not execute, which the next failover needs. Started, the thread
+// would only retry the dead master.
+func keepIOStopped(r *instance.ReplicaStatus) bool {
+	return r != nil && r.UsingGTID != "" && r.UsingGTID != "No"
 }
 
 // undoStatement is the statement that reverts u on h.
