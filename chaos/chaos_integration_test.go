@@ -25,6 +25,7 @@ var shortSeeds = []struct {
 }{
 	{3, "regression: 8 KB binlogs; the master may die while rotating (a binlog announced, never created); Redis restarted after the point of no return"},
 	{5, "regression: a replica stopped before the binlog save: exit 14, --abandon, then a fresh failover"},
+	{1002, "regression: GTID mode, mhago SIGKILLed before its point of no return, then --resume: restarting the IO threads used to discard the relay logs, and every later run aborted"},
 	{7, "the dead master's sshd down and mhago SIGKILLed after the point of no return: exit 9, --resume"},
 	{10, "the dead master's sshd down with commits only it had: the lost ones are exactly those after the report's bound; a hung start hook: exit 13, --resume"},
 	{9, "6 replicas, 8 KB binlogs, row format, rotations during the load"},

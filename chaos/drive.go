@@ -138,6 +138,10 @@ func (s *scenarioRun) runMhago(ctx context.Context, args []string, first bool) (
 	cmd.Env = append(os.Environ(), "MHAGO_FAULT="+run.Fault, "MHAGO_FAULT_PAUSE_DIR="+pauseDir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Interrupted (the harness stopped, or mhago hung), mhago gets SIGINT
+	// first: it stops its hooks' process groups before it exits.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return run, nil, "", fmt.Errorf("start mhago: %w", err)

@@ -152,7 +152,7 @@ echo "$cmd" >> '%[1]s/hook.calls'
 [ "$cmd" = stopssh ] && cmd=stop
 case "$(cat '%[1]s/hook.mode' 2>/dev/null)" in
 "$cmd:fail") exit 1 ;;
-"$cmd:hang") exec sleep 600 ;;
+"$cmd:hang") exec sleep 120 ;;
 esac
 exit 0
 `
