@@ -30,12 +30,27 @@ func (s *scenarioRun) lostBound() *report.Lost {
 	return bound
 }
 
+// deadHostDown tells whether chaos stopped the dead master's sshd: only
+// then may the binlog it alone had be lost.
+func (s *scenarioRun) deadHostDown() bool {
+	for _, f := range s.struck {
+		if f.Kind == DeadSSHDown {
+			return true
+		}
+	}
+	return false
+}
+
 // checkTransactions compares the new master with the record of the load:
 // each client's ledger is a prefix of its transactions, its rows are the
 // model's after that prefix, every acknowledged transaction is there
 // unless the report's lost bound covers it, and none that it covers is.
 func (s *scenarioRun) checkTransactions(ctx context.Context, nm int) []string {
 	lost := map[txTag]bool{}
+	var p []string
+	if b := s.lostBound(); b != nil && !s.deadHostDown() {
+		p = append(p, fmt.Sprintf("the dead master's host answered over SSH throughout, yet the report says its binlog after %s:%d was lost: %s", b.File, b.Pos, b.Why))
+	}
 	if b := s.lostBound(); b != nil {
 		var err error
 		if lost, err = committedAfter(s.c.BinlogDir(1), b.File, b.Pos); err != nil {
@@ -44,9 +59,8 @@ func (s *scenarioRun) checkTransactions(ctx context.Context, nm int) []string {
 	}
 	db, err := s.c.DB(nm)
 	if err != nil {
-		return []string{err.Error()}
+		return append(p, err.Error())
 	}
-	var p []string
 	for _, c := range s.load.Clients {
 		var k int
 		var err error
