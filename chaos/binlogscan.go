@@ -35,7 +35,7 @@ func (t txTag) String() string { return Tag(t.Client, t.Seq) }
 // DML transaction with the XID event that follows its tag. An event cut
 // short by the crash ends the walk: it was never committed.
 func committedAfter(dir, file string, pos uint64) (map[txTag]bool, error) {
-	files, err := binlogFiles(dir, file)
+	files, err := binlogFiles(dir, file, pos)
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +59,11 @@ func committedAfter(dir, file string, pos uint64) (map[txTag]bool, error) {
 	return out, nil
 }
 
-// binlogFiles lists dir's binlog files from first on, in order.
-func binlogFiles(dir, first string) ([]string, error) {
+// binlogFiles lists dir's binlog files from first on, in order. A bound
+// at the start of a file newer than all of them names a file the master
+// announced and died before creating (SIGKILL while rotating): nothing
+// follows it.
+func binlogFiles(dir, first string, pos uint64) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -72,6 +75,9 @@ func binlogFiles(dir, first string) ([]string, error) {
 		}
 	}
 	slices.Sort(files)
+	if len(files) == 0 && pos <= 4 {
+		return nil, nil
+	}
 	if len(files) == 0 || files[0] != first {
 		return nil, fmt.Errorf("binlog %s not found in %s", first, dir)
 	}

@@ -89,8 +89,15 @@ func TestCommittedAfter(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, tags, tc.want)
 		}
 	}
-	if _, err := committedAfter(dir, "mysql-bin.000009", 4); err == nil {
-		t.Error("a missing first file must be an error")
+	if got, err := committedAfter(dir, "mysql-bin.000003", 4); err != nil || len(got) != 0 {
+		t.Errorf("a bound at the start of a file never created: %v, %v", got, err)
+	}
+	if _, err := committedAfter(dir, "mysql-bin.000003", 120); err == nil {
+		t.Error("a bound inside a missing file must be an error")
+	}
+	os.Remove(filepath.Join(dir, "mysql-bin.000001"))
+	if _, err := committedAfter(dir, "mysql-bin.000001", 4); err == nil {
+		t.Error("a missing first file followed by others must be an error")
 	}
 }
 
