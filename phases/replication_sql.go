@@ -2,6 +2,7 @@ package phases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -106,12 +107,17 @@ func settle(ctx context.Context, st *State, h *Host) error {
 }
 
 // poll calls cond every 100ms until it is true, fails, or limit passes.
+// A server that stops answering ends it at once: waiting out the phase
+// timeout for a host that is gone helps nobody.
 func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), what string) error {
 	deadline := time.Now().Add(limit)
 	for {
 		ok, err := cond()
 		if ok {
 			return nil
+		}
+		if errors.Is(err, instance.ErrUnreachable) {
+			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %s waiting for %s (last error: %v)", limit, what, err)
@@ -131,15 +137,14 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 	if h == nil || h.DB == nil {
 		return fmt.Errorf("no MySQL connection to %s", u.Host)
 	}
-	if u.Action == undoStartIO {
-		s, err := refresh(ctx, h)
-		if err != nil {
-			return err
-		}
-		if keepIOStopped(s.Replica) {
-			st.Report.Note(fmt.Sprintf("%s: IO thread left stopped (undo skipped): its master is dead, and in MariaDB GTID mode (Using_Gtid=%s) starting it discards the relay logs a failover needs; the next failover repoints it, or START SLAVE once the master is back", h.Name(), s.Replica.UsingGTID))
-			return nil
-		}
+	s, err := refresh(ctx, h)
+	if err != nil {
+		return err
+	}
+	if keepStopped(u.Action, s.Replica) {
+		thread := map[journal.Action]string{undoStartIO: "IO", undoStartSQL: "SQL"}[u.Action]
+		st.Report.Note(fmt.Sprintf("%s: %s thread left stopped (undo skipped): its master is dead, and in MariaDB GTID mode (Using_Gtid=%s) starting it now would discard the relay logs, which hold what the next failover needs; the next failover repoints it, or START SLAVE once the master is back", h.Name(), thread, s.Replica.UsingGTID))
+		return nil
 	}
 	stmt, err := undoStatement(h, u)
 	if err != nil {
@@ -152,14 +157,19 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 	return nil
 }
 
-// keepIOStopped tells whether a replica's IO thread, stopped by a failover
-// (so its master was found dead), must stay stopped when the run undoes
-// its changes: MariaDB in GTID mode throws away the relay logs when the IO
-// thread starts, and with them the only copy of what the replica received
-// but did not execute, which the next failover needs. Started, the thread
-// would only retry the dead master.
-func keepIOStopped(r *instance.ReplicaStatus) bool {
-	return r != nil && r.UsingGTID != "" && r.UsingGTID != "No"
+// keepStopped tells whether a replication thread a failover stopped (so
+// its master was found dead) must stay stopped when the run undoes its
+// changes. MariaDB in GTID mode throws the relay logs away, unexecuted
+// events included, when the SQL thread starts while the IO thread is
+// stopped, and may when the IO thread starts; they are the only copy of
+// what the replica received, and the next failover needs them. Started,
+// the IO thread would only retry the dead master, and the SQL thread has
+// already executed what it could before it was stopped.
+func keepStopped(action journal.Action, r *instance.ReplicaStatus) bool {
+	if r == nil || r.UsingGTID == "" || r.UsingGTID == "No" {
+		return false
+	}
+	return action == undoStartIO || !r.IORunningYes()
 }
 
 // undoStatement is the statement that reverts u on h.

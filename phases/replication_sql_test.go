@@ -4,21 +4,29 @@ import (
 	"testing"
 
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/journal"
 )
 
-func TestKeepIOStopped(t *testing.T) {
+func TestKeepStopped(t *testing.T) {
+	gtid := func(io string) *instance.ReplicaStatus {
+		return &instance.ReplicaStatus{UsingGTID: "Slave_Pos", IORunning: io}
+	}
 	for _, tc := range []struct {
-		name string
-		r    *instance.ReplicaStatus
-		want bool
+		name   string
+		action journal.Action
+		r      *instance.ReplicaStatus
+		want   bool
 	}{
-		{"MariaDB slave_pos", &instance.ReplicaStatus{UsingGTID: "Slave_Pos"}, true},
-		{"MariaDB current_pos", &instance.ReplicaStatus{UsingGTID: "Current_Pos"}, true},
-		{"MariaDB file/pos", &instance.ReplicaStatus{UsingGTID: "No"}, false},
-		{"MySQL (no Using_Gtid column)", &instance.ReplicaStatus{}, false},
-		{"not a replica any more", nil, false},
+		{"MariaDB GTID, IO thread", undoStartIO, gtid("No"), true},
+		{"MariaDB current_pos, IO thread", undoStartIO, &instance.ReplicaStatus{UsingGTID: "Current_Pos"}, true},
+		{"MariaDB GTID, SQL thread, IO stopped: would purge", undoStartSQL, gtid("No"), true},
+		{"MariaDB GTID, SQL thread, IO running: safe", undoStartSQL, gtid("Yes"), false},
+		{"MariaDB file/pos", undoStartIO, &instance.ReplicaStatus{UsingGTID: "No"}, false},
+		{"MariaDB file/pos, SQL", undoStartSQL, &instance.ReplicaStatus{UsingGTID: "No"}, false},
+		{"MySQL (no Using_Gtid column)", undoStartSQL, &instance.ReplicaStatus{}, false},
+		{"not a replica any more", undoStartIO, nil, false},
 	} {
-		if got := keepIOStopped(tc.r); got != tc.want {
+		if got := keepStopped(tc.action, tc.r); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
