@@ -137,7 +137,8 @@ func (s *scenarioRun) verify(ctx context.Context) []string {
 	if nm == 0 {
 		return []string{"new master " + rep.NewMaster.Name + " is not a testenv host"}
 	}
-	p := s.checkTopology(ctx, rep, nm)
+	p := s.restartRecovered(ctx, rep)
+	p = append(p, s.checkTopology(ctx, rep, nm)...)
 	survivors := s.survivors(rep, nm)
 	ctx2, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -149,6 +150,28 @@ func (s *scenarioRun) verify(ctx context.Context) []string {
 	}
 	p = append(p, s.compareSchemas(ctx, survivors)...)
 	return append(p, s.checkTransactions(ctx, nm)...)
+}
+
+// restartRecovered starts again each replica chaos stopped after the run
+// had recovered it (a crash after the failover, not during it), as the
+// operator would: repointed already, it must simply replicate from the new
+// master and catch up.
+func (s *scenarioRun) restartRecovered(ctx context.Context, rep *report.Report) []string {
+	var p []string
+	for _, f := range s.struck {
+		if f.Kind != StopReplica || !hostRecovered(rep, f.Host) || s.c.MySQLRunning(f.Host) {
+			continue
+		}
+		if err := s.c.StartMySQL(f.Host); err != nil {
+			p = append(p, fmt.Sprintf("restart server%d, stopped after its recovery: %v", f.Host, err))
+			continue
+		}
+		s.notes = append(s.notes, fmt.Sprintf("server%d, stopped after its recovery, started again", f.Host))
+		if err := s.c.WaitSlaveRunning(ctx, f.Host); err != nil {
+			s.notes = append(s.notes, err.Error())
+		}
+	}
+	return p
 }
 
 // finalReport is the last run and the last report printed.
