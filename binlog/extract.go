@@ -171,7 +171,10 @@ func (x *extractor) segment(i int) error {
 	x.readers = append(x.readers, r)
 	r.lazyGTID, r.deferCRC = true, true
 	if i > 0 {
+		// Segments are one stream: a transaction open at the end of the
+		// last one goes on here, whatever this file's header says.
 		r.tx = x.tx
+		r.continued = x.tx == txOpen || x.tx == txPending
 	}
 	if err := x.seek(r, i, seg.From); err != nil {
 		return err

@@ -56,6 +56,10 @@ type Reader struct {
 	lazyGTID     bool  // keep GTIDs raw (lastGTID) instead of formatting Event.GTID
 	lastGTID     gtidRaw
 	deferCRC     bool // record the first CRC mismatch in badCRC and go on (Extract may trim it)
+	// continued: the file continues a stream (Extract's later segment) in
+	// the middle of a transaction, so its own format description does not
+	// mean the transaction ended.
+	continued bool
 	badCRC       error
 	verified     int64 // events ending at or before this offset passed a batch CRC check
 	ver          *verifier

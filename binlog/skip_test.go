@@ -169,3 +169,45 @@ func TestSkipTransactionsMySQL(t *testing.T) {
 		t.Fatalf("gtids %v want %v (%+v)", got, want, st)
 	}
 }
+
+// TestSkipTransactionsAcrossSegments: a transaction whose head is in one
+// segment and whose tail is in the next (a replica read half of it; the
+// rest came from the latest replica) is one transaction: executed, it is
+// left out whole, tail included.
+func TestSkipTransactionsAcrossSegments(t *testing.T) {
+	src := filepath.Join(fixDir, "master-bin.000006")
+	evs, _ := readAll(t, src)
+	var midTx int64
+	for i, e := range evs {
+		if e.GTID != "" && i+2 < len(evs) {
+			midTx = evs[i+1].Offset // right after the GTID event
+			break
+		}
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := filepath.Join(t.TempDir(), "head.binlog")
+	if err := os.WriteFile(head, data[:midTx], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	all := func(string) bool { return true }
+	for _, c := range []struct {
+		name     string
+		executed func(string) bool
+		events   bool
+	}{
+		{"executed: nothing written", all, false},
+		{"not executed: the whole transaction written", func(string) bool { return false }, true},
+	} {
+		var out bytes.Buffer
+		st, err := Extract(&out, []Segment{{File: head}, {File: src, From: midTx}}, SkipTransactions(c.executed))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if (st.Events > 0) != c.events {
+			t.Errorf("%s: %+v", c.name, st)
+		}
+	}
+}

@@ -36,7 +36,7 @@ var txStarts = func() (t [256]bool) {
 // track updates the transaction state with the event [off, end) of type t
 // and returns its marks: it starts a transaction, it ends one.
 func (r *Reader) track(t EventType, off, end int64, body []byte) (start, boundary bool) {
-	if t == FormatDescriptionEvent && off == int64(len(Magic)) {
+	if t == FormatDescriptionEvent && off == int64(len(Magic)) && !r.continued {
 		r.tx = txIdle
 		if r.fde.Relay() {
 			r.tx = txUnknown
