@@ -59,14 +59,14 @@ type Reader struct {
 	// continued: the file continues a stream (Extract's later segment) in
 	// the middle of a transaction, so its own format description does not
 	// mean the transaction ended.
-	continued bool
-	badCRC       error
-	verified     int64 // events ending at or before this offset passed a batch CRC check
-	ver          *verifier
-	txStartAt    int64 // position search: the last transaction start passed, and its FDE (see seekHint)
-	txStartFDE   *FDE
-	scratch      []byte
-	sink         byte // target of the prefetch touches
+	continued  bool
+	badCRC     error
+	verified   int64 // events ending at or before this offset passed a batch CRC check
+	ver        *verifier
+	txStartAt  int64 // position search: the last transaction start passed, and its FDE (see seekHint)
+	txStartFDE *FDE
+	scratch    []byte
+	sink       byte // target of the prefetch touches
 }
 
 // Open opens a binlog or relay-log file and checks its magic.
