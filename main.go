@@ -18,6 +18,7 @@ import (
 	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
+	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/internal/redact"
 )
 
@@ -36,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// unless told otherwise; until a command opens its logger (check
 	// reaches Redis before), they are dropped: the errors are returned.
 	coord.RedisLogsTo(nil)
+	instance.DriverLogsTo(nil)
 	sc := redact.New()
 	out, errOut := redact.NewWriter(stdout, sc), redact.NewWriter(stderr, sc)
 	defer errOut.Flush()
@@ -178,5 +180,6 @@ func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error)
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	coord.RedisLogsTo(log) // go-redis would otherwise print dial retries to stderr
+	instance.DriverLogsTo(log)
 	return log, closeFn, nil
 }

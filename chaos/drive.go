@@ -115,6 +115,11 @@ func (s *scenarioRun) nextArgs(run Run, out string) (next []string, done bool) {
 		if strings.Contains(out, "--resume") {
 			return []string{"failover", "--resume"}, false
 		}
+		// A guard that found the topology changed under it (a replica
+		// gone): the operator repairs and runs it again.
+		if strings.Contains(out, "topology changed") {
+			return []string{"failover"}, false
+		}
 	}
 	return nil, false
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -110,3 +111,18 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// DriverLogsTo routes go-sql-driver's own log lines ("closing bad idle
+// connection", packet errors), which by default go straight to stderr past
+// the scrubber, into l at debug level; nil discards them. The driver keeps
+// one logger per process, so the binary calls this at start-up.
+func DriverLogsTo(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	mysql.SetLogger(driverLog{l})
+}
+
+type driverLog struct{ l *slog.Logger }
+
+func (d driverLog) Print(v ...any) { d.l.Debug("go-sql-driver: " + fmt.Sprint(v...)) }
