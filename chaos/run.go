@@ -279,6 +279,14 @@ func (s *scenarioRun) disturb(ctx context.Context, start time.Time) {
 			s.notes = append(s.notes, fmt.Sprintf("%s: %v", d, err))
 		}
 	}
+	if s.sc.StopAllIO > 0 {
+		sleepUntil(ctx, start.Add(s.sc.StopAllIO))
+		for i := 2; i <= s.c.N(); i++ {
+			if err := s.c.StopIOThread(ctx, i); err != nil {
+				s.notes = append(s.notes, fmt.Sprintf("stop IO thread of host %d: %v", i, err))
+			}
+		}
+	}
 }
 
 func sleepUntil(ctx context.Context, t time.Time) {

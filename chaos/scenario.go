@@ -110,6 +110,7 @@ type Scenario struct {
 	Disturb      []Disturbance
 	Kill         KillMode
 	Faults       []Fault
+	StopAllIO    time.Duration // when every replica's IO thread stops (0: never)
 }
 
 // Hosts is the number of testenv hosts.
@@ -142,7 +143,21 @@ func Draw(seed int64) Scenario {
 	s.Disturb = drawDisturbances(r, s)
 	s.Kill = []KillMode{KillPlain, KillPlain, KillMidBig, KillBigCommit}[r.IntN(4)]
 	s.Faults = drawFaults(r, s)
+	s.StopAllIO = drawStopAllIO(s)
 	return s
+}
+
+// drawStopAllIO sometimes stops every replica's IO thread shortly before
+// the kill, so the last commits exist only in the dead master's binlog:
+// saved when its host answers, lost (exactly those after the report's
+// bound) when it does not. A stream of its own keeps earlier seeds'
+// draws as they were.
+func drawStopAllIO(s Scenario) time.Duration {
+	r := rand.New(rand.NewPCG(uint64(s.Seed), 0x696f))
+	if r.IntN(4) != 0 {
+		return 0
+	}
+	return s.LoadFor - time.Duration(200+r.IntN(600))*time.Millisecond
 }
 
 func drawDisturbances(r *rand.Rand, s Scenario) []Disturbance {
@@ -248,6 +263,9 @@ func (s Scenario) String() string {
 			ds[i] = d.String()
 		}
 		parts = append(parts, "disturb="+strings.Join(ds, ","))
+	}
+	if s.StopAllIO > 0 {
+		parts = append(parts, fmt.Sprintf("all-io-stopped@%s", s.StopAllIO))
 	}
 	if len(s.Faults) > 0 {
 		fs := make([]string, len(s.Faults))

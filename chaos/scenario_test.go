@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDrawIsDeterministic(t *testing.T) {
@@ -51,6 +52,12 @@ func TestDrawCoversTheSpace(t *testing.T) {
 				seen["fault dead-ssh-down during the run"] = true
 			}
 		}
+		if s.StopAllIO > 0 {
+			if s.StopAllIO >= s.LoadFor || s.StopAllIO < s.LoadFor-800*time.Millisecond {
+				t.Fatalf("seed %d stops all IO threads at %s of %s", seed, s.StopAllIO, s.LoadFor)
+			}
+			seen["all IO threads stopped"] = true
+		}
 		seen["format "+s.Format] = true
 		seen["kill "+string(s.Kill)] = true
 		seen[map[bool]string{true: "gtid", false: "filepos"}[s.GTID]] = true
@@ -60,7 +67,7 @@ func TestDrawCoversTheSpace(t *testing.T) {
 	}
 	for _, want := range []string{
 		"disturb stop-io", "disturb stop-sql", "disturb start-slave", "disturb flush-binlog", "disturb flush-relay",
-		"fault dead-ssh-down", "fault stop-replica", "fault restart-redis", "fault hook-fail", "fault hook-hang", "fault kill-mhago", "fault kill-mhago mid-apply", "fault dead-ssh-down during the run",
+		"fault dead-ssh-down", "fault stop-replica", "fault restart-redis", "fault hook-fail", "fault hook-hang", "fault kill-mhago", "fault kill-mhago mid-apply", "fault dead-ssh-down during the run", "all IO threads stopped",
 		"format ROW", "format STATEMENT", "format MIXED", "kill plain", "kill mid-big", "kill big-commit", "gtid", "filepos",
 		"replicas 2", "replicas 6", "binlog 8192", "binlog 0", "relay 8192", "relay 0",
 	} {
