@@ -159,7 +159,7 @@ exit 0
 
 // phaseTimeout bounds a hung hook; it is far above any phase's own time
 // in these scenarios.
-const phaseTimeout = "20s"
+const phaseTimeout = "10s"
 
 func (s *scenarioRun) installHook() error {
 	dir := s.c.Dir()
