@@ -80,7 +80,12 @@ func TestChaosShortSuite(t *testing.T) {
 			r := RunScenario(context.Background(), env, sc)
 			results = append(results, r)
 			if !r.Passed {
-				t.Errorf("seed %d failed (replay: make chaos SEED=%d):\n%s\nkept: %s", s.seed, s.seed, strings.Join(r.Problems, "\n"), r.Artifacts)
+				// The kept directory goes with t.TempDir: CI keeps only the log.
+				story, _ := os.ReadFile(filepath.Join(r.Artifacts, "scenario.txt"))
+				if len(story) > 64<<10 {
+					story = story[len(story)-64<<10:]
+				}
+				t.Errorf("seed %d failed (replay: make chaos SEED=%d):\n%s\n%s", s.seed, s.seed, strings.Join(r.Problems, "\n"), story)
 			}
 			if r.Acked == 0 || len(r.Runs) == 0 {
 				t.Errorf("seed %d ran no load or no mhago: %+v", s.seed, r)
