@@ -29,21 +29,8 @@ const (
 // master's host) and follows what mhago printed: --resume, --abandon, or
 // the same command again.
 func (s *scenarioRun) failOver(ctx context.Context) error {
-	for _, f := range s.sc.Faults {
-		if f.Kind == DeadSSHDown && f.Point == "" {
-			if err := s.c.StopSSHD(1); err != nil {
-				return fmt.Errorf("stop the dead master's sshd: %w", err)
-			}
-			s.struck = append(s.struck, f)
-		}
-	}
-	for _, f := range s.sc.Faults {
-		if f.Kind == HookFail || f.Kind == HookHang {
-			mode := map[FaultKind]string{HookFail: "fail", HookHang: "hang"}[f.Kind]
-			if err := s.setHookMode(f.Command + ":" + mode); err != nil {
-				return err
-			}
-		}
+	if err := s.beforeFirstRun(); err != nil {
+		return err
 	}
 	args := []string{"failover"}
 	for n := 0; n < maxRuns; n++ {
@@ -69,6 +56,26 @@ func (s *scenarioRun) failOver(ctx context.Context) error {
 		args = next
 	}
 	return fmt.Errorf("no recovery after %d mhago runs", maxRuns)
+}
+
+// beforeFirstRun sets the faults that are in place when mhago starts:
+// the dead master's sshd stopped, the hook told to fail or hang.
+func (s *scenarioRun) beforeFirstRun() error {
+	for _, f := range s.sc.Faults {
+		switch {
+		case f.Kind == DeadSSHDown && f.Point == "":
+			if err := s.c.StopSSHD(1); err != nil {
+				return fmt.Errorf("stop the dead master's sshd: %w", err)
+			}
+			s.struck = append(s.struck, f)
+		case f.Kind == HookFail || f.Kind == HookHang:
+			mode := map[FaultKind]string{HookFail: "fail", HookHang: "hang"}[f.Kind]
+			if err := s.setHookMode(f.Command + ":" + mode); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // recordMissed lists the drawn faults that did not strike in the first
