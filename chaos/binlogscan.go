@@ -87,6 +87,9 @@ func binlogFiles(dir, first string, pos uint64) ([]string, error) {
 // walkCommits calls commit with the tags of each committed transaction and
 // the end position of its commit event.
 func walkCommits(data []byte, commit func(tags []txTag, end uint64)) error {
+	if len(data) < len(binlogMagic) && string(data) == string(binlogMagic[:len(data)]) {
+		return nil // created by a master killed before it wrote the header
+	}
 	if len(data) < len(binlogMagic) || string(data[:4]) != string(binlogMagic) {
 		return fmt.Errorf("not a binlog file")
 	}

@@ -62,6 +62,9 @@ func TestCommittedAfter(t *testing.T) {
 	f.Write(event(xidEvent, "xid")[:10])
 	f.Close()
 	os.WriteFile(filepath.Join(dir, "mysql-bin.index"), []byte("chaos-tx:5:5;"), 0o600)
+	// A master killed right after it created its next binlog leaves it
+	// empty, or holding part of the magic.
+	os.WriteFile(filepath.Join(dir, "mysql-bin.000003"), []byte{0xfe, 'b'}, 0o600)
 
 	for _, tc := range []struct {
 		name string
@@ -90,10 +93,17 @@ func TestCommittedAfter(t *testing.T) {
 		}
 	}
 	if got, err := committedAfter(dir, "mysql-bin.000003", 4); err != nil || len(got) != 0 {
+		t.Errorf("a bound at the start of a file created but never written: %v, %v", got, err)
+	}
+	if got, err := committedAfter(dir, "mysql-bin.000004", 4); err != nil || len(got) != 0 {
 		t.Errorf("a bound at the start of a file never created: %v, %v", got, err)
 	}
-	if _, err := committedAfter(dir, "mysql-bin.000003", 120); err == nil {
+	if _, err := committedAfter(dir, "mysql-bin.000004", 120); err == nil {
 		t.Error("a bound inside a missing file must be an error")
+	}
+	os.WriteFile(filepath.Join(dir, "mysql-bin.000005"), []byte("junk"), 0o600)
+	if _, err := committedAfter(dir, "mysql-bin.000005", 4); err == nil {
+		t.Error("a file that is not a binlog must be an error")
 	}
 	os.Remove(filepath.Join(dir, "mysql-bin.000001"))
 	if _, err := committedAfter(dir, "mysql-bin.000001", 4); err == nil {
