@@ -27,8 +27,6 @@ var (
 // txTag names one transaction of the workload.
 type txTag struct{ Client, Seq int }
 
-func (t txTag) String() string { return Tag(t.Client, t.Seq) }
-
 // committedAfter lists the tagged transactions whose commit lies in the
 // binlog files of dir after file:pos: what a failover that could not save
 // the binlog beyond file:pos loses. A DDL commits with its own event; a
