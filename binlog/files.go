@@ -90,6 +90,30 @@ func NeverCreated(dir, startFile string, startPos int64) (bool, error) {
 	return CompareBinlogNames(newest, startFile) < 0 && successor(newestNum) == strings.TrimLeft(num, "0"), nil
 }
 
+// HeaderUnwritten tells whether file is the newest binlog in dir and holds
+// no complete format description event: a master SIGKILLed right after it
+// created the file, before its header was on disk. Its replicas read up to
+// its start, and nothing follows.
+func HeaderUnwritten(dir, file string) (bool, error) {
+	prefix, num := splitBinlogName(filepath.Base(file))
+	if num == "" {
+		return false, nil
+	}
+	files, err := ListBinlogs(dir, prefix)
+	if err != nil || len(files) == 0 || filepath.Base(files[len(files)-1]) != filepath.Base(file) {
+		return false, err
+	}
+	data, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		return false, err
+	}
+	if len(data) < len(Magic)+HeaderLen {
+		return string(data) == Magic[:min(len(data), len(Magic))], nil
+	}
+	size := int(le.Uint32(data[len(Magic)+9:]))
+	return string(data[:len(Magic)]) == Magic && EventType(data[len(Magic)+4]) == FormatDescriptionEvent && len(data) < len(Magic)+size, nil
+}
+
 // successor is the decimal number after num, without leading zeros.
 func successor(num string) string {
 	b := []byte(strings.TrimLeft(num, "0"))

@@ -36,3 +36,32 @@ func TestNeverCreated(t *testing.T) {
 		t.Errorf("successor(000999) = %s", s)
 	}
 }
+
+func TestHeaderUnwritten(t *testing.T) {
+	real, err := os.ReadFile(filepath.Join(fixDir, "master-bin.000002"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		newest []byte
+		want   bool
+	}{
+		{"empty", nil, true},
+		{"part of the magic", []byte(Magic[:2]), true},
+		{"magic and part of the format description", real[:40], true},
+		{"a whole header", real, false},
+		{"not a binlog", []byte("junk and more junk and more junk"), false},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "mysql-bin.000001"), real, 0o600)
+		os.WriteFile(filepath.Join(dir, "mysql-bin.000002"), tc.newest, 0o600)
+		got, err := HeaderUnwritten(dir, "mysql-bin.000002")
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+		if got, _ := HeaderUnwritten(dir, "mysql-bin.000001"); got {
+			t.Errorf("%s: an older file is never unwritten", tc.name)
+		}
+	}
+}

@@ -143,6 +143,24 @@ func TestSaveFromABinlogNeverCreated(t *testing.T) {
 	}
 }
 
+// A master killed right after it created its next binlog, before the
+// header was written: the replicas read up to that file's start.
+func TestSaveFromABinlogWithoutHeader(t *testing.T) {
+	dir := t.TempDir()
+	full, err := os.ReadFile(filepath.Join(fixtures, "master-bin.000006"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "master-bin.000006"), full, 0o600)
+	os.WriteFile(filepath.Join(dir, "master-bin.000007"), full[:30], 0o600)
+	out := filepath.Join(t.TempDir(), "saved.binlog")
+	code, resp := call(t, proto.CmdSave, proto.Request{Save: &proto.SaveRequest{
+		BinlogDirs: []string{dir}, StartFile: "master-bin.000007", StartPos: 4, Output: out}})
+	if code != 0 || !resp.OK || resp.Extract.Events != 0 || !strings.Contains(resp.Extract.Note, "holds no complete header") {
+		t.Fatalf("save: code %d %+v %+v", code, resp.Error, resp.Extract)
+	}
+}
+
 func TestFindPurgedRelayLogs(t *testing.T) {
 	_, resp := call(t, proto.CmdFind, proto.Request{Find: &proto.FindRequest{
 		RelayDir: fixtures, RelayPrefix: "relay-bin", MasterFile: "master-bin.000000", MasterPos: 4, ServerID: 2}})

@@ -93,6 +93,9 @@ func save(req proto.SaveRequest) (proto.Response, error) {
 	if err != nil {
 		return saveNeverCreated(req, err)
 	}
+	if unwritten, err := binlog.HeaderUnwritten(dir, req.StartFile); err == nil && unwritten && req.StartPos <= 4 {
+		return saveNothing(req, fmt.Sprintf("%s in %s holds no complete header: the master died right after creating it, so nothing follows %s:%d", req.StartFile, dir, req.StartFile, req.StartPos))
+	}
 	res, err := writeOutput(req.Output, func(w io.Writer) (binlog.ExtractStats, error) {
 		return binlog.SaveFrom(w, dir, req.StartFile, req.StartPos, binlog.AllowMidTransaction(), binlog.KeepIncompleteTail())
 	})
@@ -108,13 +111,18 @@ func saveNeverCreated(req proto.SaveRequest, notFound error) (proto.Response, er
 		if err != nil || !unborn {
 			continue
 		}
-		res, err := writeOutput(req.Output, func(io.Writer) (binlog.ExtractStats, error) { return binlog.ExtractStats{}, nil })
-		if res != nil {
-			res.Note = fmt.Sprintf("%s was never created in %s: the master died while rotating into it, so nothing follows %s:%d", req.StartFile, dir, req.StartFile, req.StartPos)
-		}
-		return proto.Response{Extract: res}, err
+		return saveNothing(req, fmt.Sprintf("%s was never created in %s: the master died while rotating into it, so nothing follows %s:%d", req.StartFile, dir, req.StartFile, req.StartPos))
 	}
 	return proto.Response{}, notFound
+}
+
+// saveNothing writes an empty piece and says why.
+func saveNothing(req proto.SaveRequest, why string) (proto.Response, error) {
+	res, err := writeOutput(req.Output, func(io.Writer) (binlog.ExtractStats, error) { return binlog.ExtractStats{}, nil })
+	if res != nil {
+		res.Note = why
+	}
+	return proto.Response{Extract: res}, err
 }
 
 // find locates a master position in relay logs and, for diff, extracts
