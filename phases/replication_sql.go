@@ -143,7 +143,7 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 	}
 	if keepStopped(u.Action, s.Replica) {
 		thread := map[journal.Action]string{undoStartIO: "IO", undoStartSQL: "SQL"}[u.Action]
-		st.Report.Note(fmt.Sprintf("%s: %s thread left stopped (undo skipped): its master is dead, and in MariaDB GTID mode (Using_Gtid=%s) starting it now would discard the relay logs, which hold what the next failover needs; the next failover repoints it, or START SLAVE once the master is back", h.Name(), thread, s.Replica.UsingGTID))
+		st.Report.Note(fmt.Sprintf("%s: %s thread left stopped (undo skipped): its master is dead, and in MariaDB GTID mode (Using_Gtid=%s) starting it now would discard the relay logs, which hold what the next failover needs; the next failover repoints it (or start its replication again once the master is back)", h.Name(), thread, s.Replica.UsingGTID))
 		return nil
 	}
 	stmt, err := undoStatement(h, u)
