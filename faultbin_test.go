@@ -2,13 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mhago/mhago/chaos"
 )
 
 // faultDir holds the mhago binary built with -tags mhagofault, shared by
@@ -33,7 +35,8 @@ var faultBuild struct {
 	err  error
 }
 
-// faultBinary builds mhago with fault injection once per test run: the
+// faultBinary builds mhago with fault injection (and the agent beside it,
+// as the chaos suite does) once per test run: the
 // tests that SIGKILL mhago need it as a process of its own.
 func faultBinary(t *testing.T) string {
 	t.Helper()
@@ -42,12 +45,7 @@ func faultBinary(t *testing.T) string {
 			faultBuild.err = errors.New("no temp dir for the fault binary")
 			return
 		}
-		p := filepath.Join(faultDir, "mhago-fault")
-		out, err := exec.Command("go", "build", "-tags", "mhagofault", "-o", p, ".").CombinedOutput()
-		if err != nil {
-			faultBuild.err = errors.New(string(out))
-		}
-		faultBuild.path = p
+		faultBuild.path, faultBuild.err = chaos.BuildMhago(context.Background(), faultDir)
 	})
 	if faultBuild.err != nil {
 		t.Fatalf("build mhago with -tags mhagofault: %v", faultBuild.err)
