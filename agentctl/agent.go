@@ -22,7 +22,9 @@ import (
 type Agent struct {
 	client *remote.Client
 	dir    string // private run directory under remote_workdir
-	bin    string
+	bin    string // the agent, in remote_workdir's cache
+	cached bool   // found in the cache, not pushed by this deploy
+	sess   *session
 }
 
 // Error is a call the agent answered with a failure; Code is one of the
@@ -56,81 +58,129 @@ var ErrNoExec = errors.New("agent cannot run in remote_workdir")
 // (client option file, pid file, merged diff headers).
 const deployHeadroom = 1 << 20
 
-// Deploy creates workdir/mhago-<runID> (mode 0700), uploads the agent there,
-// verifies its SHA-256 on the host and checks the agent's version. A
-// remote_workdir without room for the agent fails with ErrNoSpace, one that
-// does not let it run with ErrNoExec; the directory is then removed, unless
-// it was there before (another server on the same host in this run).
+// Deploy creates workdir/mhago-<runID> (mode 0700) for the run's files,
+// finds the agent in workdir's cache or pushes it there, and starts it:
+// one SSH command checks the agent's SHA-256 on the host and, only if it
+// matches, runs it as a session that answers the run's calls. A cached
+// copy that fails the check is pushed again. A remote_workdir without
+// room for the agent fails with ErrNoSpace, one that does not let it run
+// with ErrNoExec; what this deploy created is then removed (not the run
+// directory when it was there before: another server on the same host).
 func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Binary) (a *Agent, err error) {
 	dir := path.Join(workdir, "mhago-"+runID)
-	need := uint64(len(bin.Data)) + deployHeadroom
 	_, statErr := c.Stat(dir)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := c.MkdirAll(dir, 0o700); err != nil {
-		return nil, spaceError(c, workdir, need, fmt.Errorf("create agent dir %s on %s: %w", dir, c.Target(), err))
+		return nil, spaceError(c, workdir, uint64(len(bin.Data))+deployHeadroom, fmt.Errorf("create agent dir %s on %s: %w", dir, c.Target(), err))
 	}
 	defer func() {
 		if err != nil && created {
 			c.RemoveAll(dir)
 		}
 	}()
-	if err := CheckSpace(c, dir, need); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+	uid, err := c.OwnerUID(dir)
+	if err != nil {
+		return nil, fmt.Errorf("check agent dir %s on %s: %w", dir, c.Target(), err)
+	}
+	if err := checkPrivateDir(c, dir, uid); err != nil {
 		return nil, err
 	}
-	a = &Agent{client: c, dir: dir, bin: path.Join(dir, "mhago-agent")}
-	if err := upload(ctx, c, bin.Data, a.bin, need); err != nil {
+	cache := newAgentCache(c, workdir, uid, bin)
+	a = &Agent{client: c, dir: dir}
+	if a.bin, a.cached, err = cache.place(ctx); err != nil {
+		cache.undo()
 		return nil, err
 	}
-	if err := checkPrivate(c, dir, a.bin); err != nil {
-		return nil, err
+	if err = a.start(ctx, bin.SHA256); errors.Is(err, errAgentHash) && a.cached {
+		// The cached copy was changed since it was pushed: push it again.
+		if a.bin, a.cached, err = cache.push(ctx); err == nil {
+			err = a.start(ctx, bin.SHA256)
+		}
 	}
-	if err := a.verify(ctx, bin.SHA256); err != nil {
-		return nil, err
-	}
-	if _, err := a.Call(ctx, proto.CmdVersion, proto.Request{}); err != nil {
+	if err != nil {
+		cache.undo()
 		return nil, noExecError(err, workdir, c.Target().String())
 	}
+	cache.prune()
 	return a, nil
+}
+
+// errAgentHash: the agent file on the host is not the one mhago carries.
+var errAgentHash = errors.New("agent SHA-256 mismatch")
+
+// hashMismatchExit is the verifying shell's exit status for a mismatch.
+const hashMismatchExit = 124
+
+// start verifies the agent's SHA-256 on the host and runs it as a session
+// in the same SSH command, so nothing unverified is ever executed, then
+// asks it for its version.
+func (a *Agent) start(ctx context.Context, sha string) error {
+	q := remote.ShellQuote(a.bin)
+	cmd := "h=$(sha256sum " + q + ") || exit 125; h=${h%% *}; " +
+		"if [ \"$h\" != " + remote.ShellQuote(sha) + " ]; then echo \"sha256 $h\" >&2; exit " + fmt.Sprint(hashMismatchExit) + "; fi; " +
+		"exec " + q + " " + proto.CmdSession
+	sess, err := startSession(a.client, cmd)
+	if err != nil {
+		return fmt.Errorf("start agent on %s: %w", a.client.Target(), err)
+	}
+	a.sess = sess
+	if _, err := a.Call(ctx, proto.CmdVersion, proto.Request{}); err != nil {
+		a.Close()
+		return a.startError(err, sha)
+	}
+	return nil
+}
+
+// startError explains a session that ended before the agent answered.
+func (a *Agent) startError(err error, sha string) error {
+	if !errors.Is(err, errSessionEnded) {
+		return err
+	}
+	host := a.client.Target().String()
+	status, stderr, runErr := a.sess.endedBecause()
+	switch {
+	case runErr != nil:
+		return fmt.Errorf("start agent on %s: %w", host, runErr)
+	case status == hashMismatchExit:
+		got := strings.TrimPrefix(strings.TrimSpace(stderr), "sha256 ")
+		return fmt.Errorf("verify agent %s on %s: %w: sha256 %q, want %s", a.bin, host, errAgentHash, got, sha)
+	}
+	return &badResponse{cmd: proto.CmdSession, host: host, exit: status, stderr: strings.TrimSpace(stderr), err: err}
 }
 
 // ErrNotPrivate: the agent's directory could be changed by someone other
 // than the SSH user, who could then swap the agent after its check.
 var ErrNotPrivate = errors.New("agent directory is not private")
 
-// checkPrivate makes sure nobody but the SSH user can change the agent
-// between its SHA-256 check and its runs: dir is a real directory (not a
-// symlink), with no group or other permissions, owned by whoever owns the
-// agent file just uploaded into it (the SSH user). A directory of that
-// name made beforehand by another user of the host fails here.
-func checkPrivate(c *remote.Client, dir, agent string) error {
+// checkPrivateDir makes sure nobody but the SSH user (uid) can change what
+// is in dir between the agent's SHA-256 check and its runs: dir is a real
+// directory (not a symlink), with no group or other permissions, owned by
+// uid. A directory of that name made beforehand by another user of the
+// host fails here.
+func checkPrivateDir(c *remote.Client, dir string, uid uint32) error {
 	di, err := c.Lstat(dir)
 	if err != nil {
 		return fmt.Errorf("check agent dir %s on %s: %w", dir, c.Target(), err)
 	}
-	ai, err := c.Lstat(agent)
-	if err != nil {
-		return fmt.Errorf("check agent %s on %s: %w", agent, c.Target(), err)
-	}
-	dirUID, agentUID, ok := owners(di, ai)
+	owner, ok := ownerOf(di)
 	switch {
-	case !di.IsDir() || di.Mode()&os.ModeSymlink != 0, !ai.Mode().IsRegular():
-		return fmt.Errorf("%w: %s on %s is not a plain directory holding the agent; remove it", ErrNotPrivate, dir, c.Target())
+	case !di.IsDir() || di.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%w: %s on %s is not a plain directory; remove it", ErrNotPrivate, dir, c.Target())
 	case di.Mode().Perm()&0o077 != 0:
 		return fmt.Errorf("%w: %s on %s has mode %04o, want 0700; remove it (another user may have made it)", ErrNotPrivate, dir, c.Target(), di.Mode().Perm())
-	case ok && dirUID != agentUID:
-		return fmt.Errorf("%w: %s on %s belongs to uid %d, not to the SSH user (uid %d); remove it (another user may have made it)", ErrNotPrivate, dir, c.Target(), dirUID, agentUID)
+	case ok && owner != uid:
+		return fmt.Errorf("%w: %s on %s belongs to uid %d, not to the SSH user (uid %d); remove it (another user may have made it)", ErrNotPrivate, dir, c.Target(), owner, uid)
 	}
 	return nil
 }
 
-// owners returns the owner uids SFTP reported for two files.
-func owners(a, b os.FileInfo) (ua, ub uint32, ok bool) {
-	sa, okA := a.Sys().(*sftp.FileStat)
-	sb, okB := b.Sys().(*sftp.FileStat)
-	if !okA || !okB {
-		return 0, 0, false
+// ownerOf is the owner uid SFTP reported for a file.
+func ownerOf(fi os.FileInfo) (uint32, bool) {
+	st, ok := fi.Sys().(*sftp.FileStat)
+	if !ok {
+		return 0, false
 	}
-	return sa.UID, sb.UID, true
+	return st.UID, true
 }
 
 // upload writes data to dst with mode 0700. SFTP reports a full disk as a
@@ -153,42 +203,57 @@ func noExecError(err error, workdir, host string) error {
 	return err
 }
 
-// verify recomputes the uploaded file's SHA-256 on the host, so a truncated
-// or altered upload is never executed.
-func (a *Agent) verify(ctx context.Context, want string) error {
-	res, err := a.client.Run(ctx, remote.Command("sha256sum", a.bin), nil)
-	if err != nil {
-		return fmt.Errorf("verify agent on %s: %w", a.client.Target(), err)
-	}
-	got, _, _ := strings.Cut(string(res.Stdout), " ")
-	if res.ExitStatus != 0 || got != want {
-		return fmt.Errorf("verify agent on %s: sha256 %q, want %s (exit %d: %s)", a.client.Target(), got, want, res.ExitStatus, strings.TrimSpace(string(res.Stderr)))
-	}
-	return nil
-}
-
 // Dir is the agent's private directory on the host; diff files go there.
 func (a *Agent) Dir() string { return a.dir }
 
 // Client is the SSH connection the agent runs over.
 func (a *Agent) Client() *remote.Client { return a.client }
 
-// Remove deletes the private directory with the agent and every file in it.
+// Cached says the agent was found in remote_workdir's cache, not pushed.
+func (a *Agent) Cached() bool { return a.cached }
+
+// Close ends the agent's session; later calls run the agent as a process
+// of its own. The run directory is kept.
+func (a *Agent) Close() {
+	if a.sess != nil {
+		a.sess.close()
+	}
+}
+
+// Remove ends the session and deletes the private run directory and every
+// file in it; the cached agent stays for the next run.
 func (a *Agent) Remove() error {
+	a.Close()
 	if err := a.client.RemoveAll(a.dir); err != nil {
 		return fmt.Errorf("remove %s on %s: %w", a.dir, a.client.Target(), err)
 	}
 	return nil
 }
 
-// Call runs one agent command. A response with ok=false becomes *Error.
+// Call runs one agent command: through the agent's session when it has
+// one (apply always runs as its own process, which its pid file names),
+// else as a process of its own. A response with ok=false becomes *Error.
 func (a *Agent) Call(ctx context.Context, cmd string, req proto.Request) (proto.Response, error) {
 	req.Protocol, req.Manager = proto.Version, buildinfo.Version
+	host := a.client.Target().String()
+	if a.sess != nil && cmd != proto.CmdApply {
+		resp, err := a.sess.call(ctx, cmd, req)
+		if err == nil {
+			return checkResponse(host, cmd, resp, "")
+		}
+		if !errors.Is(err, errSessionEnded) || cmd == proto.CmdVersion {
+			return resp, err
+		}
+	}
+	return a.callProcess(ctx, host, cmd, req)
+}
+
+// callProcess runs `agent CMD` with the request on stdin.
+func (a *Agent) callProcess(ctx context.Context, host, cmd string, req proto.Request) (proto.Response, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return proto.Response{}, err
 	}
-	host := a.client.Target().String()
 	res, err := a.client.Run(ctx, remote.Command(a.bin, cmd), bytes.NewReader(body))
 	if err != nil {
 		return proto.Response{}, fmt.Errorf("agent %s on %s: %w", cmd, host, err)
@@ -197,8 +262,14 @@ func (a *Agent) Call(ctx context.Context, cmd string, req proto.Request) (proto.
 	if err := json.Unmarshal(res.Stdout, &resp); err != nil {
 		return resp, &badResponse{cmd: cmd, host: host, exit: res.ExitStatus, stderr: tail(res.Stderr), err: err}
 	}
+	return checkResponse(host, cmd, resp, tail(res.Stderr))
+}
+
+// checkResponse turns a failed answer into *Error and refuses an agent of
+// another version.
+func checkResponse(host, cmd string, resp proto.Response, stderr string) (proto.Response, error) {
 	if !resp.OK {
-		e := &Error{Host: host, Cmd: cmd, Code: proto.CodeInternal, Message: tail(res.Stderr)}
+		e := &Error{Host: host, Cmd: cmd, Code: proto.CodeInternal, Message: stderr}
 		if resp.Error != nil {
 			e.Code, e.Message = resp.Error.Code, resp.Error.Message
 		}

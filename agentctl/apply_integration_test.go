@@ -1,6 +1,7 @@
 package agentctl
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -518,6 +519,7 @@ func TestDeployUnusableWorkdir(t *testing.T) {
 			t.Fatalf("deploy into a fresh workdir: %v", err)
 		}
 	})
+	t.Run("cache", func(t *testing.T) { testDeployCache(t, cl, bin) })
 	t.Run("full", func(t *testing.T) {
 		dir := tmpfs(t, "size=4m")
 		fill(t, dir, 3<<20)
@@ -561,5 +563,100 @@ func tmpfs(t *testing.T, opts string) string {
 func fill(t *testing.T, dir string, n int) {
 	if err := os.WriteFile(filepath.Join(dir, "filler"), make([]byte, n), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testDeployCache: the agent is pushed once into remote_workdir's cache and
+// then reused; a cached copy whose content or permissions changed is pushed
+// again (its SHA-256 is checked before every start); a cache directory that
+// is not the SSH user's own is refused; old agents are pruned.
+func testDeployCache(t *testing.T, cl *remote.Client, bin Binary) {
+	ctx := context.Background()
+	workdir := t.TempDir()
+	cached := filepath.Join(workdir, cacheDirName, bin.SHA256[:16], "mhago-agent")
+	deploy := func(run string) *Agent {
+		t.Helper()
+		a, err := Deploy(ctx, cl, workdir, run, bin)
+		if err != nil {
+			t.Fatalf("deploy %s: %v", run, err)
+		}
+		if _, err := a.Call(ctx, proto.CmdVersion, proto.Request{}); err != nil {
+			t.Fatalf("deploy %s: version: %v", run, err)
+		}
+		if err := a.Remove(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(workdir, "mhago-"+run)); !os.IsNotExist(err) {
+			t.Errorf("Remove left the run directory: %v", err)
+		}
+		return a
+	}
+	inode := func() uint64 {
+		fi, err := os.Stat(cached)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	if a := deploy("first"); a.Cached() {
+		t.Fatal("the first deploy into an empty workdir says the agent was cached")
+	}
+	pushed := inode()
+	if a := deploy("second"); !a.Cached() || inode() != pushed {
+		t.Errorf("second deploy: cached %v, file replaced %v", a.Cached(), inode() != pushed)
+	}
+
+	// Same size, other content: the check on the host catches it.
+	if err := os.WriteFile(cached, make([]byte, len(bin.Data)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if a := deploy("tampered"); a.Cached() {
+		t.Error("a cached agent with other content was used")
+	}
+	if data, _ := os.ReadFile(cached); !bytes.Equal(data, bin.Data) {
+		t.Error("the tampered cached agent was not pushed again")
+	}
+	os.Chmod(cached, 0o777)
+	if a := deploy("loose"); a.Cached() {
+		t.Error("a world-writable cached agent was used")
+	}
+	if fi, _ := os.Stat(cached); fi.Mode().Perm() != 0o700 {
+		t.Errorf("pushed again with mode %04o", fi.Mode().Perm())
+	}
+
+	// Old agents beyond the newest two go once a day old.
+	root := filepath.Join(workdir, cacheDirName)
+	old := time.Now().Add(-48 * time.Hour)
+	for _, name := range []string{"0000000000000001", "0000000000000002", "0000000000000003"} {
+		os.Mkdir(filepath.Join(root, name), 0o700)
+		when := old.Add(time.Duration(name[15]-'0') * time.Minute)
+		os.Chtimes(filepath.Join(root, name), when, when)
+	}
+	deploy("prune")
+	left, _ := os.ReadDir(root)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	if want := []string{"0000000000000003", bin.SHA256[:16]}; !slices.Equal(names, want) {
+		t.Errorf("after prune the cache holds %v, want %v", names, want)
+	}
+
+	for name, plant := range map[string]func(string) error{
+		"other owner":    func(d string) error { return os.Chown(d, 65534, 65534) },
+		"group writable": func(d string) error { return os.Chmod(d, 0o770) },
+	} {
+		workdir := t.TempDir()
+		dir := filepath.Join(workdir, cacheDirName)
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := plant(dir); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Deploy(ctx, cl, workdir, "planted", bin)
+		if !errors.Is(err, ErrNotPrivate) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "remove it") {
+			t.Errorf("%s: deploy with a planted cache: %v", name, err)
+		}
 	}
 }

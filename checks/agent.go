@@ -54,13 +54,18 @@ func agentFailed(err error) *AgentObs {
 	return obs
 }
 
-// remove deletes the directory (agent, and whatever the agent wrote there).
+// remove ends the agent and deletes the directory (whatever the agent
+// wrote there); the agent itself stays in remote_workdir's cache, so the
+// failover that may follow finds it.
 // It runs once; later calls are no-ops.
 func (sc *scratch) remove() error {
 	if sc == nil || sc.removed {
 		return nil
 	}
 	sc.removed = true
+	if sc.agent != nil {
+		sc.agent.Close()
+	}
 	if err := sc.client.RemoveAll(sc.dir); err != nil {
 		return fmt.Errorf("the check's directory %s could not be removed: %w", sc.dir, err)
 	}

@@ -19,6 +19,9 @@ import (
 // Serve runs one command: it decodes the request from stdin, writes one
 // response to stdout and returns the process exit status (0 ok, 1 failed).
 func Serve(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer, version string) int {
+	if cmd == proto.CmdSession {
+		return session(ctx, stdin, stdout, version)
+	}
 	resp := handle(ctx, cmd, stdin, version)
 	resp.Protocol, resp.Agent = proto.Version, version
 	enc := json.NewEncoder(stdout)
@@ -33,6 +36,10 @@ func handle(ctx context.Context, cmd string, stdin io.Reader, version string) pr
 	if err := json.NewDecoder(stdin).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
 		return fail(proto.CodeBadRequest, fmt.Errorf("decode request: %w", err))
 	}
+	return handleRequest(ctx, cmd, req, version)
+}
+
+func handleRequest(ctx context.Context, cmd string, req proto.Request, version string) proto.Response {
 	if req.Protocol != proto.Version || req.Manager != version {
 		return fail(proto.CodeVersionMismatch, fmt.Errorf("agent %s (protocol %d) cannot serve mhago %s (protocol %d): push the agent built with this mhago",
 			version, proto.Version, req.Manager, req.Protocol))

@@ -235,6 +235,7 @@ func (st *State) removeAgents(ctx context.Context, runErr error) {
 	for _, h := range st.allHosts() {
 		if keep {
 			if h.Agent != nil {
+				h.Agent.Close()
 				st.Report.Note(fmt.Sprintf("diff files kept for inspection and for --resume in %s on %s", h.Agent.Dir(), h.Name()))
 			}
 			continue

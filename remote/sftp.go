@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	"github.com/pkg/sftp"
 )
@@ -230,4 +231,10 @@ func (w ctxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return w.w.Write(p)
+}
+
+// Touch sets p's modification time to now.
+func (c *Client) Touch(p string) error {
+	now := time.Now()
+	return c.withSFTP("touch "+p, func(s *sftp.Client) error { return s.Chtimes(p, now, now) })
 }

@@ -18,7 +18,23 @@ const (
 	CmdDiff    = "diff"
 	CmdApply   = "apply"
 	CmdLogin   = "login"
+	// CmdSession keeps the agent running for a whole run: it reads one
+	// Envelope per request from stdin and answers each with an Envelope
+	// on stdout, so a host pays for starting a process (and the SSH
+	// user's login shell) once. Apply is never served this way: it runs
+	// as its own process, which its pid file names.
+	CmdSession = "session"
 )
+
+// Envelope carries one request, its answer, or the cancellation of a
+// request, through a session; ID pairs them.
+type Envelope struct {
+	ID       uint64    `json:"id"`
+	Cmd      string    `json:"cmd,omitempty"`
+	Cancel   bool      `json:"cancel,omitempty"`
+	Request  *Request  `json:"request,omitempty"`
+	Response *Response `json:"response,omitempty"`
+}
 
 // Request is the envelope of every call.
 type Request struct {
