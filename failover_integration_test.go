@@ -139,6 +139,45 @@ func missingAcked(acked, have []int64) []int64 {
 	return out
 }
 
+// pathsOf lists the apply paths the report gives host.
+func pathsOf(rep *report.Report, host string) []report.ApplyPath {
+	var out []report.ApplyPath
+	for _, h := range rep.Hosts {
+		if h.Name == host {
+			for _, p := range h.Paths {
+				out = append(out, p.Path)
+			}
+		}
+	}
+	return out
+}
+
+// assertOwnApplier: host i's SQL thread executed its own relay log, with
+// parallel workers for the catch-up, and none again after the failover.
+func (s *scenario) assertOwnApplier(rep *report.Report, i int) {
+	s.t.Helper()
+	name := fmt.Sprintf("server%d", i)
+	var own *report.PathTaken
+	for _, h := range rep.Hosts {
+		for k, p := range h.Paths {
+			if h.Name == name && p.Path == report.PathOwnSQLThread {
+				own = &h.Paths[k]
+			}
+		}
+	}
+	if own == nil || own.Bytes <= 0 || !strings.Contains(own.Why, "4 worker threads (conservative mode)") {
+		s.t.Fatalf("%s: own SQL thread path %+v, want bytes and the parallel workers named", name, own)
+	}
+	db, err := s.c.DB(i)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var threads int
+	if err := db.QueryRow("SELECT @@GLOBAL.slave_parallel_threads").Scan(&threads); err != nil || threads != 0 {
+		s.t.Errorf("%s: slave_parallel_threads %d after the failover (%v), want 0 again", name, threads, err)
+	}
+}
+
 func diffKinds(rep *report.Report) map[string]int {
 	kinds := map[string]int{}
 	for _, h := range rep.Hosts {
@@ -177,15 +216,29 @@ func TestFailoverFilePos(t *testing.T) {
 	}
 }
 
-// (b) the same in MariaDB GTID mode.
+// (b) the same in MariaDB GTID mode, with server3's SQL thread stopped
+// mid-load: there starting it would discard its relay logs, so what it
+// did not execute is replayed as a diff (the fallback of the own-SQL-
+// thread path), and the report says why.
 func TestFailoverMariaDBGTID(t *testing.T) {
 	s := newScenario(t, cluster.Options{Base: 110, GTID: true})
-	acked := s.killUnderLoad(1000, nil)
+	acked := s.killUnderLoad(1000, func() {
+		if err := s.c.StopSQLThread(s.ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		s.waitRows(1, 900)
+	})
 	code, rep := s.failover()
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, rep.Error)
 	}
 	nm := s.assertRecovered(rep, acked, 2, 3, 4)
+	if p := pathsOf(rep, "server3"); !slices.Contains(p, report.PathDiffReplay) || slices.Contains(p, report.PathOwnSQLThread) {
+		t.Errorf("server3 took %v, want the diff replay only", p)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "server3: SQL thread left stopped (MariaDB GTID mode") {
+		t.Errorf("the report does not say why server3's SQL thread was not started: %v", rep.Notes)
+	}
 	for _, i := range []int{2, 3, 4} {
 		if i == nm {
 			continue
@@ -198,7 +251,8 @@ func TestFailoverMariaDBGTID(t *testing.T) {
 }
 
 // (c) one replica's SQL thread and another's IO thread stopped before the
-// kill: their relay-log diffs must really be applied. (d) the master's
+// kill: the first executes its own relay log with its SQL thread (with
+// parallel workers, put back after), the other gets read diffs. (d) the master's
 // binlog rotates during the load and the replicas stop reading before the
 // kill, so the dead master's saved binlog spans several files.
 func TestFailoverAppliesRelayAndBinlogDiffs(t *testing.T) {
@@ -225,9 +279,10 @@ func TestFailoverAppliesRelayAndBinlogDiffs(t *testing.T) {
 	}
 	s.assertRecovered(rep, acked, 2, 3, 4)
 	kinds := diffKinds(rep)
-	if kinds["exec"] == 0 || kinds["read"] == 0 || kinds["master_binlog"] == 0 {
-		t.Fatalf("want exec, read and master_binlog diffs applied, got %v", kinds)
+	if kinds["exec"] != 0 || kinds["read"] == 0 || kinds["master_binlog"] == 0 {
+		t.Fatalf("want read and master_binlog diffs applied and no exec diff, got %v", kinds)
 	}
+	s.assertOwnApplier(rep, 3)
 	files, _ := filepath.Glob(filepath.Join(s.c.BinlogDir(1), "mysql-bin.0*"))
 	if len(files) < 3 {
 		t.Fatalf("the master's binlog did not rotate during the load: %v", files)

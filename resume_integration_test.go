@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/journal"
+	"github.com/mhago/mhago/phases"
 	"github.com/mhago/mhago/report"
 	"github.com/mhago/mhago/testenv/cluster"
 )
@@ -605,4 +608,59 @@ func findingOf(rep checks.Report, check string) *checks.Finding {
 		}
 	}
 	return nil
+}
+
+const baseOwnApplier = 74 // 3 hosts: 75..77
+
+// TestOwnApplierKilledThenAbandoned: mhago is SIGKILLed while server2's
+// SQL thread, which the operator had stopped, executes its own relay log
+// with the parallel workers mhago gave it. --abandon then puts both back
+// from the journal: the SQL thread stopped, slave_parallel_threads as
+// before. A failover afterwards loses nothing.
+func TestOwnApplierKilledThenAbandoned(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: baseOwnApplier, Hosts: 3})
+	if err := s.c.StopSQLThread(s.ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	acked := s.killUnderLoad(15000, nil)
+	cmd := exec.Command(faultBinary(t), "failover", "--conf", s.c.ConfigPath())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := s.c.DB(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var threads int
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		st, _ := s.c.SlaveStatus(s.ctx, 2)
+		if st["Slave_SQL_Running"] == "Yes" {
+			cmd.Process.Kill()
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("server2's SQL thread was never started:\n%s", out.String())
+		}
+	}
+	cmd.Wait()
+	if err := db.QueryRow("SELECT @@GLOBAL.slave_parallel_threads").Scan(&threads); err != nil || threads != phases.OwnApplierThreads {
+		t.Fatalf("server2 slave_parallel_threads %d while its SQL thread caught up (%v), want %d", threads, err, phases.OwnApplierThreads)
+	}
+	code, text := s.failoverText(s.c.ConfigPath(), "--abandon")
+	if code != exitOK || !strings.Contains(text, "STOP SLAVE SQL_THREAD on server2 (undo)") ||
+		!strings.Contains(text, "SET GLOBAL slave_parallel_threads = 0, GLOBAL slave_parallel_mode = 'optimistic' on server2 (undo)") {
+		t.Fatalf("abandon: exit %d\n%s", code, text)
+	}
+	st, _ := s.c.SlaveStatus(s.ctx, 2)
+	if err := db.QueryRow("SELECT @@GLOBAL.slave_parallel_threads").Scan(&threads); err != nil || threads != 0 || st["Slave_SQL_Running"] != "No" {
+		t.Fatalf("after --abandon server2 has SQL thread %s and %d parallel threads (%v), want stopped and 0", st["Slave_SQL_Running"], threads, err)
+	}
+	code, rep := s.failover()
+	if code != exitOK {
+		t.Fatalf("failover after the abandon: exit %d: %s", code, rep.Error)
+	}
+	s.assertRecovered(rep, acked, 2, 3)
 }

@@ -180,3 +180,10 @@ func RelayLogLocation(ctx context.Context, db *sql.DB) (dir, prefix string, err 
 	i := strings.LastIndex(base.String, "/")
 	return base.String[:i], base.String[i+1:], nil
 }
+
+// ReadParallelApplier reads a MariaDB replica's parallel applier setting.
+func ReadParallelApplier(ctx context.Context, db *sql.DB) (replsql.ParallelApplier, error) {
+	var p replsql.ParallelApplier
+	err := db.QueryRowContext(ctx, replsql.ReadParallelApplier().SQL()).Scan(&p.Threads, &p.Mode)
+	return p, err
+}

@@ -71,6 +71,7 @@ type ReplicaStatus struct {
 	ExecMasterLogPos    uint64
 	IORunning           string // Yes, No or Connecting
 	SQLRunning          string // Yes or No
+	SQLRunningState     string // what the SQL thread does, e.g. "Slave has read all relay log; ..."
 	LastIOErrno         int
 	LastIOError         string
 	LastSQLErrno        int
@@ -90,19 +91,33 @@ func (r *ReplicaStatus) IORunningYes() bool { return r.IORunning == "Yes" }
 // SQLRunningYes reports whether the SQL thread is running.
 func (r *ReplicaStatus) SQLRunningYes() bool { return r.SQLRunning == "Yes" }
 
+// SQLWaitsForRelayLog: the SQL thread runs and has executed all it can of
+// the relay log (MariaDB, MySQL 5.7 say "Slave has read all relay log",
+// MySQL 8 "Replica has read all relay log"), also when the log ends in
+// the middle of a transaction it cannot finish.
+func (r *ReplicaStatus) SQLWaitsForRelayLog() bool {
+	return r.SQLRunningYes() && strings.Contains(r.SQLRunningState, "has read all relay log")
+}
+
+// ExecutedAllRead: the SQL thread executed everything the IO thread read.
+func (r *ReplicaStatus) ExecutedAllRead() bool {
+	return r.RelayMasterLogFile == r.MasterLogFile && r.ExecMasterLogPos == r.ReadMasterLogPos
+}
+
 // replicaColumnAliases maps MySQL 8.0.22+ SHOW REPLICA STATUS names to the
 // classic ones, so one parser serves every server version.
 var replicaColumnAliases = map[string]string{
-	"Source_Host":           "Master_Host",
-	"Source_Port":           "Master_Port",
-	"Source_User":           "Master_User",
-	"Source_Log_File":       "Master_Log_File",
-	"Read_Source_Log_Pos":   "Read_Master_Log_Pos",
-	"Relay_Source_Log_File": "Relay_Master_Log_File",
-	"Exec_Source_Log_Pos":   "Exec_Master_Log_Pos",
-	"Replica_IO_Running":    "Slave_IO_Running",
-	"Replica_SQL_Running":   "Slave_SQL_Running",
-	"Seconds_Behind_Source": "Seconds_Behind_Master",
+	"Source_Host":               "Master_Host",
+	"Source_Port":               "Master_Port",
+	"Source_User":               "Master_User",
+	"Source_Log_File":           "Master_Log_File",
+	"Read_Source_Log_Pos":       "Read_Master_Log_Pos",
+	"Relay_Source_Log_File":     "Relay_Master_Log_File",
+	"Exec_Source_Log_Pos":       "Exec_Master_Log_Pos",
+	"Replica_IO_Running":        "Slave_IO_Running",
+	"Replica_SQL_Running":       "Slave_SQL_Running",
+	"Replica_SQL_Running_State": "Slave_SQL_Running_State",
+	"Seconds_Behind_Source":     "Seconds_Behind_Master",
 }
 
 // normaliseColumns rewrites dialect-specific column names to classic ones.
@@ -133,6 +148,7 @@ func ParseReplicaStatus(row map[string]string) *ReplicaStatus {
 		ExecMasterLogPos:   atou(r["Exec_Master_Log_Pos"]),
 		IORunning:          r["Slave_IO_Running"],
 		SQLRunning:         r["Slave_SQL_Running"],
+		SQLRunningState:    r["Slave_SQL_Running_State"],
 		LastIOErrno:        atoi(r["Last_IO_Errno"]),
 		LastIOError:        r["Last_IO_Error"],
 		LastSQLErrno:       atoi(r["Last_SQL_Errno"]),

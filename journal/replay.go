@@ -136,9 +136,9 @@ func (r *Replay) apply(rec Record, undo []Undo) []Undo {
 	case KindDecision:
 		r.Decisions[rec.Name] = rec.Data
 	case KindUndo:
-		undo = append(undo, Undo{Host: rec.Host, Action: rec.Action})
+		undo = append(undo, Undo{Host: rec.Host, Action: rec.Action, Value: rec.Value})
 	case KindUndone:
-		undo = removeUndo(undo, Undo{Host: rec.Host, Action: rec.Action})
+		undo = removeUndo(undo, Undo{Host: rec.Host, Action: rec.Action, Value: rec.Value})
 	case KindStep:
 		r.Steps[StepKey{rec.Host, rec.Action}] = StepState{Started: rec.Time, Data: rec.Data}
 	case KindStepEnd:

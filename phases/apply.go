@@ -9,6 +9,7 @@ import (
 	"github.com/mhago/mhago/internal/faults"
 	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/nodeagent/proto"
+	"github.com/mhago/mhago/report"
 )
 
 // defaultApplyWait bounds the wait for an apply an earlier run left
@@ -111,7 +112,9 @@ func untrackedWhy(h *Host) string {
 }
 
 func (st *State) recordApply(h *Host, res *proto.ApplyResult) {
-	st.Report.HostResult(h.Name(), h.Server.Addr(), "").Applied(res.Bytes, res.Events, res.Transactions)
+	hr := st.Report.HostResult(h.Name(), h.Server.Addr(), "")
+	hr.Applied(res.Bytes, res.Events, res.Transactions)
+	hr.Took(report.PathDiffReplay, res.Bytes, "what it lacked was replayed from diff files ("+diffSources(h.diffs)+") through its client, in one session")
 	if res.Trimmed > 0 {
 		st.Report.Note(fmt.Sprintf("%s: %d events of a transaction the dead master never committed were not applied", h.Name(), res.Trimmed))
 	}
@@ -164,4 +167,18 @@ func applied(prev *journal.Replay, host string, a journal.Action) bool {
 	}
 	s, ok := prev.Step(host, a)
 	return ok && s.Ended && s.Error == ""
+}
+
+// diffSources lists the diffs' kinds and where each came from, e.g.
+// "exec from server2, master_binlog from server1".
+func diffSources(ds []diffFile) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		from := d.fromRecord
+		if d.from != nil {
+			from = d.from.Name()
+		}
+		parts[i] = d.kind + " from " + from
+	}
+	return strings.Join(parts, ", ")
 }

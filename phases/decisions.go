@@ -17,6 +17,8 @@ const (
 	actHookStart journal.Action = "ip_failover_start" // master_ip_failover_script --command=start
 	undoStartIO  journal.Action = "start_io_thread"   // revert a STOP SLAVE IO_THREAD
 	undoStartSQL journal.Action = "start_sql_thread"  // revert a STOP SLAVE SQL_THREAD
+	undoStopSQL  journal.Action = "stop_sql_thread"   // revert a START SLAVE SQL_THREAD (own relay log applied)
+	undoParallel journal.Action = "parallel_applier"  // put back slave_parallel_threads/mode (Undo.Value)
 )
 
 // Names of the decisions a resumed run restores.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mhago/mhago/decide"
+	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/repl"
 )
@@ -149,8 +150,13 @@ func (st *State) measureBacklogs(ctx context.Context) {
 
 // execRequest locates h's own relay log from where its SQL thread stopped.
 func (st *State) execRequest(h *Host, output string) proto.FindRequest {
+	return relayFrom(h, h.Frozen, output)
+}
+
+// relayFrom locates h's own relay log from where r says its SQL thread is.
+func relayFrom(h *Host, r *instance.ReplicaStatus, output string) proto.FindRequest {
 	return proto.FindRequest{RelayDir: h.RelayDir, RelayPrefix: h.RelayPrefix, ServerID: h.Status.ServerID,
-		FromFile: h.Frozen.RelayLogFile, FromPos: int64(h.Frozen.RelayLogPos), Output: output}
+		FromFile: r.RelayLogFile, FromPos: int64(r.RelayLogPos), Output: output}
 }
 
 func (st *State) findRequest(base, target *Host, output string) proto.FindRequest {

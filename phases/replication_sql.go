@@ -71,10 +71,17 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		}
 		return err
 	}
-	wasRunning := h.Status.Replica.SQLRunningYes()
+	before := h.Status.Replica
+	started, err := st.startOwnApplier(ctx, h)
+	if err != nil {
+		return err
+	}
 	var last string
-	since := time.Now()
-	err := poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
+	since, start := time.Now(), time.Now()
+	// A started thread gets half the phase: what it has not executed by
+	// then is replayed as a diff, rather than the phase timing out.
+	budget := st.cfg.Timeouts.Phase / 2
+	err = poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
 		s, err := refresh(ctx, h)
 		if err != nil {
 			return false, err
@@ -84,13 +91,16 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		if pos != last {
 			last, since = pos, time.Now()
 		}
-		caughtUp := r.RelayMasterLogFile == r.MasterLogFile && r.ExecMasterLogPos == r.ReadMasterLogPos
-		return caughtUp || !r.SQLRunningYes() || time.Since(since) > 2*time.Second, nil
+		// Idle at the end of its relay log (which may end inside a
+		// transaction it cannot finish), or no progress for 2 s.
+		idle := r.SQLWaitsForRelayLog() && time.Since(since) > 50*time.Millisecond
+		spent := started && time.Since(start) > budget
+		return r.ExecutedAllRead() || !r.SQLRunningYes() || idle || spent || time.Since(since) > 2*time.Second, nil
 	}, "SQL thread of "+h.Name()+" to apply its relay log")
 	if err != nil {
 		return err
 	}
-	if wasRunning {
+	if before.SQLRunningYes() {
 		if err := st.run.WillChange(ctx, journal.Undo{Host: h.Name(), Action: undoStartSQL}); err != nil {
 			return err
 		}
@@ -103,14 +113,20 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		return err
 	}
 	h.Frozen = s.Replica
+	if started {
+		return st.ownApplierDone(ctx, h)
+	}
 	return nil
 }
 
-// poll calls cond every 100ms until it is true, fails, or limit passes.
+// poll calls cond, every 5 ms at first and every 100 ms later, until it is true, fails, or limit passes.
 // A server that stops answering ends it at once: waiting out the phase
 // timeout for a host that is gone helps nobody.
 func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), what string) error {
 	deadline := time.Now().Add(limit)
+	// Most waits end within milliseconds (a thread starting); the pause
+	// grows from 5 ms to 100 ms so those do not cost a whole 100 ms.
+	pause := 5 * time.Millisecond
 	for {
 		ok, err := cond()
 		if ok {
@@ -125,8 +141,9 @@ func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), w
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, 100*time.Millisecond)
 	}
 }
 
@@ -166,7 +183,7 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 // the IO thread would only retry the dead master, and the SQL thread has
 // already executed what it could before it was stopped.
 func keepStopped(action journal.Action, r *instance.ReplicaStatus) bool {
-	if r == nil || r.UsingGTID == "" || r.UsingGTID == "No" {
+	if r == nil || (action != undoStartIO && action != undoStartSQL) || r.UsingGTID == "" || r.UsingGTID == "No" {
 		return false
 	}
 	return action == undoStartIO || !r.IORunningYes()
@@ -179,6 +196,14 @@ func undoStatement(h *Host, u journal.Undo) (replsql.Statement, error) {
 		return replsql.Start(hostVersion(h), replsql.IOThread), nil
 	case undoStartSQL:
 		return replsql.Start(hostVersion(h), replsql.SQLThread), nil
+	case undoStopSQL:
+		return replsql.Stop(hostVersion(h), replsql.SQLThread), nil
+	case undoParallel:
+		p, err := replsql.ParseParallelApplier(u.Value)
+		if err != nil {
+			return replsql.Statement{}, fmt.Errorf("undo on %s: %w", u.Host, err)
+		}
+		return replsql.SetParallelApplier(hostVersion(h), p)
 	}
 	return replsql.Statement{}, fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
 }

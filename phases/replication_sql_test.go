@@ -1,6 +1,7 @@
 package phases
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mhago/mhago/instance"
@@ -28,6 +29,32 @@ func TestKeepStopped(t *testing.T) {
 	} {
 		if got := keepStopped(tc.action, tc.r); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestOwnApplierRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    instance.ReplicaStatus
+		want string // substring; "" = may start
+	}{
+		{"MariaDB file/pos", instance.ReplicaStatus{UsingGTID: "No", IORunning: "No"}, ""},
+		{"MySQL", instance.ReplicaStatus{IORunning: "No"}, ""},
+		{"MySQL auto-position", instance.ReplicaStatus{AutoPosition: true, IORunning: "Connecting"}, ""},
+		{"MariaDB slave_pos would purge", instance.ReplicaStatus{UsingGTID: "Slave_Pos", IORunning: "No"}, "discards the relay logs"},
+		{"MariaDB current_pos", instance.ReplicaStatus{UsingGTID: "Current_Pos"}, "Using_Gtid=Current_Pos"},
+		{"stopped on an error", instance.ReplicaStatus{LastSQLErrno: 1062, LastSQLError: "Duplicate entry"}, "error 1062: Duplicate entry"},
+		{"IO thread still runs", instance.ReplicaStatus{IORunning: "Yes"}, "IO thread still runs"},
+	} {
+		got := ownApplierRefused(&tc.r)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	for _, a := range []journal.Action{undoStopSQL, undoParallel} {
+		if keepStopped(a, &instance.ReplicaStatus{UsingGTID: "Slave_Pos"}) {
+			t.Errorf("%s is skipped by keepStopped: only starting a thread can purge relay logs", a)
 		}
 	}
 }

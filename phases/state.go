@@ -93,6 +93,9 @@ type Host struct {
 	// failoverLock is MHA's failover lock on this replica, held for the
 	// run so that purge_relay_logs cannot purge what the diffs read.
 	failoverLock *instance.FailoverLock
+	// applierBefore is the parallel applier setting widenApplier
+	// replaced, until it is put back.
+	applierBefore *journal.Undo
 	// cannot says why this replica cannot be recovered (a diff file lost
 	// since an earlier run made it), or "".
 	cannot string

@@ -159,3 +159,49 @@ func GetFailoverLock(wait time.Duration) Statement {
 func ReleaseFailoverLock() Statement {
 	return plain("SELECT RELEASE_LOCK(" + quote(FailoverLockName) + ")")
 }
+
+// ParallelApplier is a MariaDB replica's parallel replication setting:
+// worker threads for the SQL thread (0: it applies alone) and the mode
+// that decides what may run in parallel.
+type ParallelApplier struct {
+	Threads int
+	Mode    string
+}
+
+// String is "N threads, mode M".
+func (p ParallelApplier) String() string {
+	return fmt.Sprintf("slave_parallel_threads=%d, slave_parallel_mode=%s", p.Threads, p.Mode)
+}
+
+// parallelModes are MariaDB's slave_parallel_mode values.
+var parallelModes = map[string]bool{"none": true, "minimal": true, "conservative": true, "optimistic": true, "aggressive": true}
+
+// ReadParallelApplier returns the query reading a MariaDB replica's
+// ParallelApplier (threads, then mode).
+func ReadParallelApplier() Statement {
+	return plain("SELECT @@global.slave_parallel_threads, @@global.slave_parallel_mode")
+}
+
+// SetParallelApplier returns SET GLOBAL of both settings, for MariaDB
+// only; the replica's threads must be stopped for the server to accept it.
+func SetParallelApplier(v repl.Version, p ParallelApplier) (Statement, error) {
+	switch {
+	case !v.MariaDB:
+		return Statement{}, fmt.Errorf("set parallel applier: %w: %s is not MariaDB", ErrInvalidStatement, v)
+	case p.Threads < 0 || p.Threads > 16383:
+		return Statement{}, fmt.Errorf("set parallel applier: %w: %d threads", ErrInvalidStatement, p.Threads)
+	case !parallelModes[p.Mode]:
+		return Statement{}, fmt.Errorf("set parallel applier: %w: mode %q", ErrInvalidStatement, p.Mode)
+	}
+	return plain(fmt.Sprintf("SET GLOBAL slave_parallel_threads = %d, GLOBAL slave_parallel_mode = '%s'", p.Threads, p.Mode)), nil
+}
+
+// ParseParallelApplier reads back ParallelApplier.String's form, as an
+// undo record keeps it.
+func ParseParallelApplier(s string) (ParallelApplier, error) {
+	var p ParallelApplier
+	if _, err := fmt.Sscanf(s, "slave_parallel_threads=%d, slave_parallel_mode=%s", &p.Threads, &p.Mode); err != nil || !parallelModes[p.Mode] {
+		return p, fmt.Errorf("%w: parallel applier setting %q", ErrInvalidStatement, s)
+	}
+	return p, nil
+}

@@ -275,3 +275,37 @@ func TestRedactError(t *testing.T) {
 		t.Error("RedactError(nil) != nil")
 	}
 }
+
+func TestParallelApplier(t *testing.T) {
+	maria := repl.Version{MariaDB: true, Major: 10, Minor: 11, Patch: 9}
+	for _, tc := range []struct {
+		name string
+		v    repl.Version
+		p    ParallelApplier
+		want string
+	}{
+		{"MariaDB conservative", maria, ParallelApplier{4, "conservative"}, "SET GLOBAL slave_parallel_threads = 4, GLOBAL slave_parallel_mode = 'conservative'"},
+		{"put back to none", maria, ParallelApplier{0, "optimistic"}, "SET GLOBAL slave_parallel_threads = 0, GLOBAL slave_parallel_mode = 'optimistic'"},
+		{"MySQL has other variables", repl.Version{Major: 8, Minor: 0, Patch: 36}, ParallelApplier{4, "conservative"}, ""},
+		{"unknown mode (no injection)", maria, ParallelApplier{4, "x'; DROP TABLE t; --"}, ""},
+		{"negative threads", maria, ParallelApplier{-1, "none"}, ""},
+	} {
+		s, err := SetParallelApplier(tc.v, tc.p)
+		if tc.want == "" {
+			if !errors.Is(err, ErrInvalidStatement) {
+				t.Errorf("%s: %q, %v; want refused", tc.name, s.SQL(), err)
+			}
+			continue
+		}
+		if err != nil || s.SQL() != tc.want {
+			t.Errorf("%s: %q, %v; want %q", tc.name, s.SQL(), err, tc.want)
+		}
+		back, err := ParseParallelApplier(tc.p.String())
+		if err != nil || back != tc.p {
+			t.Errorf("%s: %q read back as %+v, %v", tc.name, tc.p.String(), back, err)
+		}
+	}
+	if _, err := ParseParallelApplier("slave_parallel_threads=4"); err == nil {
+		t.Error("a truncated setting was read back")
+	}
+}

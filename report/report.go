@@ -173,6 +173,27 @@ type HostResult struct {
 	AppliedBytes        int64    `json:"applied_bytes"`
 	AppliedEvents       int      `json:"applied_events"`
 	AppliedTransactions int      `json:"applied_transactions"`
+	// Paths says how the host got what it lacked, and why that way.
+	Paths []PathTaken `json:"apply_paths,omitempty"`
+}
+
+// ApplyPath is one way a host is brought up to date.
+type ApplyPath string
+
+const (
+	// PathOwnSQLThread: the server's own SQL thread executed the relay log
+	// it had already received (the fastest applier: no copy, no client).
+	PathOwnSQLThread ApplyPath = "own_sql_thread"
+	// PathDiffReplay: diff files replayed through the server's client by
+	// the agent, in one session.
+	PathDiffReplay ApplyPath = "diff_replay"
+)
+
+// PathTaken is one path a host took, with what went through it.
+type PathTaken struct {
+	Path  ApplyPath `json:"path"`
+	Bytes int64     `json:"bytes"`
+	Why   string    `json:"why"`
 }
 
 // HostInfo is MHA's "hostname(ip:port)", or the bare name without address.
@@ -369,6 +390,11 @@ func (h *HostResult) Plan() { h.Status = HostPlanned }
 
 // AddDiff records one diff generated for the host.
 func (h *HostResult) AddDiff(d Diff) { h.Diffs = append(h.Diffs, d) }
+
+// Took records a path the host took.
+func (h *HostResult) Took(p ApplyPath, bytes int64, why string) {
+	h.Paths = append(h.Paths, PathTaken{Path: p, Bytes: bytes, Why: why})
+}
 
 // Applied adds what one apply session replayed on the host.
 func (h *HostResult) Applied(bytes int64, events, transactions int) {

@@ -306,6 +306,9 @@ func (r *Report) writeHosts(b *strings.Builder) {
 			fmt.Fprintf(b, "  %s: %s diff from %s: %d bytes, %d events, %d trx%s\n",
 				h.Name, d.Kind, d.From, d.Bytes, d.Events, d.Transactions, gtidRange(d))
 		}
+		for _, p := range h.Paths {
+			fmt.Fprintf(b, "  %s: %s, %d bytes: %s\n", h.Name, p.Path, p.Bytes, p.Why)
+		}
 		if h.Error != "" {
 			fmt.Fprintf(b, "  %s: error: %s\n", h.Name, h.Error)
 		}
