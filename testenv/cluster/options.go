@@ -46,6 +46,10 @@ type Options struct {
 	MaxRelayLogSize int64 `json:"max_relay_log_size,omitempty"`
 	// BinlogFormat is ROW (default), STATEMENT or MIXED.
 	BinlogFormat string `json:"binlog_format,omitempty"`
+	// SSHDEnv are NAME=VALUE pairs every sshd sets for its sessions
+	// (SetEnv): the benchmark preloads its MHA shim into the node tools
+	// MHA runs over SSH.
+	SSHDEnv []string `json:"sshd_env,omitempty"`
 	// Password and ReplPassword default to random values; they are written to
 	// files in Dir and never stored in state.json.
 	Password     string        `json:"-"`

@@ -70,6 +70,9 @@ func (c *Cluster) sshdConfig(i int) string {
 		"MaxSessions 50",
 		"Subsystem sftp internal-sftp",
 	}
+	if len(c.opts.SSHDEnv) > 0 {
+		lines = append(lines, "SetEnv "+strings.Join(c.opts.SSHDEnv, " "))
+	}
 	return strings.Join(lines, "\n") + "\n"
 }
 
