@@ -1,0 +1,91 @@
+// Package bench measures failovers by mhago and by MHA 0.58 side by side
+// on testenv clusters (issue 10; work in progress, not yet wired to
+// `make bench`).
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mhago/mhago/testenv/cluster"
+)
+
+// ShimEnv is what every node command and the manager need so that MHA
+// 0.58 starts against MariaDB 10.11 (see mha/MhagoBenchShim.pm).
+func ShimEnv(shimDir string) []string {
+	return []string{"PERL5LIB=" + shimDir, "PERL5OPT=-MMhagoBenchShim"}
+}
+
+// MHAConfig renders an MHA app.cnf for c, with server2 as candidate.
+func MHAConfig(c *cluster.Cluster, workdir string) (string, error) {
+	pw, err := os.ReadFile(c.PasswordFile())
+	if err != nil {
+		return "", err
+	}
+	rpw, err := os.ReadFile(c.ReplPasswordFile())
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	kv := func(k string, v any) { fmt.Fprintf(&b, "%s=%v\n", k, v) }
+	b.WriteString("[server default]\n")
+	kv("user", "mhago")
+	kv("password", strings.TrimSpace(string(pw)))
+	kv("repl_user", "repl")
+	kv("repl_password", strings.TrimSpace(string(rpw)))
+	kv("ssh_user", "root")
+	kv("ssh_port", c.Options().SSHPort)
+	kv("ssh_options", fmt.Sprintf("\"-i %s -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes\"", c.ClientKeyFile(), c.KnownHostsFile()))
+	kv("manager_workdir", workdir)
+	kv("manager_log", filepath.Join(workdir, "mha.log"))
+	kv("master_binlog_dir", c.BinlogDir(1))
+	for i := 1; i <= c.N(); i++ {
+		fmt.Fprintf(&b, "\n[server%d]\n", i)
+		kv("hostname", c.IP(i))
+		kv("port", c.Options().MySQLPort)
+		kv("remote_workdir", c.WorkDir(i))
+		if i == 2 {
+			kv("candidate_master", 1)
+		}
+	}
+	return b.String(), nil
+}
+
+// MHAResult is one run of masterha_master_switch.
+type MHAResult struct {
+	Exit int
+	Wall time.Duration
+	Log  string
+}
+
+// RunMHA fails over c's dead host 1 with MHA's own command line.
+func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (MHAResult, error) {
+	workdir := filepath.Join(c.Dir(), "mha")
+	if err := os.MkdirAll(workdir, 0o700); err != nil {
+		return MHAResult{}, err
+	}
+	conf, err := MHAConfig(c, workdir)
+	if err != nil {
+		return MHAResult{}, err
+	}
+	confPath := filepath.Join(c.Dir(), "mha.cnf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		return MHAResult{}, err
+	}
+	cmd := exec.CommandContext(ctx, "masterha_master_switch", "--master_state=dead",
+		"--dead_master_host="+c.IP(1), "--dead_master_ip="+c.IP(1), fmt.Sprintf("--dead_master_port=%d", c.Options().MySQLPort),
+		"--conf="+confPath, "--interactive=0", "--ignore_last_failover")
+	cmd.Env = append(os.Environ(), ShimEnv(shimDir)...)
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	res := MHAResult{Exit: cmd.ProcessState.ExitCode(), Wall: time.Since(t0), Log: string(out)}
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		return res, fmt.Errorf("run masterha_master_switch: %w", err)
+	}
+	return res, nil
+}
