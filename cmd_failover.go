@@ -88,7 +88,9 @@ func failover(c *cli.Context, cfg *config.Config) error {
 		ConfirmWait: c.Duration("confirm-wait"), Resume: c.Bool("resume"), Abandon: c.Bool("abandon"),
 		ApplyWait: c.Duration("apply-wait"), Command: strings.Join(os.Args, " ")}
 	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
-	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn}, opts)
+	pp := newProgressPrinter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
+	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn, Progress: pp.show}, opts)
+	pp.end()
 	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
 		return werr
 	}

@@ -245,24 +245,64 @@ func (a *Agent) Call(ctx context.Context, cmd string, req proto.Request) (proto.
 			return resp, err
 		}
 	}
-	return a.callProcess(ctx, host, cmd, req)
+	return a.callProcess(ctx, host, cmd, req, nil)
 }
 
-// callProcess runs `agent CMD` with the request on stdin.
-func (a *Agent) callProcess(ctx context.Context, host, cmd string, req proto.Request) (proto.Response, error) {
+// callProcess runs `agent CMD` with the request on stdin. Progress lines
+// ahead of the response go to onProgress as they come.
+func (a *Agent) callProcess(ctx context.Context, host, cmd string, req proto.Request, onProgress func(proto.ApplyProgress)) (proto.Response, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return proto.Response{}, err
 	}
-	res, err := a.client.Run(ctx, remote.Command(a.bin, cmd), bytes.NewReader(body))
+	out := &progressSplitter{onProgress: onProgress}
+	var stderr bytes.Buffer
+	status, err := a.client.RunStream(ctx, remote.Command(a.bin, cmd), bytes.NewReader(body), out, &stderr)
 	if err != nil {
 		return proto.Response{}, fmt.Errorf("agent %s on %s: %w", cmd, host, err)
 	}
 	var resp proto.Response
-	if err := json.Unmarshal(res.Stdout, &resp); err != nil {
-		return resp, &badResponse{cmd: cmd, host: host, exit: res.ExitStatus, stderr: tail(res.Stderr), err: err}
+	if err := json.Unmarshal(out.rest(), &resp); err != nil {
+		return resp, &badResponse{cmd: cmd, host: host, exit: status, stderr: tail(stderr.Bytes()), err: err}
 	}
-	return checkResponse(host, cmd, resp, tail(res.Stderr))
+	return checkResponse(host, cmd, resp, tail(stderr.Bytes()))
+}
+
+// progressSplitter passes the agent's progress lines to onProgress and
+// keeps everything else (the response) for the caller.
+type progressSplitter struct {
+	onProgress func(proto.ApplyProgress)
+	partial    []byte
+	kept       bytes.Buffer
+}
+
+func (s *progressSplitter) Write(p []byte) (int, error) {
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		s.line(s.partial[:i+1])
+		s.partial = s.partial[i+1:]
+	}
+}
+
+func (s *progressSplitter) line(l []byte) {
+	var pl proto.ProgressLine
+	if bytes.HasPrefix(l, []byte(`{"progress":`)) && json.Unmarshal(l, &pl) == nil && pl.Progress != nil {
+		if s.onProgress != nil {
+			s.onProgress(*pl.Progress)
+		}
+		return
+	}
+	s.kept.Write(l)
+}
+
+func (s *progressSplitter) rest() []byte {
+	s.kept.Write(s.partial)
+	s.partial = nil
+	return s.kept.Bytes()
 }
 
 // checkResponse turns a failed answer into *Error and refuses an agent of
@@ -320,9 +360,12 @@ func (a *Agent) Diff(ctx context.Context, r proto.FindRequest) (*proto.FindResul
 	return resp.Find, err
 }
 
-// Apply replays diff files into the host's server in one session.
-func (a *Agent) Apply(ctx context.Context, r proto.ApplyRequest) (*proto.ApplyResult, error) {
-	resp, err := a.Call(ctx, proto.CmdApply, proto.Request{Apply: &r})
+// Apply replays diff files into the host's server in one session; it
+// always runs as a process of its own, whose progress goes to onProgress
+// (may be nil) every second.
+func (a *Agent) Apply(ctx context.Context, r proto.ApplyRequest, onProgress func(proto.ApplyProgress)) (*proto.ApplyResult, error) {
+	req := proto.Request{Protocol: proto.Version, Manager: buildinfo.Version, Apply: &r}
+	resp, err := a.callProcess(ctx, a.client.Target().String(), proto.CmdApply, req, onProgress)
 	return resp.Apply, err
 }
 

@@ -146,7 +146,7 @@ func (e *applyEnv) background(ctx context.Context, a *Agent, req proto.ApplyRequ
 	before := e.rows(2)
 	done := make(chan applied, 1)
 	go func() {
-		res, err := a.Apply(ctx, req)
+		res, err := a.Apply(ctx, req, nil)
 		done <- applied{res, err}
 	}()
 	for deadline := time.Now().Add(30 * time.Second); e.rows(2) == before; time.Sleep(10 * time.Millisecond) {
@@ -200,7 +200,7 @@ func TestApplySkipExecuted(t *testing.T) {
 	d := e.diffInto("mhago_test.nokey VALUES (i, REPEAT('k', 100))", 2000, "twice.binlog")
 	req := e.req("first", d.Output)
 	req.SkipExecuted = true
-	first, err := e.agent(2).Apply(ctx, req)
+	first, err := e.agent(2).Apply(ctx, req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestApplySkipExecuted(t *testing.T) {
 	}
 	e.identical()
 	req.RunID = "second"
-	second, err := e.agent(2).Apply(ctx, req)
+	second, err := e.agent(2).Apply(ctx, req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestApplySkipExecuted(t *testing.T) {
 		t.Fatalf("second apply: %+v", second)
 	}
 	e.identical()
-	if _, err := e.agent(2).Apply(ctx, e.req("plain", d.Output)); err != nil {
+	if _, err := e.agent(2).Apply(ctx, e.req("plain", d.Output), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.count(2, "mhago_test.nokey"); n != 4000 {
@@ -256,7 +256,7 @@ func TestApplyCutThenResume(t *testing.T) {
 	}
 	req := e.req("resume", d.Output)
 	req.SkipExecuted = true
-	res, err := e.agent(2).Apply(context.Background(), req)
+	res, err := e.agent(2).Apply(context.Background(), req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,9 +292,9 @@ func TestApplyConcurrent(t *testing.T) {
 	reqA, reqB := e.req("a", d.Output), e.req("b", d.Output)
 	reqA.SkipExecuted, reqB.SkipExecuted, reqB.WaitRunningMS = true, true, 60000
 	doneA, doneB := make(chan applied, 1), make(chan applied, 1)
-	go func() { res, err := e.agent(2).Apply(ctx, reqA); doneA <- applied{res, err} }()
+	go func() { res, err := e.agent(2).Apply(ctx, reqA, nil); doneA <- applied{res, err} }()
 	a := e.running(func(r *proto.RunningApply) bool { return r.RunID == "a" && len(r.PIDs) == 3 })
-	go func() { res, err := e.agent(2).Apply(ctx, reqB); doneB <- applied{res, err} }()
+	go func() { res, err := e.agent(2).Apply(ctx, reqB, nil); doneB <- applied{res, err} }()
 	e.waitOpenedBy(filepath.Join(e.c.WorkDir(2), fmt.Sprintf("mhago-apply-%d.lock", e.c.Options().MySQLPort)), a.PIDs)
 	if _, err := hold.ExecContext(ctx, "UNLOCK TABLES"); err != nil {
 		t.Fatal(err)
@@ -351,11 +351,11 @@ func TestApplyOrphanStopped(t *testing.T) {
 	}
 	req := e.req("next", d.Output)
 	req.SkipExecuted = true
-	if _, err := e.agent(2).Apply(ctx, req); !errors.Is(err, ErrApplyRunning) || !strings.Contains(err.Error(), "run orphan") {
+	if _, err := e.agent(2).Apply(ctx, req, nil); !errors.Is(err, ErrApplyRunning) || !strings.Contains(err.Error(), "run orphan") {
 		t.Fatalf("an apply raced the orphan: %v", err)
 	}
 	req.StopRunning = true
-	res, err := e.agent(2).Apply(ctx, req)
+	res, err := e.agent(2).Apply(ctx, req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,11 +403,11 @@ func TestApplyFailsFast(t *testing.T) {
 	e := newApplyEnv(t, 216)
 	ctx := context.Background()
 	d := e.diff(2000, "dup.binlog")
-	if _, err := e.agent(2).Apply(ctx, e.req("once", d.Output)); err != nil {
+	if _, err := e.agent(2).Apply(ctx, e.req("once", d.Output), nil); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	_, err := e.agent(2).Apply(ctx, e.req("again", d.Output))
+	_, err := e.agent(2).Apply(ctx, e.req("again", d.Output), nil)
 	var ae *Error
 	if !errors.As(err, &ae) || ae.Code != proto.CodeApplyFailed || !strings.Contains(ae.Message, "ERROR 1062") || time.Since(t0) > 5*time.Second {
 		t.Fatalf("duplicate apply after %s: %v", time.Since(t0), err)

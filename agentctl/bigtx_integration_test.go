@@ -72,7 +72,8 @@ func (e *applyEnv) wantPacket(want, when string) {
 
 // TestApplyBigTransaction: a diff holding one 64 MB transaction applies
 // in one piece; max_allowed_packet was raised for the apply only, and
-// MariaDB's missing super_read_only is left alone.
+// MariaDB's missing super_read_only is left alone. While it runs, the
+// agent reports how many of its bytes went through.
 func TestApplyBigTransaction(t *testing.T) {
 	e := newApplyEnv(t, baseBigTx)
 	e.wantPacket(defaultPacket, "before")
@@ -80,7 +81,8 @@ func TestApplyBigTransaction(t *testing.T) {
 	req := e.req("big", d.Output)
 	req.SkipExecuted = true
 	t0 := time.Now()
-	res, err := e.agent(2).Apply(context.Background(), req)
+	var progress []proto.ApplyProgress
+	res, err := e.agent(2).Apply(context.Background(), req, func(p proto.ApplyProgress) { progress = append(progress, p) })
 	took := time.Since(t0)
 	if err != nil {
 		t.Fatalf("apply of one %d-byte transaction after %s: %v", d.Bytes, took, err)
@@ -98,6 +100,15 @@ func TestApplyBigTransaction(t *testing.T) {
 	if _, err := os.Stat(e.settingsFile()); err == nil {
 		t.Fatal("settings record left after a finished apply")
 	}
+	if took > 2*time.Second && len(progress) == 0 {
+		t.Fatalf("no progress reported in a %s apply", took)
+	}
+	for i, p := range progress {
+		if p.TotalBytes != res.Bytes || p.TotalTransactions != 1 || p.Bytes <= 0 || p.Bytes > p.TotalBytes || (i > 0 && p.Bytes < progress[i-1].Bytes) {
+			t.Fatalf("progress %d of %d: %+v (applied %d bytes)", i+1, len(progress), p, res.Bytes)
+		}
+	}
+	t.Logf("progress lines: %+v", progress)
 }
 
 // TestApplyBigTransactionCrash: the agent and its client are SIGKILLed
@@ -132,7 +143,7 @@ func TestApplyBigTransactionCrash(t *testing.T) {
 	req := e.req("after", d.Output)
 	req.SkipExecuted = true
 	t0 := time.Now()
-	res, err := e.agent(2).Apply(ctx, req)
+	res, err := e.agent(2).Apply(ctx, req, nil)
 	if err != nil {
 		t.Fatalf("apply after the crash: %v", err)
 	}
@@ -156,7 +167,7 @@ func (e *applyEnv) crashMidApply(runID, file string) {
 	e.t.Helper()
 	done := make(chan applied, 1)
 	go func() {
-		res, err := e.agent(2).Apply(context.Background(), e.req(runID, file))
+		res, err := e.agent(2).Apply(context.Background(), e.req(runID, file), nil)
 		done <- applied{res, err}
 	}()
 	r := e.runningLong(func(r *proto.RunningApply) bool { return r.RunID == runID && len(r.PIDs) == 3 && r.ConnectionID != 0 })

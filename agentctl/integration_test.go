@@ -211,7 +211,7 @@ func (e *env) apply(target int, files ...file) *proto.ApplyResult {
 		paths = append(paths, p)
 	}
 	res, err := dst.Apply(ctx, proto.ApplyRequest{Files: paths, Host: e.c.IP(target), Port: e.c.Options().MySQLPort,
-		User: "mhago", Password: e.c.Password(), Workdir: dst.Dir()})
+		User: "mhago", Password: e.c.Password(), Workdir: dst.Dir()}, nil)
 	if err != nil {
 		e.t.Fatalf("apply on host %d: %v", target, err)
 	}

@@ -45,6 +45,7 @@ type extractOpts struct {
 	allowMidTx   bool
 	keepTail     bool
 	executed     func(gtid string) bool
+	commitEnds   *[]int64
 }
 
 // ExtractOption changes how Extract and SaveFrom work.
@@ -62,6 +63,12 @@ func AllowMidTransaction() ExtractOption { return func(o *extractOpts) { o.allow
 // KeepIncompleteTail copies the events of a trailing transaction that has no
 // end in the input instead of stopping at the last transaction boundary.
 func KeepIncompleteTail() ExtractOption { return func(o *extractOpts) { o.keepTail = true } }
+
+// CommitEnds appends to ends, for each copied transaction, where it ends in
+// the output counted from the first byte after the header (magic and FDE):
+// whoever replays the output can tell from a read offset how many
+// transactions went through.
+func CommitEnds(ends *[]int64) ExtractOption { return func(o *extractOpts) { o.commitEnds = ends } }
 
 // SkipTransactions leaves out every whole transaction whose GTID executed
 // reports true: the target server has it already, and replaying it again
@@ -146,6 +153,7 @@ type extractor struct {
 	badCRC     error   // first CRC mismatch: fatal once a boundary after it is confirmed
 	skipping   bool    // inside a transaction SkipTransactions leaves out
 	skipGTID   gtidRaw // its GTID
+	dataBytes  int64   // confirmed output after the header
 }
 
 // piece is a byte range of one input file, or a re-encoded event.
@@ -377,6 +385,14 @@ func (x *extractor) confirm(r *Reader, b int64) error {
 	}
 	x.stats.Events += x.pendEvents
 	x.stats.Transactions += x.pendTx
+	for _, p := range x.pend {
+		x.dataBytes += p.size()
+	}
+	if x.opts.commitEnds != nil {
+		for range x.pendTx {
+			*x.opts.commitEnds = append(*x.opts.commitEnds, x.dataBytes)
+		}
+	}
 	if x.stats.FirstGTID == "" && x.pendFirst.typ != 0 {
 		x.stats.FirstGTID = x.pendFirst.String()
 	}

@@ -245,3 +245,46 @@ func TestSeekHint(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitEnds: one end per copied transaction, rising, the last one at
+// the end of the output less its header; reading up to an end means that
+// many transactions were read whole.
+func TestCommitEnds(t *testing.T) {
+	files := []string{filepath.Join(fixDir, "master-bin.000001"), filepath.Join(fixDir, "master-bin.000002")}
+	for _, f := range files {
+		var ends []int64
+		var out bytes.Buffer
+		st, err := Extract(&out, []Segment{{File: f}}, CommitEnds(&ends))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ends) != st.Transactions || st.Transactions == 0 {
+			t.Fatalf("%s: %d ends for %d transactions", f, len(ends), st.Transactions)
+		}
+		if !slices.IsSorted(ends) || ends[0] <= 0 {
+			t.Fatalf("%s: ends not rising from the first byte: %v", f, ends)
+		}
+		fde, err := firstFDE(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := int64(len(Magic) + len(fde.raw))
+		if last := ends[len(ends)-1]; last+header != st.Bytes {
+			t.Errorf("%s: last end %d + header %d != %d bytes written", f, last, header, st.Bytes)
+		}
+		// Each end is where an event of the output ends.
+		tmp := filepath.Join(t.TempDir(), "out")
+		if err := os.WriteFile(tmp, out.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		boundaries := map[int64]bool{}
+		if _, err := ScanFile(tmp, func(e Event) error { boundaries[e.End] = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ends {
+			if !boundaries[e+header] {
+				t.Fatalf("%s: end %d is not an event boundary in the output", f, e)
+			}
+		}
+	}
+}

@@ -22,9 +22,10 @@ func Serve(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer, v
 	if cmd == proto.CmdSession {
 		return session(ctx, stdin, stdout, version)
 	}
+	enc := json.NewEncoder(stdout)
+	ctx = withProgress(ctx, func(p proto.ApplyProgress) { enc.Encode(proto.ProgressLine{Progress: &p}) })
 	resp := handle(ctx, cmd, stdin, version)
 	resp.Protocol, resp.Agent = proto.Version, version
-	enc := json.NewEncoder(stdout)
 	if err := enc.Encode(resp); err != nil || !resp.OK {
 		return 1
 	}

@@ -67,7 +67,8 @@ func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *cl
 		return fmt.Errorf("skip_executed: %w", err)
 	}
 	res.Tracked, res.Executed = executed.tracked, executed.text
-	var opts []binlog.ExtractOption
+	var ends []int64
+	opts := []binlog.ExtractOption{binlog.CommitEnds(&ends)}
 	if req.SkipExecuted && executed.tracked {
 		opts = append(opts, binlog.SkipTransactions(executed.has))
 	}
@@ -82,6 +83,11 @@ func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *cl
 		res.Decoder = "none (nothing to apply)"
 		return nil
 	}
+	header := st.Bytes
+	if len(ends) > 0 {
+		header -= ends[len(ends)-1]
+	}
+	ctx = withReplayed(ctx, replayed{total: st.Bytes, header: header, ends: ends})
 	return replayRaised(ctx, req.RunID, dec, c, merged, lk, res)
 }
 

@@ -44,6 +44,8 @@ func replay(ctx context.Context, dec decoder, c *clientConn, file string, lk *ap
 		return name, err
 	}
 	p.recordSession(ctx, lk)
+	stop := reportProgress(ctx, p.dec.Process.Pid, file)
+	defer stop()
 	return name, p.wait(ctx)
 }
 

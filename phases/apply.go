@@ -50,7 +50,7 @@ func (st *State) applyDiffs(ctx context.Context, h *Host) error {
 		return err
 	}
 	faults.At(faults.Point("apply", h.Name()))
-	res, err := h.Agent.Apply(ctx, req)
+	res, err := h.Agent.Apply(ctx, req, st.applyProgress(h, time.Now()))
 	st.run.StepEnd(ctx, h.Name(), actApply, err)
 	if err != nil {
 		st.noteSettings(h, res)

@@ -3,6 +3,7 @@ package phases
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
@@ -133,4 +134,14 @@ func unexecuted(ctx context.Context, h *Host, r *instance.ReplicaStatus) int64 {
 		return 0
 	}
 	return res.RemainingBytes
+}
+
+// ownProgress is how far a started SQL thread got, in the master's binlog
+// bytes; it can be told only while all of it lies in one binlog file.
+func ownProgress(host string, before, now *instance.ReplicaStatus, elapsed time.Duration) (Progress, bool) {
+	if before.RelayMasterLogFile != now.RelayMasterLogFile || now.MasterLogFile != now.RelayMasterLogFile || now.ReadMasterLogPos < before.ExecMasterLogPos {
+		return Progress{}, false
+	}
+	return Progress{Host: host, Path: report.PathOwnSQLThread, Bytes: int64(now.ExecMasterLogPos - before.ExecMasterLogPos),
+		TotalBytes: int64(now.ReadMasterLogPos - before.ExecMasterLogPos), Transactions: -1, TotalTransactions: -1, Elapsed: elapsed}, true
 }

@@ -77,7 +77,7 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		return err
 	}
 	var last string
-	since, start := time.Now(), time.Now()
+	since, start, shown := time.Now(), time.Now(), time.Now()
 	// A started thread gets half the phase: what it has not executed by
 	// then is replayed as a diff, rather than the phase timing out.
 	budget := st.cfg.Timeouts.Phase / 2
@@ -87,6 +87,12 @@ func settle(ctx context.Context, st *State, h *Host) error {
 			return false, err
 		}
 		r := s.Replica
+		if started && time.Since(shown) >= time.Second {
+			shown = time.Now()
+			if p, ok := ownProgress(h.Name(), before, r, time.Since(start)); ok {
+				st.progress(p)
+			}
+		}
 		pos := fmt.Sprintf("%s:%d", r.RelayMasterLogFile, r.ExecMasterLogPos)
 		if pos != last {
 			last, since = pos, time.Now()

@@ -65,6 +65,9 @@ type Deps struct {
 	// Warn tells the operator something at once (stderr): a journal that
 	// can no longer be written, a lost lock.
 	Warn func(string)
+	// Progress shows how far a long catch-up got (about every second);
+	// nil shows nothing.
+	Progress func(Progress)
 }
 
 // Host is one configured server during the run.

@@ -242,6 +242,20 @@ type ApplyRequest struct {
 	SkipExecuted bool `json:"skip_executed,omitempty"`
 }
 
+// ApplyProgress is an interim line an apply writes on stdout before its
+// response (as {"progress": {...}}): how far the replay got.
+type ApplyProgress struct {
+	Bytes             int64 `json:"bytes"`
+	TotalBytes        int64 `json:"total_bytes"`
+	Transactions      int   `json:"transactions"`
+	TotalTransactions int   `json:"total_transactions"`
+}
+
+// ProgressLine is the envelope of an ApplyProgress line.
+type ProgressLine struct {
+	Progress *ApplyProgress `json:"progress"`
+}
+
 // ApplyResult describes what was replayed.
 type ApplyResult struct {
 	Bytes        int64  `json:"bytes"`
