@@ -242,6 +242,8 @@ func TestCheckFailoverReadiness(t *testing.T) {
 	defer cancel()
 	workdirs := []string{c.WorkDir(1), c.WorkDir(2), c.WorkDir(3), c.WorkDir(4)}
 
+	// ... but for the agent it leaves cached there, so that a failover
+	// does not have to push it.
 	t.Run("check leaves remote_workdir as it was", func(t *testing.T) {
 		for _, d := range workdirs {
 			if err := os.WriteFile(filepath.Join(d, "operator-file"), []byte("x"), 0o600); err != nil {
@@ -274,6 +276,11 @@ func TestCheckFailoverReadiness(t *testing.T) {
 		}
 		if after := treeListing(t, workdirs...); after != before {
 			t.Fatalf("check changed remote_workdir:\nbefore: %s\nafter:  %s", before, after)
+		}
+		for _, d := range workdirs {
+			if cached, _ := filepath.Glob(filepath.Join(d, "mhago-agent-cache", "*", "mhago-agent")); len(cached) != 1 {
+				t.Errorf("%s: the agent is not cached once: %v", d, cached)
+			}
 		}
 	})
 
@@ -497,12 +504,16 @@ func findingByCheck(t *testing.T, rep checks.Report, sev checks.Severity, check 
 }
 
 // treeListing is every path under dirs except manager_log, which every
-// mhago run appends to, to prove a run left nothing else behind.
+// mhago run appends to, and the agent cache, which check and a dry run
+// keep: it proves a run left nothing else behind.
 func treeListing(t *testing.T, dirs ...string) string {
 	t.Helper()
 	var names []string
 	for _, d := range dirs {
 		err := filepath.WalkDir(d, func(p string, _ fs.DirEntry, err error) error {
+			if filepath.Base(p) == "mhago-agent-cache" {
+				return filepath.SkipDir
+			}
 			if filepath.Base(p) != "app.log" {
 				names = append(names, p)
 			}

@@ -31,6 +31,9 @@ type ExtractStats struct {
 	// Trimmed counts the complete events left out at the end because they
 	// belong to a transaction that does not end in the input.
 	Trimmed int
+	// OpenTail counts the events kept at the end (KeepIncompleteTail, or a
+	// segment cut at To) of a transaction that does not end in the input.
+	OpenTail int
 	// Truncated is the incomplete last event of the last segment, if any.
 	Truncated *Truncated
 	// Skipped counts the whole transactions SkipTransactions left out,
@@ -451,6 +454,7 @@ func (x *extractor) finish() error {
 			x.endSkip()
 		}
 		r := x.readers[len(x.readers)-1]
+		x.stats.OpenTail = x.pendEvents
 		if err := x.confirm(r, r.Offset()); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package binlog
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -294,8 +295,11 @@ func TestSaveFromTruncated(t *testing.T) {
 	checkWithMariadbBinlog(t, out.Bytes(), gtidsOfSigs(got))
 	out.Reset()
 	st, err = SaveFrom(&out, dir, "master-bin.000006", 4, KeepIncompleteTail())
-	if err != nil || st.LastGTID != "5-1-1" || st.Trimmed != 0 {
+	if err != nil || st.LastGTID != "5-1-1" || st.Trimmed != 0 || st.OpenTail != 3 {
 		t.Fatalf("keep tail: %+v %v", st, err)
+	}
+	if st, err := Extract(io.Discard, []Segment{{File: filepath.Join(fixDir, "master-bin.000001")}}, KeepIncompleteTail()); err != nil || st.OpenTail != 0 {
+		t.Fatalf("a binlog ending at a transaction's end has an open tail: %+v %v", st, err)
 	}
 }
 

@@ -53,7 +53,6 @@ type Record struct {
 	Phase   string          `json:"phase,omitempty"`
 	Host    string          `json:"host,omitempty"`
 	Action  Action          `json:"action,omitempty"`
-	Value   string          `json:"value,omitempty"` // an undo's Value
 	Name    string          `json:"name,omitempty"`
 	Data    json.RawMessage `json:"data,omitempty"`
 	Error   string          `json:"error,omitempty"`
@@ -81,18 +80,10 @@ type Begin struct {
 type Undo struct {
 	Host   string `json:"host"`
 	Action Action `json:"action"`
-	// Value is what the change replaced, for changes that put a setting
-	// back (e.g. the server's parallel applier settings).
-	Value string `json:"value,omitempty"`
 }
 
 // String is "action on host".
-func (u Undo) String() string {
-	if u.Value != "" {
-		return fmt.Sprintf("%s (%s) on %s", u.Action, u.Value, u.Host)
-	}
-	return fmt.Sprintf("%s on %s", u.Action, u.Host)
-}
+func (u Undo) String() string { return fmt.Sprintf("%s on %s", u.Action, u.Host) }
 
 // ErrCorrupt marks a journal that cannot be read back; it is never
 // guessed at.

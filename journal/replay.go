@@ -136,9 +136,9 @@ func (r *Replay) apply(rec Record, undo []Undo) []Undo {
 	case KindDecision:
 		r.Decisions[rec.Name] = rec.Data
 	case KindUndo:
-		undo = append(undo, Undo{Host: rec.Host, Action: rec.Action, Value: rec.Value})
+		undo = append(undo, Undo{Host: rec.Host, Action: rec.Action})
 	case KindUndone:
-		undo = removeUndo(undo, Undo{Host: rec.Host, Action: rec.Action, Value: rec.Value})
+		undo = removeUndo(undo, Undo{Host: rec.Host, Action: rec.Action})
 	case KindStep:
 		r.Steps[StepKey{rec.Host, rec.Action}] = StepState{Started: rec.Time, Data: rec.Data}
 	case KindStepEnd:

@@ -227,7 +227,8 @@ func writeOutput(path string, fn func(io.Writer) (binlog.ExtractStats, error)) (
 
 func extractResult(path string, st binlog.ExtractStats, h hash.Hash) *proto.ExtractResult {
 	r := &proto.ExtractResult{Output: path, Bytes: st.Bytes, SHA256: hex.EncodeToString(h.Sum(nil)), Events: st.Events,
-		Transactions: st.Transactions, FirstGTID: st.FirstGTID, LastGTID: st.LastGTID, StopFile: filepath.Base(st.StopFile), StopOffset: st.StopOffset}
+		Transactions: st.Transactions, FirstGTID: st.FirstGTID, LastGTID: st.LastGTID, StopFile: filepath.Base(st.StopFile), StopOffset: st.StopOffset,
+		OpenTail: st.OpenTail}
 	if st.Truncated != nil {
 		r.Truncated = st.Truncated.String()
 	}

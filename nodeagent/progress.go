@@ -43,7 +43,10 @@ func (r replayed) at(pos int64) proto.ApplyProgress {
 
 // reportProgress writes, every progressEvery until stop is called, how far
 // the decoder (pid) has read file: the client applies what the decoder
-// read, less a pipe's worth.
+// read, less a pipe's worth. A transaction too large for that (the client
+// takes a whole statement before it sends it) shows as read while the
+// server still executes it; once the decoder is done, everything shows as
+// read, once.
 func reportProgress(ctx context.Context, pid int, file string) (stop func()) {
 	report, ok1 := ctx.Value(progressKey{}).(func(proto.ApplyProgress))
 	r, ok2 := ctx.Value(replayedKey{}).(replayed)
@@ -55,13 +58,19 @@ func reportProgress(ctx context.Context, pid int, file string) (stop func()) {
 		defer close(exited)
 		t := time.NewTicker(progressEvery)
 		defer t.Stop()
+		decoded := false
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				if pos, ok := readOffset(pid, file); ok {
+				pos, open, ok := readOffset(pid, file)
+				switch {
+				case ok:
 					report(r.at(pos))
+				case !open && !decoded:
+					decoded = true
+					report(r.at(r.total))
 				}
 			}
 		}
@@ -75,12 +84,13 @@ func reportProgress(ctx context.Context, pid int, file string) (stop func()) {
 }
 
 // readOffset is the file offset of the process's descriptor open on file,
-// from /proc (Linux, as the agent's other process checks).
-func readOffset(pid int, file string) (int64, bool) {
+// from /proc (Linux, as the agent's other process checks); open is false
+// when the process no longer has file open (it finished, or exited).
+func readOffset(pid int, file string) (pos int64, open, ok bool) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
 	fds, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, false
+		return 0, false, false
 	}
 	want, _ := filepath.Abs(file)
 	for _, fd := range fds {
@@ -89,14 +99,15 @@ func readOffset(pid int, file string) (int64, bool) {
 		}
 		info, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/fdinfo/" + fd.Name())
 		if err != nil {
-			return 0, false
+			return 0, true, false
 		}
 		for _, line := range strings.Split(string(info), "\n") {
 			if v, ok := strings.CutPrefix(line, "pos:"); ok {
 				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				return n, err == nil
+				return n, true, err == nil
 			}
 		}
+		return 0, true, false
 	}
-	return 0, false
+	return 0, false, false
 }

@@ -33,6 +33,10 @@ func (st *State) applyDiffs(ctx context.Context, h *Host) error {
 	if len(h.diffs) == 0 {
 		return nil
 	}
+	diffs, err := st.applyOwnRelayLog(ctx, h)
+	if err != nil || len(diffs) == 0 {
+		return err
+	}
 	if done, err := st.untrackedApply(h); done || err != nil {
 		return err
 	}
@@ -42,7 +46,7 @@ func (st *State) applyDiffs(ctx context.Context, h *Host) error {
 		RunID: st.opts.RunID, LockDir: s.RemoteWorkdir, WaitRunningMS: st.applyWait().Milliseconds(),
 		StopRunning: true, SkipExecuted: true}
 	var rec applyStep
-	for _, d := range h.diffs {
+	for _, d := range diffs {
 		req.Files = append(req.Files, d.path)
 		rec.Files, rec.SHA256 = append(rec.Files, d.path), append(rec.SHA256, d.result.SHA256)
 	}
@@ -56,7 +60,7 @@ func (st *State) applyDiffs(ctx context.Context, h *Host) error {
 		st.noteSettings(h, res)
 		return fmt.Errorf("apply diffs on %s: %w", h.Name(), err)
 	}
-	st.recordApply(h, res)
+	st.recordApply(h, res, diffs)
 	return nil
 }
 
@@ -111,10 +115,10 @@ func untrackedWhy(h *Host) string {
 	return "gtid_mode=" + h.Status.GTIDMode
 }
 
-func (st *State) recordApply(h *Host, res *proto.ApplyResult) {
+func (st *State) recordApply(h *Host, res *proto.ApplyResult, diffs []diffFile) {
 	hr := st.Report.HostResult(h.Name(), h.Server.Addr(), "")
 	hr.Applied(res.Bytes, res.Events, res.Transactions)
-	hr.Took(report.PathDiffReplay, res.Bytes, "what it lacked was replayed from diff files ("+diffSources(h.diffs)+") through its client, in one session")
+	hr.Took(report.PathDiffReplay, res.Bytes, "what it lacked was replayed from diff files ("+diffSources(diffs)+") through its client, in one session")
 	if res.Trimmed > 0 {
 		st.Report.Note(fmt.Sprintf("%s: %d events of a transaction the dead master never committed were not applied", h.Name(), res.Trimmed))
 	}

@@ -13,12 +13,11 @@ import (
 // Changes on hosts, as the journal names them.
 const (
 	actApply     journal.Action = "apply"             // replay diffs into a server
+	actOwnApply  journal.Action = "own_sql_thread"    // a server's SQL thread executes its own relay log
 	actRepoint   journal.Action = "repoint"           // CHANGE MASTER to the new master, START SLAVE
 	actHookStart journal.Action = "ip_failover_start" // master_ip_failover_script --command=start
 	undoStartIO  journal.Action = "start_io_thread"   // revert a STOP SLAVE IO_THREAD
 	undoStartSQL journal.Action = "start_sql_thread"  // revert a STOP SLAVE SQL_THREAD
-	undoStopSQL  journal.Action = "stop_sql_thread"   // revert a START SLAVE SQL_THREAD (own relay log applied)
-	undoParallel journal.Action = "parallel_applier"  // put back slave_parallel_threads/mode (Undo.Value)
 )
 
 // Names of the decisions a resumed run restores.

@@ -2,11 +2,13 @@ package phases
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
+	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/replsql"
 	"github.com/mhago/mhago/report"
 )
@@ -19,121 +21,189 @@ const OwnApplierThreads = 4
 
 var ownApplierParallel = replsql.ParallelApplier{Threads: OwnApplierThreads, Mode: "conservative"}
 
-// startOwnApplier starts a stopped SQL thread whose relay log holds
-// unexecuted events, so the server executes them itself (as MHA does)
-// rather than mhago extracting and replaying them; the change is recorded
-// so an aborted run stops the thread again. Where that is not safe the
-// thread stays stopped, the events are replayed as a diff, and the
-// report says why.
-func (st *State) startOwnApplier(ctx context.Context, h *Host) (bool, error) {
-	r := h.Status.Replica
-	if r.SQLRunningYes() || r.ExecutedAllRead() {
-		return false, nil
-	}
-	if why := ownApplierRefused(r); why != "" {
-		st.Report.Note(fmt.Sprintf("%s: SQL thread left stopped (%s); what it has not executed is replayed as a diff", h.Name(), why))
-		return false, nil
-	}
-	// Recorded first, so that an abort stops the thread before it puts
-	// the parallel applier back (the server only takes it when stopped).
-	if err := st.widenApplier(ctx, h); err != nil {
-		return false, err
-	}
-	h.ownBacklog = unexecuted(ctx, h, r)
-	if err := st.run.WillChange(ctx, journal.Undo{Host: h.Name(), Action: undoStopSQL}); err != nil {
-		return false, err
-	}
-	if err := execSQL(ctx, h, replsql.Start(hostVersion(h), replsql.SQLThread)); err != nil {
-		return false, err
-	}
-	return true, nil
+// ownApplyStep is the journal's record of a server's SQL thread executing
+// its own relay log: where it must get to, and the parallel applier
+// setting to put back ("" when it was left alone). A run resumed after a
+// crash reads the setting from here: the server may still hold the
+// widened one.
+type ownApplyStep struct {
+	File     string `json:"file"`
+	Pos      uint64 `json:"pos"`
+	Parallel string `json:"parallel,omitempty"`
 }
 
-// ownApplierRefused says why a stopped SQL thread must not be started to
-// execute its own relay log, "" when it may.
-func ownApplierRefused(r *instance.ReplicaStatus) string {
+// applyOwnRelayLog lets h's SQL thread execute the relay log it received
+// but did not execute (its exec diff), the fastest applier there is, when
+// that is safe; it returns the diffs still to replay. It runs after the
+// point of no return, so a refused or aborted run never moves a replica
+// whose SQL thread the operator stopped.
+func (st *State) applyOwnRelayLog(ctx context.Context, h *Host) ([]diffFile, error) {
+	if h.diffs[0].kind != "exec" {
+		return h.diffs, nil
+	}
+	s, err := refresh(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	why := ownApplierRefused(s.Replica, h.diffs[0].result)
+	if why == "" && st.prevStep(h, actApply) {
+		why = "an earlier run of this failover began replaying its diffs through the client, which its SQL thread would not know of"
+	}
+	if why != "" {
+		st.Report.Note(fmt.Sprintf("%s: its own relay log is replayed as a diff, not executed by its SQL thread: %s", h.Name(), why))
+		return h.diffs, nil
+	}
+	if err := st.runOwnApplier(ctx, h, s.Replica); err != nil {
+		return nil, err
+	}
+	return h.diffs[1:], nil
+}
+
+// ownApplierRefused says why h's SQL thread must not execute its own
+// relay log, "" when it may. r is the server's status now.
+func ownApplierRefused(r *instance.ReplicaStatus, exec *proto.ExtractResult) string {
 	switch {
+	case r == nil:
+		return "it is no longer a replica"
 	case r.UsingGTID != "" && r.UsingGTID != "No":
-		return "MariaDB GTID mode (Using_Gtid=" + r.UsingGTID + "): starting it with the IO thread stopped discards the relay logs"
+		return "MariaDB GTID mode (Using_Gtid=" + r.UsingGTID + "): starting the SQL thread while the IO thread is stopped discards the relay logs"
 	case r.LastSQLErrno != 0:
-		return fmt.Sprintf("it stopped on error %d: %s", r.LastSQLErrno, r.LastSQLError)
+		return fmt.Sprintf("its SQL thread stopped on error %d: %s", r.LastSQLErrno, r.LastSQLError)
 	case r.IORunningYes():
 		return "its IO thread still runs"
+	case exec == nil:
+		return "the diff's description is missing"
+	case exec.OpenTail > 0:
+		return "its relay log ends inside a transaction that the next diff completes; both are replayed in one session"
 	}
 	return ""
 }
 
-// widenApplier gives a MariaDB replica's SQL thread worker threads for
-// its catch-up, when it has none; the old setting is recorded first and
-// put back by ownApplierDone, or by an abort. A server that refuses it
-// applies alone.
-func (st *State) widenApplier(ctx context.Context, h *Host) error {
-	v := hostVersion(h)
-	if !v.MariaDB {
-		return nil
+// prevStep tells whether the run this one finishes started action on h.
+func (st *State) prevStep(h *Host, a journal.Action) bool {
+	if st.prev == nil {
+		return false
 	}
-	cur, err := instance.ReadParallelApplier(ctx, h.DB)
-	if err != nil || cur.Threads > 0 {
-		return nil // unreadable: stay serial; set: the operator's choice
-	}
-	set, err := replsql.SetParallelApplier(v, ownApplierParallel)
+	_, ok := st.prev.Step(h.Name(), a)
+	return ok
+}
+
+// runOwnApplier starts h's SQL thread (with parallel workers on MariaDB)
+// and waits until it executed everything it read before the failover
+// froze it, then stops it and puts the setting back. Run again after a
+// crash, it finds how far the server got and goes on from there.
+func (st *State) runOwnApplier(ctx context.Context, h *Host, now *instance.ReplicaStatus) error {
+	rec, err := st.ownApplyRecord(ctx, h)
 	if err != nil {
 		return err
 	}
-	u := journal.Undo{Host: h.Name(), Action: undoParallel, Value: cur.String()}
-	if err := st.run.WillChange(ctx, u); err != nil {
+	if err := st.run.StepStart(ctx, h.Name(), actOwnApply, rec); err != nil {
+		return err
+	}
+	err = st.ownApply(ctx, h, now, rec)
+	if rerr := st.restoreApplier(ctx, h, rec); err == nil {
+		err = rerr
+	}
+	st.run.StepEnd(ctx, h.Name(), actOwnApply, err)
+	if err != nil {
+		return fmt.Errorf("%s's SQL thread executing its own relay log: %w", h.Name(), err)
+	}
+	why := "its SQL thread executed the relay log it had received and not executed, instead of mhago extracting and replaying it"
+	if rec.Parallel != "" {
+		why += fmt.Sprintf(", with %d worker threads (%s mode), then %s again", ownApplierParallel.Threads, ownApplierParallel.Mode, rec.Parallel)
+	}
+	st.Report.HostResult(h.Name(), h.Server.Addr(), "").Took(report.PathOwnSQLThread, h.diffs[0].result.Bytes, why)
+	return nil
+}
+
+// ownApplyRecord is what to journal before the thread starts: the target,
+// and the parallel setting to put back (an earlier run's record wins).
+func (st *State) ownApplyRecord(ctx context.Context, h *Host) (ownApplyStep, error) {
+	rec := ownApplyStep{File: h.Frozen.MasterLogFile, Pos: h.Frozen.ReadMasterLogPos}
+	if st.prev != nil {
+		if s, ok := st.prev.Step(h.Name(), actOwnApply); ok {
+			var old ownApplyStep
+			if err := json.Unmarshal(s.Data, &old); err == nil {
+				rec.Parallel = old.Parallel
+				return rec, nil
+			}
+		}
+	}
+	if !hostVersion(h).MariaDB {
+		return rec, nil
+	}
+	cur, err := instance.ReadParallelApplier(ctx, h.DB)
+	if err == nil && cur.Threads == 0 {
+		rec.Parallel = cur.String()
+	}
+	return rec, nil
+}
+
+// ownApply starts the thread unless it runs (a crashed run started it)
+// and waits until it reached the frozen read position.
+func (st *State) ownApply(ctx context.Context, h *Host, now *instance.ReplicaStatus, rec ownApplyStep) error {
+	target := h.Frozen
+	if !reached(now, target) && !now.SQLRunningYes() {
+		if rec.Parallel != "" {
+			if set, err := replsql.SetParallelApplier(hostVersion(h), ownApplierParallel); err == nil {
+				if err := execSQL(ctx, h, set); err != nil {
+					st.Report.Note(fmt.Sprintf("%s: its SQL thread executes alone: %v", h.Name(), err))
+				}
+			}
+		}
+		if err := execSQL(ctx, h, replsql.Start(hostVersion(h), replsql.SQLThread)); err != nil {
+			return err
+		}
+	}
+	start, shown := time.Now(), time.Now()
+	var last *instance.ReplicaStatus
+	err := poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
+		s, err := refresh(ctx, h)
+		if err != nil || s.Replica == nil {
+			return false, err
+		}
+		last = s.Replica
+		if time.Since(shown) >= time.Second {
+			shown = time.Now()
+			if p, ok := ownProgress(h.Name(), now, last, time.Since(start)); ok {
+				st.progress(p)
+			}
+		}
+		stopped := !last.SQLRunningYes() && (last.LastSQLErrno != 0 || time.Since(start) > time.Second)
+		return reached(last, target) || stopped, nil
+	}, "SQL thread of "+h.Name()+" to execute its relay log")
+	if stop := execSQL(ctx, h, replsql.Stop(hostVersion(h), replsql.SQLThread)); err == nil {
+		err = stop
+	}
+	if err == nil && !reached(last, target) {
+		err = fmt.Errorf("it stopped at %s:%d before %s:%d (error %d: %s)", last.RelayMasterLogFile, last.ExecMasterLogPos,
+			target.MasterLogFile, target.ReadMasterLogPos, last.LastSQLErrno, last.LastSQLError)
+	}
+	return err
+}
+
+// reached: the SQL thread executed up to the frozen read position.
+func reached(r, target *instance.ReplicaStatus) bool {
+	return r != nil && r.RelayMasterLogFile == target.MasterLogFile && r.ExecMasterLogPos >= target.ReadMasterLogPos
+}
+
+// restoreApplier puts the parallel applier setting back, if it was widened.
+func (st *State) restoreApplier(ctx context.Context, h *Host, rec ownApplyStep) error {
+	if rec.Parallel == "" {
+		return nil
+	}
+	old, err := replsql.ParseParallelApplier(rec.Parallel)
+	if err != nil {
+		return err
+	}
+	set, err := replsql.SetParallelApplier(hostVersion(h), old)
+	if err != nil {
 		return err
 	}
 	if err := execSQL(ctx, h, set); err != nil {
-		st.Report.Note(fmt.Sprintf("%s: its SQL thread applies alone: %v", h.Name(), err))
-		return st.run.Reverted(ctx, u)
+		return fmt.Errorf("put back %s: %w", rec.Parallel, err)
 	}
-	h.applierBefore = &u
 	return nil
-}
-
-// ownApplierDone, once the started SQL thread is stopped again, puts the
-// parallel applier back and reports the path.
-func (st *State) ownApplierDone(ctx context.Context, h *Host) error {
-	why := "its SQL thread was stopped with relay log unexecuted: started so the server executes what it already has, stopped again after"
-	if u := h.applierBefore; u != nil {
-		old, err := replsql.ParseParallelApplier(u.Value)
-		if err != nil {
-			return err
-		}
-		set, err := replsql.SetParallelApplier(hostVersion(h), old)
-		if err != nil {
-			return err
-		}
-		if err := execSQL(ctx, h, set); err != nil {
-			return fmt.Errorf("put back the parallel applier on %s (%s): %w", h.Name(), u.Value, err)
-		}
-		h.applierBefore = nil
-		if err := st.run.Reverted(ctx, *u); err != nil {
-			return err
-		}
-		why += fmt.Sprintf(", with %d worker threads (%s mode) for the catch-up, then %s again", ownApplierParallel.Threads, ownApplierParallel.Mode, u.Value)
-	}
-	if err := st.run.Reverted(ctx, journal.Undo{Host: h.Name(), Action: undoStopSQL}); err != nil {
-		return err
-	}
-	executed := h.ownBacklog - unexecuted(ctx, h, h.Frozen)
-	st.Report.HostResult(h.Name(), h.Server.Addr(), "replica").Took(report.PathOwnSQLThread, max(executed, 0), why)
-	return nil
-}
-
-// unexecuted is how many bytes of h's relay log lie beyond where r says
-// its SQL thread is (0 when the agent cannot tell: the report then shows
-// 0 bytes for the path; nothing else depends on it).
-func unexecuted(ctx context.Context, h *Host, r *instance.ReplicaStatus) int64 {
-	if h.Agent == nil {
-		return 0
-	}
-	res, err := h.Agent.Find(ctx, relayFrom(h, r, ""))
-	if err != nil || res == nil {
-		return 0
-	}
-	return res.RemainingBytes
 }
 
 // ownProgress is how far a started SQL thread got, in the master's binlog

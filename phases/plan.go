@@ -2,6 +2,7 @@ package phases
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/hooks"
@@ -36,7 +37,7 @@ func planNewMaster(st *State) {
 		return
 	}
 	v := hostVersion(nm)
-	st.would(fmt.Sprintf("apply %d diff file(s) on %s in one session, then read its %s", len(nm.diffs), nm.Name(), replsql.ShowBinlogStatus(v)))
+	st.would(fmt.Sprintf("%s on %s, then read its %s", applyWords(nm), nm.Name(), replsql.ShowBinlogStatus(v)))
 	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
 		args := hooks.FailoverStartArgs(checks.HookHost(st.Dead.Server), checks.HookHost(nm.Server), nm.Server.User)
 		st.would(st.planHook(hooks.IPFailoverScript, cmd, args, st.startSecrets()))
@@ -63,10 +64,10 @@ func planReplicas(st *State) {
 			stmts, err = st.repointStatements(h, pos)
 		}
 		if err != nil {
-			st.would(fmt.Sprintf("%s: apply %d diff file(s), then repoint it; its statements cannot be built now: %v", h.Name(), len(h.diffs), err))
+			st.would(fmt.Sprintf("%s: %s, then repoint it; its statements cannot be built now: %v", h.Name(), applyWords(h), err))
 			continue
 		}
-		st.would(fmt.Sprintf("%s: apply %d diff file(s), then %s", h.Name(), len(h.diffs), replsql.Join(stmts)))
+		st.would(fmt.Sprintf("%s: %s, then %s", h.Name(), applyWords(h), replsql.Join(stmts)))
 	}
 	if note != "" {
 		st.Report.Note(note)
@@ -173,4 +174,24 @@ func planCloseAbandoned(st *State) {
 	st.Report.Note("earlier run: " + st.prev.StoppedAt())
 	st.would(fmt.Sprintf("close run %s as abandoned, change nothing on the servers, and write %s so that no failover starts before the cluster is repaired",
 		st.prev.Run, st.stateFile("error")))
+}
+
+// applyWords says how h would be brought up to date: its own SQL thread
+// for its own relay log where that is safe, diff files for the rest.
+func applyWords(h *Host) string {
+	diffs := h.diffs
+	var own string
+	if len(diffs) > 0 && diffs[0].kind == "exec" {
+		if why := ownApplierRefused(h.Frozen, diffs[0].result); why != "" {
+			own = " (its own relay log among them: " + why + ")"
+		} else {
+			own = fmt.Sprintf("start its SQL thread to execute the %d bytes of relay log it has not executed, stop it again, then ", diffs[0].result.Bytes)
+			diffs = diffs[1:]
+			if len(diffs) == 0 {
+				return strings.TrimSuffix(own, ", then ")
+			}
+			return own + fmt.Sprintf("apply %d diff file(s) in one session", len(diffs))
+		}
+	}
+	return fmt.Sprintf("apply %d diff file(s) in one session%s", len(diffs), own)
 }

@@ -46,11 +46,11 @@ func TestPlanUsesEachHostsSyntax(t *testing.T) {
 		"would run: STOP SLAVE IO_THREAD on server3",
 		"would run: STOP REPLICA SQL_THREAD on server2, server4 once each has applied what it can",
 		"would run: STOP SLAVE SQL_THREAD on server3 once each has applied what it can",
-		"would run: apply 0 diff file(s) on server2 in one session, then read its SHOW BINARY LOG STATUS",
+		"would run: apply 0 diff file(s) in one session on server2, then read its SHOW BINARY LOG STATUS",
 		"would run: SET GLOBAL super_read_only = 0; SET GLOBAL read_only = 0 on server2",
-		"would run: server3: apply 0 diff file(s), then STOP SLAVE; RESET SLAVE; CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, " +
+		"would run: server3: apply 0 diff file(s) in one session, then STOP SLAVE; RESET SLAVE; CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, " +
 			"MASTER_USER='repl', MASTER_PASSWORD='xxx', MASTER_AUTO_POSITION=1, GET_MASTER_PUBLIC_KEY=1; START SLAVE",
-		"would run: server4: apply 0 diff file(s), then STOP REPLICA; RESET REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.2', SOURCE_PORT=3306, " +
+		"would run: server4: apply 0 diff file(s) in one session, then STOP REPLICA; RESET REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_HOST='10.0.0.2', SOURCE_PORT=3306, " +
 			"SOURCE_USER='repl', SOURCE_PASSWORD='xxx', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1; START REPLICA",
 		"would run: STOP REPLICA; RESET REPLICA ALL on server2",
 	}
@@ -66,7 +66,7 @@ func TestPlanMariaDBGTIDWithDiffs(t *testing.T) {
 	st.NewMaster.Server.SkipResetSlave = true
 	planReplicas(st)
 	want := []string{
-		"would run: server3: apply 0 diff file(s), then STOP SLAVE; RESET SLAVE; SET GLOBAL gtid_slave_pos = '0-2-77'; " +
+		"would run: server3: apply 0 diff file(s) in one session, then STOP SLAVE; RESET SLAVE; SET GLOBAL gtid_slave_pos = '0-2-77'; " +
 			"CHANGE MASTER TO MASTER_HOST='10.0.0.2', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='xxx', MASTER_USE_GTID=slave_pos; START SLAVE",
 		"the replicas' start position above is server2's binlog position now (mysql-bin.000003:1234); the run reads it again after server2 applies its 1 diff file(s)",
 		"skip_reset_slave=1: server2 would keep its replication settings",
@@ -78,7 +78,7 @@ func TestPlanWithoutNewMasterBinlog(t *testing.T) {
 	st := planState(decide.ModeFilePos, planHost("server2", "10.0.0.2", "8.0.36"), planHost("server3", "10.0.0.3", "8.0.36"))
 	st.NewMaster.Status.Binlog = nil
 	planReplicas(st)
-	want := "would run: server3: apply 0 diff file(s), then repoint it; its statements cannot be built now: new master server2 shows no binlog position (log_bin=OFF?)"
+	want := "would run: server3: apply 0 diff file(s) in one session, then repoint it; its statements cannot be built now: new master server2 shows no binlog position (log_bin=OFF?)"
 	if !slices.Contains(st.Report.Notes, want) {
 		t.Errorf("notes %q lack %q", st.Report.Notes, want)
 	}

@@ -71,28 +71,15 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		}
 		return err
 	}
-	before := h.Status.Replica
-	started, err := st.startOwnApplier(ctx, h)
-	if err != nil {
-		return err
-	}
+	wasRunning := h.Status.Replica.SQLRunningYes()
 	var last string
-	since, start, shown := time.Now(), time.Now(), time.Now()
-	// A started thread gets half the phase: what it has not executed by
-	// then is replayed as a diff, rather than the phase timing out.
-	budget := st.cfg.Timeouts.Phase / 2
-	err = poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
+	since := time.Now()
+	err := poll(ctx, st.cfg.Timeouts.Phase, func() (bool, error) {
 		s, err := refresh(ctx, h)
 		if err != nil {
 			return false, err
 		}
 		r := s.Replica
-		if started && time.Since(shown) >= time.Second {
-			shown = time.Now()
-			if p, ok := ownProgress(h.Name(), before, r, time.Since(start)); ok {
-				st.progress(p)
-			}
-		}
 		pos := fmt.Sprintf("%s:%d", r.RelayMasterLogFile, r.ExecMasterLogPos)
 		if pos != last {
 			last, since = pos, time.Now()
@@ -100,13 +87,12 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		// Idle at the end of its relay log (which may end inside a
 		// transaction it cannot finish), or no progress for 2 s.
 		idle := r.SQLWaitsForRelayLog() && time.Since(since) > 50*time.Millisecond
-		spent := started && time.Since(start) > budget
-		return r.ExecutedAllRead() || !r.SQLRunningYes() || idle || spent || time.Since(since) > 2*time.Second, nil
+		return r.ExecutedAllRead() || !r.SQLRunningYes() || idle || time.Since(since) > 2*time.Second, nil
 	}, "SQL thread of "+h.Name()+" to apply its relay log")
 	if err != nil {
 		return err
 	}
-	if before.SQLRunningYes() {
+	if wasRunning {
 		if err := st.run.WillChange(ctx, journal.Undo{Host: h.Name(), Action: undoStartSQL}); err != nil {
 			return err
 		}
@@ -119,9 +105,6 @@ func settle(ctx context.Context, st *State, h *Host) error {
 		return err
 	}
 	h.Frozen = s.Replica
-	if started {
-		return st.ownApplierDone(ctx, h)
-	}
 	return nil
 }
 
@@ -189,7 +172,7 @@ func undoChange(ctx context.Context, st *State, u journal.Undo) error {
 // the IO thread would only retry the dead master, and the SQL thread has
 // already executed what it could before it was stopped.
 func keepStopped(action journal.Action, r *instance.ReplicaStatus) bool {
-	if r == nil || (action != undoStartIO && action != undoStartSQL) || r.UsingGTID == "" || r.UsingGTID == "No" {
+	if r == nil || r.UsingGTID == "" || r.UsingGTID == "No" {
 		return false
 	}
 	return action == undoStartIO || !r.IORunningYes()
@@ -202,14 +185,7 @@ func undoStatement(h *Host, u journal.Undo) (replsql.Statement, error) {
 		return replsql.Start(hostVersion(h), replsql.IOThread), nil
 	case undoStartSQL:
 		return replsql.Start(hostVersion(h), replsql.SQLThread), nil
-	case undoStopSQL:
-		return replsql.Stop(hostVersion(h), replsql.SQLThread), nil
-	case undoParallel:
-		p, err := replsql.ParseParallelApplier(u.Value)
-		if err != nil {
-			return replsql.Statement{}, fmt.Errorf("undo on %s: %w", u.Host, err)
-		}
-		return replsql.SetParallelApplier(hostVersion(h), p)
+
 	}
 	return replsql.Statement{}, fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
 }

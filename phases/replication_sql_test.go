@@ -1,6 +1,7 @@
 package phases
 
 import (
+	"github.com/mhago/mhago/nodeagent/proto"
 	"strings"
 	"testing"
 
@@ -47,14 +48,36 @@ func TestOwnApplierRefused(t *testing.T) {
 		{"stopped on an error", instance.ReplicaStatus{LastSQLErrno: 1062, LastSQLError: "Duplicate entry"}, "error 1062: Duplicate entry"},
 		{"IO thread still runs", instance.ReplicaStatus{IORunning: "Yes"}, "IO thread still runs"},
 	} {
-		got := ownApplierRefused(&tc.r)
+		got := ownApplierRefused(&tc.r, &proto.ExtractResult{Bytes: 100})
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
-	for _, a := range []journal.Action{undoStopSQL, undoParallel} {
-		if keepStopped(a, &instance.ReplicaStatus{UsingGTID: "Slave_Pos"}) {
-			t.Errorf("%s is skipped by keepStopped: only starting a thread can purge relay logs", a)
+	fp := &instance.ReplicaStatus{UsingGTID: "No"}
+	if got := ownApplierRefused(fp, &proto.ExtractResult{OpenTail: 3}); !strings.Contains(got, "ends inside a transaction") {
+		t.Errorf("relay log ending mid-transaction: %q", got)
+	}
+	if got := ownApplierRefused(fp, nil); got == "" {
+		t.Error("no description of the exec diff, and the SQL thread may run")
+	}
+	if got := ownApplierRefused(nil, &proto.ExtractResult{}); got == "" {
+		t.Error("not a replica any more, and the SQL thread may run")
+	}
+}
+
+func TestReached(t *testing.T) {
+	target := &instance.ReplicaStatus{MasterLogFile: "b.000004", ReadMasterLogPos: 500}
+	for _, tc := range []struct {
+		r    *instance.ReplicaStatus
+		want bool
+	}{
+		{&instance.ReplicaStatus{RelayMasterLogFile: "b.000004", ExecMasterLogPos: 500}, true},
+		{&instance.ReplicaStatus{RelayMasterLogFile: "b.000004", ExecMasterLogPos: 499}, false},
+		{&instance.ReplicaStatus{RelayMasterLogFile: "b.000003", ExecMasterLogPos: 900}, false},
+		{nil, false},
+	} {
+		if got := reached(tc.r, target); got != tc.want {
+			t.Errorf("reached(%+v) = %v", tc.r, got)
 		}
 	}
 }

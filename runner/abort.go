@@ -61,7 +61,7 @@ func (r *Runner[S]) revert(ctx context.Context) error {
 			continue
 		}
 		r.popUndo(u)
-		r.record(ctx, journal.Record{Kind: journal.KindUndone, Host: u.Host, Action: u.Action, Value: u.Value})
+		r.record(ctx, journal.Record{Kind: journal.KindUndone, Host: u.Host, Action: u.Action})
 	}
 	return errors.Join(errs...)
 }

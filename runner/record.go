@@ -65,22 +65,12 @@ func (r *Runner[S]) StepEnd(ctx context.Context, host string, a journal.Action, 
 // WillChange records a change an abort must revert, before it is made,
 // and pushes it on the undo stack.
 func (r *Runner[S]) WillChange(ctx context.Context, u journal.Undo) error {
-	if err := r.record(ctx, journal.Record{Kind: journal.KindUndo, Host: u.Host, Action: u.Action, Value: u.Value}); err != nil {
+	if err := r.record(ctx, journal.Record{Kind: journal.KindUndo, Host: u.Host, Action: u.Action}); err != nil {
 		return err
 	}
 	r.mu.Lock()
 	r.undo = append(r.undo, u)
 	r.mu.Unlock()
-	return nil
-}
-
-// Reverted records that a step itself put back a change it recorded with
-// WillChange (a setting widened for a while): an abort no longer reverts it.
-func (r *Runner[S]) Reverted(ctx context.Context, u journal.Undo) error {
-	if err := r.record(ctx, journal.Record{Kind: journal.KindUndone, Host: u.Host, Action: u.Action, Value: u.Value}); err != nil {
-		return err
-	}
-	r.popUndo(u)
 	return nil
 }
 

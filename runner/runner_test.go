@@ -537,36 +537,3 @@ func TestDeferredSuccessIsSuccess(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-// TestRevertedChangeIsNotUndoneAgain: a step that widened a setting and
-// put it back itself (Reverted) leaves nothing for an abort; a change
-// with a Value is undone with it and replays from the journal with it.
-func TestRevertedChangeIsNotUndoneAgain(t *testing.T) {
-	h := newHarness(t)
-	widened := journal.Undo{Host: "A", Action: "parallel_applier", Value: "slave_parallel_threads=0, slave_parallel_mode=optimistic"}
-	kept := journal.Undo{Host: "B", Action: "parallel_applier", Value: "slave_parallel_threads=2, slave_parallel_mode=none"}
-	widen := Step[*fake]{Name: "widen", Kind: Change, Run: func(ctx context.Context, f *fake) error {
-		for _, u := range []journal.Undo{widened, kept} {
-			if err := f.run.WillChange(ctx, u); err != nil {
-				return err
-			}
-		}
-		return f.run.Reverted(ctx, widened)
-	}}
-	r := h.runner([]Step[*fake]{lockStep(), widen, failing("fence", errors.New("no"))}, false)
-	err := r.Run(context.Background())
-	if !errors.Is(err, ErrAborted) {
-		t.Fatalf("err = %v, want aborted", err)
-	}
-	if want := []string{kept.String()}; !slices.Equal(h.f.undone, want) {
-		t.Fatalf("undone %v, want %v", h.f.undone, want)
-	}
-	h2 := newHarness(t)
-	h2.f.failUndo["B"] = true
-	r = h2.runner([]Step[*fake]{lockStep(), widen, failing("fence", errors.New("no"))}, false)
-	r.Run(context.Background())
-	r.Finish(context.Background(), "aborted", err)
-	if rp := h2.replay(); len(rp.PendingUndo) != 1 || rp.PendingUndo[0] != kept {
-		t.Fatalf("journal pending %v, want only %v with its value", rp.PendingUndo, kept)
-	}
-}

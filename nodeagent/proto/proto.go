@@ -207,6 +207,9 @@ type ExtractResult struct {
 	StopOffset   int64  `json:"stop_offset,omitempty"`
 	// Truncated describes an incomplete last event in the input (a crash).
 	Truncated string `json:"truncated,omitempty"`
+	// OpenTail counts the events at the end of the diff that belong to a
+	// transaction the input does not end: the next diff continues it.
+	OpenTail int `json:"open_tail,omitempty"`
 	// Note says why a save found nothing where a file was expected.
 	Note string `json:"note,omitempty"`
 }
