@@ -369,6 +369,12 @@ func (a *Agent) Apply(ctx context.Context, r proto.ApplyRequest, onProgress func
 	return resp.Apply, err
 }
 
+// Hash is the SHA-256 of a file on the agent's host.
+func (a *Agent) Hash(ctx context.Context, path string) (*proto.HashResult, error) {
+	resp, err := a.Call(ctx, proto.CmdHash, proto.Request{Hash: &proto.HashRequest{Path: path}})
+	return resp.Hash, err
+}
+
 // Login tries a MySQL login from the agent's host (the replication user
 // against a candidate master, as that host's IO thread would). A refused
 // login is a result with OK false, not an error.

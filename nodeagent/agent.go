@@ -58,6 +58,8 @@ func handleRequest(ctx context.Context, cmd string, req proto.Request, version s
 		return result(apply(ctx, *req.Apply))
 	case cmd == proto.CmdLogin && req.Login != nil:
 		return result(login(ctx, *req.Login))
+	case cmd == proto.CmdHash && req.Hash != nil:
+		return result(hashFile(*req.Hash))
 	}
 	return fail(proto.CodeBadRequest, fmt.Errorf("unknown command %q or missing request body", cmd))
 }

@@ -227,3 +227,16 @@ func TestFindReportsRemainingRelayBytes(t *testing.T) {
 		t.Fatalf("find at the end of the relay logs: %+v %+v", resp.Error, resp.Find)
 	}
 }
+
+func TestHash(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, []byte("diff bytes"), 0o600)
+	sum := sha256.Sum256([]byte("diff bytes"))
+	_, resp := call(t, proto.CmdHash, proto.Request{Hash: &proto.HashRequest{Path: p}})
+	if !resp.OK || resp.Hash.SHA256 != hex.EncodeToString(sum[:]) || resp.Hash.Bytes != 10 {
+		t.Fatalf("hash: %+v %+v", resp, resp.Hash)
+	}
+	if _, resp := call(t, proto.CmdHash, proto.Request{Hash: &proto.HashRequest{Path: p + ".missing"}}); resp.OK || resp.Error.Code != proto.CodeIO {
+		t.Fatalf("hash of a missing file: %+v", resp)
+	}
+}

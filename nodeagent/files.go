@@ -234,3 +234,18 @@ func extractResult(path string, st binlog.ExtractStats, h hash.Hash) *proto.Extr
 	}
 	return r
 }
+
+// hashFile is the SHA-256 of a file, read where it lies.
+func hashFile(req proto.HashRequest) (proto.Response, error) {
+	f, err := os.Open(req.Path)
+	if err != nil {
+		return proto.Response{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return proto.Response{}, fmt.Errorf("read %s: %w", req.Path, err)
+	}
+	return proto.Response{Hash: &proto.HashResult{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}}, nil
+}

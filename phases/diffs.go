@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/decide"
@@ -149,15 +148,11 @@ func (st *State) checkSpace(ctx context.Context, h *Host) error {
 
 func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
-// remoteSHA256 is the SHA-256 of a file on h, computed there.
+// remoteSHA256 is the SHA-256 of a file on h, computed there by its agent.
 func remoteSHA256(ctx context.Context, h *Host, p string) (string, error) {
-	res, err := h.SSH.Run(ctx, remote.Command("sha256sum", p), nil)
+	res, err := h.Agent.Hash(ctx, p)
 	if err != nil {
-		return "", fmt.Errorf("sha256sum %s on %s: %w", p, h.Name(), err)
+		return "", fmt.Errorf("sha256 of %s on %s: %w", p, h.Name(), err)
 	}
-	if res.ExitStatus != 0 {
-		return "", fmt.Errorf("sha256sum %s on %s: exit %d: %s", p, h.Name(), res.ExitStatus, strings.TrimSpace(string(res.Stderr)))
-	}
-	sum, _, _ := strings.Cut(string(res.Stdout), " ")
-	return sum, nil
+	return res.SHA256, nil
 }

@@ -18,6 +18,7 @@ const (
 	CmdDiff    = "diff"
 	CmdApply   = "apply"
 	CmdLogin   = "login"
+	CmdHash    = "hash"
 	// CmdSession keeps the agent running for a whole run: it reads one
 	// Envelope per request from stdin and answers each with an Envelope
 	// on stdout, so a host pays for starting a process (and the SSH
@@ -46,6 +47,7 @@ type Request struct {
 	Find   *FindRequest   `json:"find,omitempty"`
 	Apply  *ApplyRequest  `json:"apply,omitempty"`
 	Login  *LoginRequest  `json:"login,omitempty"`
+	Hash   *HashRequest   `json:"hash,omitempty"`
 }
 
 // Response is the envelope of every answer.
@@ -61,6 +63,19 @@ type Response struct {
 	Find    *FindResult    `json:"find,omitempty"`
 	Apply   *ApplyResult   `json:"apply,omitempty"`
 	Login   *LoginResult   `json:"login,omitempty"`
+	Hash    *HashResult    `json:"hash,omitempty"`
+}
+
+// HashRequest asks for the SHA-256 of a file on the host (a diff copied
+// there, checked before it is applied).
+type HashRequest struct {
+	Path string `json:"path"`
+}
+
+// HashResult is the file's size and SHA-256 (hex).
+type HashResult struct {
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
 }
 
 // Error codes let mhago react to a cause without parsing text.

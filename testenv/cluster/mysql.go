@@ -71,6 +71,9 @@ func (c *Cluster) myCnf(i int) string {
 		"max_connections=300",
 		"slave_net_timeout=10",
 	}
+	if c.opts.ParallelReplication > 0 {
+		lines = append(lines, fmt.Sprintf("slave_parallel_threads=%d", c.opts.ParallelReplication), "slave_parallel_mode=conservative")
+	}
 	if c.opts.MaxRelayLogSize != 0 {
 		lines = append(lines, fmt.Sprintf("max_relay_log_size=%d", c.opts.MaxRelayLogSize))
 	}

@@ -44,6 +44,9 @@ type Options struct {
 	// MaxRelayLogSize is max_relay_log_size (0: MariaDB's default, which
 	// follows max_binlog_size).
 	MaxRelayLogSize int64 `json:"max_relay_log_size,omitempty"`
+	// ParallelReplication is slave_parallel_threads on every server
+	// (conservative mode); 0: each SQL thread applies alone.
+	ParallelReplication int `json:"parallel_replication,omitempty"`
 	// BinlogFormat is ROW (default), STATEMENT or MIXED.
 	BinlogFormat string `json:"binlog_format,omitempty"`
 	// SSHDEnv are NAME=VALUE pairs every sshd sets for its sessions
@@ -108,6 +111,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("testenv: max_binlog_size %d outside [%d, 1G]", o.MaxBinlogSize, minBinlogSize)
 	case o.MaxRelayLogSize != 0 && (o.MaxRelayLogSize < minBinlogSize || o.MaxRelayLogSize > 1<<30):
 		return fmt.Errorf("testenv: max_relay_log_size %d outside [%d, 1G]", o.MaxRelayLogSize, minBinlogSize)
+	case o.ParallelReplication < 0 || o.ParallelReplication > 256:
+		return fmt.Errorf("testenv: parallel_replication %d outside [0, 256]", o.ParallelReplication)
 	case o.BinlogFormat != "ROW" && o.BinlogFormat != "STATEMENT" && o.BinlogFormat != "MIXED":
 		return fmt.Errorf("testenv: binlog_format %q is not ROW, STATEMENT or MIXED", o.BinlogFormat)
 	case len(o.Dir) > 60:

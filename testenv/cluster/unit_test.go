@@ -59,6 +59,8 @@ func TestOptionsValidate(t *testing.T) {
 		{"relay log too small", Options{MaxRelayLogSize: 1024}, false},
 		{"statement format", Options{BinlogFormat: "STATEMENT"}, true},
 		{"unknown format", Options{BinlogFormat: "row"}, false},
+		{"parallel replication", Options{ParallelReplication: 4}, true},
+		{"negative parallel replication", Options{ParallelReplication: -1}, false},
 		{"too many hosts", Options{Base: 250, Hosts: 10}, false},
 		{"long dir", Options{Dir: "/tmp/" + strings.Repeat("x", 80)}, false},
 	} {
