@@ -46,7 +46,13 @@ chaos: deps
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-bench: deps
+# mhago against MHA 0.58 on fresh test clusters (bench/cmd/mhago-bench),
+# then the Go micro-benchmarks (binlog engine, SSH copy, ...).
+RUNS      ?= 3
+BENCH_OUT ?= /tmp/mhago-bench
+bench: build
+	BENCH=1 scripts/install-deps.sh
+	$(GO) run ./bench/cmd/mhago-bench -runs $(RUNS) -out $(BENCH_OUT) -mhago $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 lint:

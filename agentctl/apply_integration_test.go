@@ -492,29 +492,10 @@ func TestDeployUnusableWorkdir(t *testing.T) {
 		}
 	})
 	// Another user of the host made mhago-<run id> first (the run id is in
-	// the Redis lock): the agent is not run from it.
+	// the Redis lock), or the agent cache: the agent is not run from it.
 	t.Run("planted", func(t *testing.T) {
-		for name, plant := range map[string]func(string) error{
-			"other owner":    func(d string) error { return os.Chown(d, 65534, 65534) },
-			"group writable": func(d string) error { return os.Chmod(d, 0o770) },
-			"symlink": func(d string) error {
-				os.Remove(d)
-				return os.Symlink(t.TempDir(), d)
-			},
-		} {
-			workdir := t.TempDir()
-			dir := filepath.Join(workdir, "mhago-planted")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			if err := plant(dir); err != nil {
-				t.Fatal(err)
-			}
-			_, err := Deploy(ctx, cl, workdir, "planted", bin)
-			if !errors.Is(err, ErrNotPrivate) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "remove it") {
-				t.Errorf("%s: deploy into a planted directory: %v", name, err)
-			}
-		}
+		refusesPlanted(t, cl, bin, "mhago-planted")
+		refusesPlanted(t, cl, bin, cacheDirName)
 		if _, err := Deploy(ctx, cl, t.TempDir(), "clean", bin); err != nil {
 			t.Fatalf("deploy into a fresh workdir: %v", err)
 		}
@@ -568,8 +549,8 @@ func fill(t *testing.T, dir string, n int) {
 
 // testDeployCache: the agent is pushed once into remote_workdir's cache and
 // then reused; a cached copy whose content or permissions changed is pushed
-// again (its SHA-256 is checked before every start); a cache directory that
-// is not the SSH user's own is refused; old agents are pruned.
+// again (its SHA-256 is checked before every start); old agents are
+// pruned. (A cache directory not the SSH user's own: "planted".)
 func testDeployCache(t *testing.T, cl *remote.Client, bin Binary) {
 	ctx := context.Background()
 	workdir := t.TempDir()
@@ -641,22 +622,32 @@ func testDeployCache(t *testing.T, cl *remote.Client, bin Binary) {
 	if want := []string{"0000000000000003", bin.SHA256[:16]}; !slices.Equal(names, want) {
 		t.Errorf("after prune the cache holds %v, want %v", names, want)
 	}
+}
 
-	for name, plant := range map[string]func(string) error{
+// refusesPlanted: a directory named name in remote_workdir that another
+// user made (or made a symlink, or left group-writable) makes Deploy
+// refuse with ErrNotPrivate naming it.
+func refusesPlanted(t *testing.T, cl *remote.Client, bin Binary, name string) {
+	t.Helper()
+	for kind, plant := range map[string]func(string) error{
 		"other owner":    func(d string) error { return os.Chown(d, 65534, 65534) },
 		"group writable": func(d string) error { return os.Chmod(d, 0o770) },
+		"symlink": func(d string) error {
+			os.Remove(d)
+			return os.Symlink(t.TempDir(), d)
+		},
 	} {
 		workdir := t.TempDir()
-		dir := filepath.Join(workdir, cacheDirName)
+		dir := filepath.Join(workdir, name)
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			t.Fatal(err)
 		}
 		if err := plant(dir); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Deploy(ctx, cl, workdir, "planted", bin)
+		_, err := Deploy(context.Background(), cl, workdir, "planted", bin)
 		if !errors.Is(err, ErrNotPrivate) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "remove it") {
-			t.Errorf("%s: deploy with a planted cache: %v", name, err)
+			t.Errorf("%s %s: deploy: %v", name, kind, err)
 		}
 	}
 }

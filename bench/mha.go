@@ -1,11 +1,11 @@
 // Package bench measures failovers by mhago and by MHA 0.58 side by side
-// on testenv clusters (issue 10; work in progress, not yet wired to
-// `make bench`).
+// on testenv clusters: `make bench` (cmd/mhago-bench).
 package bench
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +21,9 @@ func ShimEnv(shimDir string) []string {
 	return []string{"PERL5LIB=" + shimDir, "PERL5OPT=-MMhagoBenchShim"}
 }
 
-// MHAConfig renders an MHA app.cnf for c, with server2 as candidate.
+// MHAConfig renders an MHA app.cnf for c, with server2 as candidate. It
+// sets no manager_log, so that MHA logs to its stderr, where the bench
+// timestamps each line as it comes.
 func MHAConfig(c *cluster.Cluster, workdir string) (string, error) {
 	pw, err := os.ReadFile(c.PasswordFile())
 	if err != nil {
@@ -42,7 +44,6 @@ func MHAConfig(c *cluster.Cluster, workdir string) (string, error) {
 	kv("ssh_port", c.Options().SSHPort)
 	kv("ssh_options", fmt.Sprintf("\"-i %s -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes\"", c.ClientKeyFile(), c.KnownHostsFile()))
 	kv("manager_workdir", workdir)
-	kv("manager_log", filepath.Join(workdir, "mha.log"))
 	kv("master_binlog_dir", c.BinlogDir(1))
 	for i := 1; i <= c.N(); i++ {
 		fmt.Fprintf(&b, "\n[server%d]\n", i)
@@ -56,36 +57,43 @@ func MHAConfig(c *cluster.Cluster, workdir string) (string, error) {
 	return b.String(), nil
 }
 
-// MHAResult is one run of masterha_master_switch.
-type MHAResult struct {
-	Exit int
-	Wall time.Duration
-	Log  string
-}
-
-// RunMHA fails over c's dead host 1 with MHA's own command line.
-func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (MHAResult, error) {
+// RunMHA fails over c's dead host 1 with MHA's own command line; its
+// output lines are timestamped as they arrive, for the phase timeline.
+func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (Run, error) {
 	workdir := filepath.Join(c.Dir(), "mha")
 	if err := os.MkdirAll(workdir, 0o700); err != nil {
-		return MHAResult{}, err
+		return Run{}, err
 	}
 	conf, err := MHAConfig(c, workdir)
 	if err != nil {
-		return MHAResult{}, err
+		return Run{}, err
 	}
 	confPath := filepath.Join(c.Dir(), "mha.cnf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		return MHAResult{}, err
+		return Run{}, err
 	}
 	cmd := exec.CommandContext(ctx, "masterha_master_switch", "--master_state=dead",
 		"--dead_master_host="+c.IP(1), "--dead_master_ip="+c.IP(1), fmt.Sprintf("--dead_master_port=%d", c.Options().MySQLPort),
 		"--conf="+confPath, "--interactive=0", "--ignore_last_failover")
 	cmd.Env = append(os.Environ(), ShimEnv(shimDir)...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
 	t0 := time.Now()
-	out, err := cmd.CombinedOutput()
-	res := MHAResult{Exit: cmd.ProcessState.ExitCode(), Wall: time.Since(t0), Log: string(out)}
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		return res, fmt.Errorf("run masterha_master_switch: %w", err)
+	if err := cmd.Start(); err != nil {
+		return Run{}, fmt.Errorf("run masterha_master_switch: %w", err)
 	}
-	return res, nil
+	linesc := make(chan []Line, 1)
+	go func() { linesc <- ReadLines(pr, t0) }()
+	err = cmd.Wait()
+	wall := time.Since(t0)
+	pw.Close()
+	lines := <-linesc
+	r := Run{Exit: cmd.ProcessState.ExitCode(), Wall: wall, Spans: MHASpans(lines, wall)}
+	for _, l := range lines {
+		r.Log += l.Text + "\n"
+	}
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		return r, fmt.Errorf("run masterha_master_switch: %w", err)
+	}
+	return r, nil
 }

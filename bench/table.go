@@ -4,8 +4,15 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"text/tabwriter"
+	"sort"
+	"strings"
 	"time"
+)
+
+// The targets: mhago/MHA medians.
+const (
+	TargetWritable = 1.0 / 5
+	TargetWall     = 1.0 / 3
 )
 
 // stats are the median, min and max of some durations.
@@ -24,37 +31,100 @@ func (s stats) String() string {
 	return fmt.Sprintf("%.2f s (%.2f–%.2f)", s.med.Seconds(), s.min.Seconds(), s.max.Seconds())
 }
 
-// WriteTable prints, per scenario, the median (min–max) time to writable
-// and wall time of each tool, the ratio mhago/MHA of the medians, and the
-// commits lost and checksum failures over all runs.
-func WriteTable(w io.Writer, results []Result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\twritable: MHA\twritable: mhago\tratio\twall: MHA\twall: mhago\tratio\tlost (MHA/mhago)\tchecksums differ (MHA/mhago)")
+// row is one scenario's numbers.
+type row struct {
+	sc             Scenario
+	writable, wall [2]stats // 0: MHA, 1: mhago
+	lost, bad      [2]int
+	runs           [2]int
+	mhagoPhases    map[string][]time.Duration
+}
+
+func rows(results []Result) []row {
+	var out []row
 	for _, sc := range Scenarios {
+		r := row{sc: sc, mhagoPhases: map[string][]time.Duration{}}
 		var w, wall [2][]time.Duration
-		var lost, bad [2]int
-		for _, r := range results {
-			if r.Scenario != string(sc) {
+		for _, res := range results {
+			if res.Scenario != string(sc) {
 				continue
 			}
 			k := 0
-			if r.Tool == "mhago" {
+			if res.Tool == "mhago" {
 				k = 1
+				for _, s := range res.Spans {
+					r.mhagoPhases[s.Name] = append(r.mhagoPhases[s.Name], s.End-s.Start)
+				}
 			}
-			w[k], wall[k] = append(w[k], r.Writable), append(wall[k], r.Wall)
-			lost[k] += r.Lost
-			if r.ChecksumsDiffer != "" || r.Exit != 0 {
-				bad[k]++
+			w[k], wall[k] = append(w[k], res.Writable), append(wall[k], res.Wall)
+			r.runs[k]++
+			r.lost[k] += res.Lost
+			if res.ChecksumsDiffer != "" || res.Exit != 0 {
+				r.bad[k]++
 			}
 		}
-		if len(w[0])+len(w[1]) == 0 {
+		if r.runs[0]+r.runs[1] == 0 {
 			continue
 		}
-		sw, sm := summarize(w[0]), summarize(w[1])
-		aw, am := summarize(wall[0]), summarize(wall[1])
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d/%d\n", sc, sw, sm, ratio(sm.med, sw.med), aw, am, ratio(am.med, aw.med), lost[0], lost[1], bad[0], bad[1])
+		for k := range 2 {
+			r.writable[k], r.wall[k] = summarize(w[k]), summarize(wall[k])
+		}
+		out = append(out, r)
 	}
-	tw.Flush()
+	return out
+}
+
+// WriteTable prints, as Markdown, per scenario the median (min–max) time
+// to writable and wall time of each tool, the ratio mhago/MHA of the
+// medians, the commits lost and the runs that failed; then, for every
+// target mhago misses, the phases that hold its time.
+func WriteTable(w io.Writer, results []Result) {
+	rs := rows(results)
+	fmt.Fprintln(w, "| scenario | writable: MHA | writable: mhago | ratio | wall: MHA | wall: mhago | ratio | acked commits lost (MHA / mhago) | failed runs or checksums differ (MHA / mhago) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rs {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %d / %d | %d of %d / %d of %d |\n", r.sc,
+			r.writable[0], r.writable[1], ratio(r.writable[1].med, r.writable[0].med),
+			r.wall[0], r.wall[1], ratio(r.wall[1].med, r.wall[0].med),
+			r.lost[0], r.lost[1], r.bad[0], r.runs[0], r.bad[1], r.runs[1])
+	}
+	fmt.Fprintln(w)
+	for _, r := range rs {
+		for _, m := range r.misses() {
+			fmt.Fprintf(w, "- %s: %s; mhago's time goes to %s\n", r.sc, m, r.topPhases(3))
+		}
+	}
+}
+
+// misses lists the targets mhago misses in r.
+func (r row) misses() []string {
+	var out []string
+	check := func(what string, m, base time.Duration, target float64) {
+		if base > 0 && float64(m)/float64(base) > target {
+			out = append(out, fmt.Sprintf("%s ratio %s misses the target %.2f", what, ratio(m, base), target))
+		}
+	}
+	check("writable", r.writable[1].med, r.writable[0].med, TargetWritable)
+	check("wall", r.wall[1].med, r.wall[0].med, TargetWall)
+	return out
+}
+
+// topPhases are mhago's n longest phases by median.
+func (r row) topPhases(n int) string {
+	type ph struct {
+		name string
+		med  time.Duration
+	}
+	var list []ph
+	for name, ds := range r.mhagoPhases {
+		list = append(list, ph{name, summarize(ds).med})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].med > list[j].med })
+	var parts []string
+	for _, p := range list[:min(n, len(list))] {
+		parts = append(parts, fmt.Sprintf("%s %s", p.name, dur(p.med)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func ratio(a, b time.Duration) string {
@@ -63,3 +133,6 @@ func ratio(a, b time.Duration) string {
 	}
 	return fmt.Sprintf("%.2f", float64(a)/float64(b))
 }
+
+// Median of some durations.
+func Median(ds []time.Duration) time.Duration { return summarize(ds).med }

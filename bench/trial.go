@@ -2,12 +2,14 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/mhago/mhago/report"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
@@ -24,10 +26,20 @@ const (
 // Scenarios in the order of the issue's table.
 var Scenarios = []Scenario{InSync, OneIOStopped, AllIOStopped, LatestSQLStopped}
 
-// Tool fails over a cluster whose host 1 is dead.
+// Run is one failover command.
+type Run struct {
+	Exit  int
+	Wall  time.Duration
+	Log   string
+	Spans []Span
+}
+
+// Tool fails over a cluster whose host 1 is dead. Prepare runs before the
+// kill, on the healthy cluster (nil: nothing).
 type Tool struct {
-	Name string
-	Run  func(ctx context.Context, c *cluster.Cluster) (exit int, log string)
+	Name    string
+	Prepare func(ctx context.Context, c *cluster.Cluster) error
+	Run     func(ctx context.Context, c *cluster.Cluster) (Run, error)
 }
 
 // Result is one trial.
@@ -38,20 +50,41 @@ type Result struct {
 	WritableHost    int
 	Acked, Lost     int
 	ChecksumsDiffer string
+	Spans           []Span
+	Log             string `json:"-"`
 }
 
 const probePassword = "bench-probe-pw"
 
+// ParallelWorkers is slave_parallel_threads on the trial clusters'
+// replicas: with it they keep up with the 4 writers (about 2,300
+// commits/s), so "in sync" is in sync at the kill, as on a cluster tuned
+// for that load; applying alone, they fall seconds behind.
+const ParallelWorkers = 4
+
+// Env is where trials run.
+type Env struct {
+	Dir, ShimDir string
+	Base         int
+	Hosts        int
+}
+
 // Trial plays scenario on a fresh cluster with tool and measures it.
 func Trial(ctx context.Context, env Env, tool Tool, sc Scenario) (Result, error) {
 	res := Result{Tool: tool.Name, Scenario: string(sc)}
-	c, err := cluster.Up(ctx, cluster.Options{Dir: filepath.Join(env.Dir, "cluster"), Base: env.Base, Hosts: 4, SSHDEnv: ShimEnv(env.ShimDir)})
+	c, err := cluster.Up(ctx, cluster.Options{Dir: filepath.Join(env.Dir, "cluster"), Base: env.Base, Hosts: env.Hosts, SSHDEnv: ShimEnv(env.ShimDir),
+		ParallelReplication: ParallelWorkers})
 	if err != nil {
 		return res, err
 	}
 	defer c.Down()
 	if err := SetupProbe(ctx, c, probePassword); err != nil {
 		return res, err
+	}
+	if tool.Prepare != nil {
+		if err := tool.Prepare(ctx, c); err != nil {
+			return res, fmt.Errorf("%s: prepare: %w", tool.Name, err)
+		}
 	}
 	acked, err := loadAndKill(ctx, c, sc)
 	if err != nil {
@@ -62,50 +95,59 @@ func Trial(ctx context.Context, env Env, tool Tool, sc Scenario) (Result, error)
 	if err != nil {
 		return res, err
 	}
-	t0 := time.Now()
-	res.Exit, _ = tool.Run(ctx, c)
-	res.Wall = time.Since(t0)
+	run, err := tool.Run(ctx, c)
+	if err != nil {
+		return res, err
+	}
+	res.Exit, res.Wall, res.Spans, res.Log = run.Exit, run.Wall, run.Spans, run.Log
 	res.Writable, res.WritableHost = p.Wait()
 	res.Lost, res.ChecksumsDiffer = verify(ctx, c, res.WritableHost, acked)
 	return res, nil
 }
 
-// loadAndKill runs ~2,300 commits/s on the master, sets the scenario up
-// and SIGKILLs the master; it returns the acknowledged ids.
+// loadAndKill runs 4 writers on the master, sets the scenario up and
+// SIGKILLs the master; it returns the acknowledged ids.
 func loadAndKill(ctx context.Context, c *cluster.Cluster, sc Scenario) ([]int64, error) {
 	l, err := c.StartLoad(ctx, cluster.LoadOptions{Rows: 10_000_000, Workers: 4, Duration: 60 * time.Second})
 	if err != nil {
 		return nil, err
 	}
-	step := func(d time.Duration, f func() error) error {
-		time.Sleep(d)
-		if f == nil {
-			return nil
-		}
-		return f()
-	}
-	var steps []error
-	switch sc {
-	case InSync:
-		steps = append(steps, step(2*time.Second, nil))
-	case OneIOStopped:
-		steps = append(steps, step(500*time.Millisecond, func() error { return c.StopIOThread(ctx, 3) }), step(3*time.Second, nil))
-	case AllIOStopped:
-		steps = append(steps, step(time.Second, func() error {
-			for i := 2; i <= c.N(); i++ {
+	stopIO := func(hosts ...int) func() error {
+		return func() error {
+			for _, i := range hosts {
 				if err := c.StopIOThread(ctx, i); err != nil {
 					return err
 				}
 			}
 			return nil
-		}), step(2*time.Second, nil))
-	case LatestSQLStopped:
-		steps = append(steps, step(500*time.Millisecond, func() error { return c.StopSQLThread(ctx, 2) }), step(3*time.Second, nil))
+		}
 	}
-	for _, err := range steps {
-		if err != nil {
-			l.Stop()
-			return nil, err
+	type step struct {
+		after time.Duration
+		do    func() error
+	}
+	var steps []step
+	switch sc {
+	case InSync:
+		steps = []step{{2 * time.Second, nil}}
+	case OneIOStopped:
+		steps = []step{{500 * time.Millisecond, stopIO(3)}, {3 * time.Second, nil}}
+	case AllIOStopped:
+		var all []int
+		for i := 2; i <= c.N(); i++ {
+			all = append(all, i)
+		}
+		steps = []step{{time.Second, stopIO(all...)}, {2 * time.Second, nil}}
+	case LatestSQLStopped:
+		steps = []step{{500 * time.Millisecond, func() error { return c.StopSQLThread(ctx, 2) }}, {3 * time.Second, nil}}
+	}
+	for _, s := range steps {
+		time.Sleep(s.after)
+		if s.do != nil {
+			if err := s.do(); err != nil {
+				l.Stop()
+				return nil, err
+			}
 		}
 	}
 	if err := c.KillMySQL(1); err != nil {
@@ -129,41 +171,54 @@ func verify(ctx context.Context, c *cluster.Cluster, nm int, acked []int64) (los
 			lost++
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := c.SyncReplicas(ctx, 2, 3, 4); err != nil {
+	var survivors []int
+	for i := 2; i <= c.N(); i++ {
+		survivors = append(survivors, i)
+	}
+	if err := c.SyncReplicas(ctx, survivors...); err != nil {
 		return lost, err.Error()
 	}
-	if err := c.CompareChecksums(ctx, 2, 3, 4); err != nil {
+	if err := c.CompareChecksums(ctx, survivors...); err != nil {
 		return lost, err.Error()
 	}
 	return lost, ""
 }
 
-// Env is where trials run.
-type Env struct {
-	Dir, ShimDir string
-	Base         int
-	Mhago        string
-}
-
-// Mhago is mhago failover as a Tool.
+// Mhago is `mhago failover` as a Tool. Its Prepare runs `mhago check`, as
+// an operator's cron does: it leaves the agent cached on every host (MHA's
+// node tools are installed on them beforehand too).
 func Mhago(bin string) Tool {
-	return Tool{Name: "mhago", Run: func(ctx context.Context, c *cluster.Cluster) (int, string) {
-		cmd := exec.CommandContext(ctx, bin, "failover", "--conf", c.ConfigPath())
-		out, _ := cmd.CombinedOutput()
-		return cmd.ProcessState.ExitCode(), string(out)
-	}}
+	return Tool{Name: "mhago",
+		Prepare: func(ctx context.Context, c *cluster.Cluster) error {
+			out, err := exec.CommandContext(ctx, bin, "check", "--conf", c.ConfigPath()).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("mhago check: %w\n%s", err, out)
+			}
+			return nil
+		},
+		Run: func(ctx context.Context, c *cluster.Cluster) (Run, error) {
+			t0 := time.Now()
+			cmd := exec.CommandContext(ctx, bin, "failover", "--conf", c.ConfigPath(), "--json")
+			out, err := cmd.Output()
+			r := Run{Exit: cmd.ProcessState.ExitCode(), Wall: time.Since(t0), Log: string(out)}
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				return r, err
+			}
+			var rep report.Report
+			if err := json.Unmarshal(out, &rep); err != nil {
+				return r, fmt.Errorf("mhago failover printed no report (exit %d): %w", r.Exit, err)
+			}
+			r.Spans = MhagoSpans(&rep, t0)
+			return r, nil
+		}}
 }
 
 // MHA is masterha_master_switch --master_state=dead as a Tool.
 func MHA(shimDir string) Tool {
-	return Tool{Name: "MHA 0.58", Run: func(ctx context.Context, c *cluster.Cluster) (int, string) {
-		r, err := RunMHA(ctx, c, shimDir)
-		if err != nil {
-			return -1, err.Error()
-		}
-		return r.Exit, r.Log
+	return Tool{Name: "MHA 0.58", Run: func(ctx context.Context, c *cluster.Cluster) (Run, error) {
+		return RunMHA(ctx, c, shimDir)
 	}}
 }
 

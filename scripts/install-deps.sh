@@ -7,6 +7,11 @@ command -v mariadb-binlog >/dev/null 2>&1 || need+=(mariadb-client)
 [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# make bench compares with MHA 0.58 from Debian's packages.
+if [ "${BENCH:-0}" = 1 ]; then
+  command -v masterha_master_switch >/dev/null 2>&1 || need+=(mha4mysql-manager)
+  command -v apply_diff_relay_logs >/dev/null 2>&1 || need+=(mha4mysql-node)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,0 +1,171 @@
+// Command mhago-bench is `make bench`: mhago against MHA 0.58 on fresh
+// testenv clusters, four scenarios, several interleaved runs each; then
+// mhago with 2 and with 8 replicas, and its two ways of applying a large
+// relay-log backlog. It prints the tables and writes them, the raw
+// results and one phase timeline (SVG) per scenario into -out.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mhago/mhago/agentctl"
+	"github.com/mhago/mhago/bench"
+)
+
+func main() {
+	runs := flag.Int("runs", 3, "runs of each tool in each scenario")
+	mhago := flag.String("mhago", "bin/mhago", "the mhago binary (make build)")
+	out := flag.String("out", "/tmp/mhago-bench", "directory for results.json, tables.md and the timelines")
+	base := flag.Int("base", 239, "testenv base: hosts at 127.0.$MHAGO_TESTENV_NET.(base+i)")
+	only := flag.String("only", "", "\"mhago\": leave MHA out")
+	scale := flag.Bool("scale", true, "also time mhago with 2 and with 8 replicas")
+	applyMB := flag.Int("apply-mb", 100, "also compare the two apply paths on a backlog of this many MB (0: skip)")
+	flag.Parse()
+	if err := run(context.Background(), *runs, *mhago, *out, *base, *only, *scale, *applyMB); err != nil {
+		fmt.Fprintln(os.Stderr, "mhago-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, runs int, mhagoBin, out string, base int, only string, scale bool, applyMB int) error {
+	bin, err := filepath.Abs(mhagoBin)
+	if err != nil {
+		return err
+	}
+	shim, err := filepath.Abs("bench/mha")
+	if err != nil {
+		return err
+	}
+	tools := []bench.Tool{bench.MHA(shim), bench.Mhago(bin)}
+	if only == "mhago" {
+		tools = tools[1:]
+	} else if _, err := exec.LookPath("masterha_master_switch"); err != nil {
+		return fmt.Errorf("MHA 0.58 is not installed: apt-get install mha4mysql-manager mha4mysql-node (or -only mhago)")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	env := bench.Env{Dir: filepath.Join(out, "work"), ShimDir: shim, Base: base, Hosts: 4}
+	var results []bench.Result
+	started := time.Now()
+	for _, sc := range bench.Scenarios {
+		for i := range runs {
+			for _, tool := range tools {
+				r, err := bench.Trial(ctx, env, tool, sc)
+				if err != nil {
+					return fmt.Errorf("%s, %s, run %d: %w", tool.Name, sc, i+1, err)
+				}
+				fmt.Println(r)
+				if r.Exit != 0 {
+					os.WriteFile(filepath.Join(out, fmt.Sprintf("failed-%s-%d.log", strings.ReplaceAll(r.Tool, " ", "_"), len(results))), []byte(r.Log), 0o644)
+				}
+				results = append(results, r)
+			}
+		}
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "4 hosts (1 master, 3 replicas), 4 writers, %d runs per tool and scenario, interleaved; took %s.\n\n", runs, time.Since(started).Round(time.Second))
+	bench.WriteTable(&md, results)
+	if scale {
+		if err := scaleRows(ctx, env, bin, runs, &md, &results); err != nil {
+			return err
+		}
+	}
+	if applyMB > 0 {
+		if err := applyRow(ctx, env, applyMB, &md); err != nil {
+			return err
+		}
+	}
+	fmt.Println("\n" + md.String())
+	if err := os.WriteFile(filepath.Join(out, "tables.md"), []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	if err := writeTimelines(out, results); err != nil {
+		return err
+	}
+	raw, _ := json.MarshalIndent(results, "", "  ")
+	return os.WriteFile(filepath.Join(out, "results.json"), raw, 0o644)
+}
+
+// scaleRows times mhago's in-sync failover with 2 and with 8 replicas.
+func scaleRows(ctx context.Context, env bench.Env, bin string, runs int, md *strings.Builder, results *[]bench.Result) error {
+	var wr, wall [2][]time.Duration
+	for i := range runs {
+		for k, hosts := range []int{3, 9} {
+			e := env
+			e.Hosts = hosts
+			r, err := bench.Trial(ctx, e, bench.Mhago(bin), bench.InSync)
+			if err != nil {
+				return fmt.Errorf("scale, %d hosts, run %d: %w", hosts, i+1, err)
+			}
+			r.Scenario = fmt.Sprintf("in sync, %d replicas", hosts-1)
+			fmt.Println(r)
+			*results = append(*results, r)
+			wr[k], wall[k] = append(wr[k], r.Writable), append(wall[k], r.Wall)
+		}
+	}
+	w2, w8 := bench.Median(wr[0]), bench.Median(wr[1])
+	a2, a8 := bench.Median(wall[0]), bench.Median(wall[1])
+	fmt.Fprintf(md, "\nmhago, replicas in sync, median of %d runs: 2 replicas writable %.2f s, wall %.2f s; 8 replicas writable %.2f s, wall %.2f s; ratio 8/2: writable %.2f, wall %.2f (target at most 1.5)\n",
+		runs, w2.Seconds(), a2.Seconds(), w8.Seconds(), a8.Seconds(), float64(w8)/float64(w2), float64(a8)/float64(a2))
+	return nil
+}
+
+// applyRow compares the own SQL thread with the diff replay on mb MB.
+func applyRow(ctx context.Context, env bench.Env, mb int, md *strings.Builder) error {
+	bin, err := agentctl.Locate(ctx, "")
+	if err != nil {
+		return err
+	}
+	r, err := bench.CompareApply(ctx, env, mb, bin)
+	if err != nil {
+		return fmt.Errorf("apply comparison: %w", err)
+	}
+	fmt.Fprintf(md, "\nA backlog of %.1f MB (%d transactions) on two replicas: own SQL thread with 4 conservative workers %.1f s (%.1f MB/s); "+
+		"diff replayed through mariadb-binlog | mariadb %.1f s (%.1f MB/s; extracting it took %.1f s more); speed-up %.2f (target at least 3)%s\n",
+		float64(r.Bytes)/1e6, r.Transactions, r.OwnSQLThread.Seconds(), float64(r.Bytes)/1e6/r.OwnSQLThread.Seconds(),
+		r.DiffReplay.Seconds(), float64(r.Bytes)/1e6/r.DiffReplay.Seconds(), r.DiffExtract.Seconds(),
+		r.DiffReplay.Seconds()/r.OwnSQLThread.Seconds(), checksums(r.ChecksumsDiffer))
+	return nil
+}
+
+func checksums(differ string) string {
+	if differ == "" {
+		return "; both servers ended with equal checksums"
+	}
+	return "; CHECKSUMS DIFFER: " + differ
+}
+
+// writeTimelines draws, per scenario, the first run of each tool.
+func writeTimelines(out string, results []bench.Result) error {
+	for n, sc := range bench.Scenarios {
+		var lanes []bench.Lane
+		seen := map[string]bool{}
+		for _, r := range results {
+			if r.Scenario == string(sc) && !seen[r.Tool] {
+				seen[r.Tool] = true
+				lanes = append(lanes, bench.Lane{Title: r.Tool, Spans: r.Spans, Writable: r.Writable, Wall: r.Wall})
+			}
+		}
+		f, err := os.Create(filepath.Join(out, fmt.Sprintf("timeline-%d.svg", n+1)))
+		if err != nil {
+			return err
+		}
+		err = bench.WriteSVG(f, string(sc), lanes)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
