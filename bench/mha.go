@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mhago/mhago/testenv/cluster"
@@ -76,6 +77,10 @@ func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (Run, error
 		"--dead_master_host="+c.IP(1), "--dead_master_ip="+c.IP(1), fmt.Sprintf("--dead_master_port=%d", c.Options().MySQLPort),
 		"--conf="+confPath, "--interactive=0", "--ignore_last_failover")
 	cmd.Env = append(os.Environ(), ShimEnv(shimDir)...)
+	// MHA forks for the replicas' recovery: a run that hangs is stopped
+	// with all it started (its own process group), and nothing else.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	t0 := time.Now()

@@ -56,12 +56,13 @@ func rows(results []Result) []row {
 					r.mhagoPhases[s.Name] = append(r.mhagoPhases[s.Name], s.End-s.Start)
 				}
 			}
-			w[k], wall[k] = append(w[k], res.Writable), append(wall[k], res.Wall)
 			r.runs[k]++
 			r.lost[k] += res.Lost
 			if res.ChecksumsDiffer != "" || res.Exit != 0 {
 				r.bad[k]++
+				continue // timed only where it succeeded
 			}
+			w[k], wall[k] = append(w[k], res.Writable), append(wall[k], res.Wall)
 		}
 		if r.runs[0]+r.runs[1] == 0 {
 			continue
@@ -75,9 +76,10 @@ func rows(results []Result) []row {
 }
 
 // WriteTable prints, as Markdown, per scenario the median (min–max) time
-// to writable and wall time of each tool, the ratio mhago/MHA of the
-// medians, the commits lost and the runs that failed; then, for every
-// target mhago misses, the phases that hold its time.
+// to writable and wall time of each tool over its successful runs, the
+// ratio mhago/MHA of the medians, the commits lost and the runs that
+// failed (exit status, checksums, or hung); then, for every target mhago
+// misses, the phases that hold its time.
 func WriteTable(w io.Writer, results []Result) {
 	rs := rows(results)
 	fmt.Fprintln(w, "| scenario | writable: MHA | writable: mhago | ratio | wall: MHA | wall: mhago | ratio | acked commits lost (MHA / mhago) | failed runs or checksums differ (MHA / mhago) |")

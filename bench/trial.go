@@ -50,11 +50,16 @@ type Result struct {
 	WritableHost    int
 	Acked, Lost     int
 	ChecksumsDiffer string
+	Hung            bool // killed after RunLimit
 	Spans           []Span
 	Log             string `json:"-"`
 }
 
 const probePassword = "bench-probe-pw"
+
+// RunLimit bounds one failover command: MHA 0.58 waits without end for a
+// replica's SQL thread whose relay log ends inside a transaction.
+const RunLimit = 3 * time.Minute
 
 // ParallelWorkers is slave_parallel_threads on the trial clusters'
 // replicas: with it they keep up with the 4 writers (about 2,300
@@ -95,9 +100,14 @@ func Trial(ctx context.Context, env Env, tool Tool, sc Scenario) (Result, error)
 	if err != nil {
 		return res, err
 	}
-	run, err := tool.Run(ctx, c)
+	runCtx, cancel := context.WithTimeout(ctx, RunLimit)
+	run, err := tool.Run(runCtx, c)
+	cancel()
 	if err != nil {
 		return res, err
+	}
+	if runCtx.Err() != nil {
+		res.Hung = true
 	}
 	res.Exit, res.Wall, res.Spans, res.Log = run.Exit, run.Wall, run.Spans, run.Log
 	res.Writable, res.WritableHost = p.Wait()
@@ -223,6 +233,10 @@ func MHA(shimDir string) Tool {
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("%-8s %-45s exit %d writable %6.2fs wall %6.2fs acked %d lost %d %s",
-		r.Tool, r.Scenario, r.Exit, r.Writable.Seconds(), r.Wall.Seconds(), r.Acked, r.Lost, r.ChecksumsDiffer)
+	hung := ""
+	if r.Hung {
+		hung = fmt.Sprintf(" HUNG: killed after %s", RunLimit)
+	}
+	return fmt.Sprintf("%-8s %-45s exit %d writable %6.2fs wall %6.2fs acked %d lost %d %s%s",
+		r.Tool, r.Scenario, r.Exit, r.Writable.Seconds(), r.Wall.Seconds(), r.Acked, r.Lost, r.ChecksumsDiffer, hung)
 }

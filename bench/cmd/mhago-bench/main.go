@@ -28,7 +28,15 @@ func main() {
 	only := flag.String("only", "", "\"mhago\": leave MHA out")
 	scale := flag.Bool("scale", true, "also time mhago with 2 and with 8 replicas")
 	applyMB := flag.Int("apply-mb", 100, "also compare the two apply paths on a backlog of this many MB (0: skip)")
+	table := flag.String("table", "", "print the table of an earlier run's results.json and exit")
 	flag.Parse()
+	if *table != "" {
+		if err := printTable(*table); err != nil {
+			fmt.Fprintln(os.Stderr, "mhago-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), *runs, *mhago, *out, *base, *only, *scale, *applyMB); err != nil {
 		fmt.Fprintln(os.Stderr, "mhago-bench:", err)
 		os.Exit(1)
@@ -167,5 +175,19 @@ func writeTimelines(out string, results []bench.Result) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// printTable prints the scenarios' table of a results.json again.
+func printTable(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var results []bench.Result
+	if err := json.Unmarshal(raw, &results); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	bench.WriteTable(os.Stdout, results)
 	return nil
 }
