@@ -659,4 +659,8 @@ func TestOwnApplierKilledThenResumed(t *testing.T) {
 	}
 	s.assertRecovered(rep, acked, 2, 3)
 	s.assertOwnApplier(rep, 2)
+	// The killed run pushed the agent; the resumed one finds it cached.
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "agent found in remote_workdir's cache (SHA-256 checked) on server2, server3") {
+		t.Errorf("the resumed run does not say it found the agent cached: %v", rep.Notes)
+	}
 }

@@ -53,6 +53,7 @@ func deployAgents(ctx context.Context, st *State) error {
 	if err := st.tolerate(ctx, "agents", targets, errs); err != nil {
 		return err
 	}
+	st.noteAgentCache(targets)
 	return st.decide(ctx, "agents", decAgentDirs, st.agentDirs())
 }
 
@@ -220,4 +221,25 @@ func (st *State) each(ctx context.Context, hs []*Host, fn func(context.Context, 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// noteAgentCache says where the agent came from: remote_workdir's cache
+// (what `mhago check` leaves there) or a push, which costs the first run.
+func (st *State) noteAgentCache(hs []*Host) {
+	var cached, pushed []*Host
+	for _, h := range hs {
+		switch {
+		case h.Agent == nil:
+		case h.Agent.Cached():
+			cached = append(cached, h)
+		default:
+			pushed = append(pushed, h)
+		}
+	}
+	if len(cached) > 0 {
+		st.Report.Note("agent found in remote_workdir's cache (SHA-256 checked) on " + hostList(cached))
+	}
+	if len(pushed) > 0 {
+		st.Report.Note("agent pushed into remote_workdir's cache on " + hostList(pushed) + " (`mhago check` leaves it there for the next run)")
+	}
 }

@@ -62,9 +62,6 @@ func (c *Client) Start(cmd string) (*Stream, error) {
 	return s, nil
 }
 
-// Done is closed when the command has ended.
-func (s *Stream) Done() <-chan struct{} { return s.done }
-
 // Result is the exit status, the end of stderr and the transport error of
 // an ended command (status -1 with an error when it did not exit).
 func (s *Stream) Result() (int, string, error) {
