@@ -10,7 +10,10 @@ import (
 
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/nodeagent/proto"
+	"github.com/mhago/mhago/phases"
 	"github.com/mhago/mhago/remote"
+	"github.com/mhago/mhago/repl"
+	"github.com/mhago/mhago/replsql"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
@@ -91,17 +94,11 @@ func loadBytes(ctx context.Context, c *cluster.Cluster, n int64) error {
 // binlogPos is host i's binlog position (one binlog file: testenv's
 // max_binlog_size is 1 GB).
 func binlogPos(ctx context.Context, c *cluster.Cluster, i int) (int64, error) {
-	db, err := c.DB(i)
+	ms, err := c.MasterStatus(ctx, i)
 	if err != nil {
 		return 0, err
 	}
-	var file, pos string
-	var skip1, skip2 any
-	err = db.QueryRowContext(ctx, "SHOW MASTER STATUS").Scan(&file, &pos, &skip1, &skip2)
-	if err != nil {
-		return 0, err
-	}
-	return strconv.ParseInt(pos, 10, 64)
+	return strconv.ParseInt(ms["Position"], 10, 64)
 }
 
 // waitRead waits until host i's IO thread has read all the master wrote.
@@ -122,14 +119,21 @@ func waitRead(ctx context.Context, c *cluster.Cluster, i int) error {
 	return fmt.Errorf("host %d did not read the master's binlog to %d", i, want)
 }
 
-// ownSQLThread runs host i's SQL thread as mhago does (4 conservative
-// workers) until it executed everything it read.
+// mariadb is the syntax the statements below are built for.
+var mariadb = repl.Version{MariaDB: true, Major: 10, Minor: 11}
+
+// ownSQLThread runs host i's SQL thread as mhago does (its parallel
+// workers, conservative mode) until it executed everything it read.
 func ownSQLThread(ctx context.Context, c *cluster.Cluster, i int) (time.Duration, error) {
-	if err := c.Exec(ctx, i, "SET GLOBAL slave_parallel_threads = 4, GLOBAL slave_parallel_mode = 'conservative'"); err != nil {
+	set, err := replsql.SetParallelApplier(mariadb, replsql.ParallelApplier{Threads: phases.OwnApplierThreads, Mode: "conservative"})
+	if err != nil {
+		return 0, err
+	}
+	if err := c.Exec(ctx, i, set.SQL()); err != nil {
 		return 0, err
 	}
 	t0 := time.Now()
-	if err := c.Exec(ctx, i, "START SLAVE SQL_THREAD"); err != nil {
+	if err := c.Exec(ctx, i, replsql.Start(mariadb, replsql.SQLThread).SQL()); err != nil {
 		return 0, err
 	}
 	for deadline := time.Now().Add(30 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -139,7 +143,7 @@ func ownSQLThread(ctx context.Context, c *cluster.Cluster, i int) (time.Duration
 		}
 		if st["Exec_Master_Log_Pos"] == st["Read_Master_Log_Pos"] && st["Relay_Master_Log_File"] == st["Master_Log_File"] {
 			took := time.Since(t0)
-			return took, c.Exec(ctx, i, "STOP SLAVE SQL_THREAD")
+			return took, c.StopSQLThread(ctx, i)
 		}
 	}
 	return 0, fmt.Errorf("host %d's SQL thread did not catch up", i)
