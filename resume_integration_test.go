@@ -653,9 +653,11 @@ func TestOwnApplierKilledThenResumed(t *testing.T) {
 	if code != exitGuard || !strings.Contains(text, "--resume") {
 		t.Fatalf("rerun after the kill: exit %d, want %d naming --resume:\n%s", code, exitGuard, text)
 	}
-	code, rep := s.failover("--resume")
-	if code != exitOK {
-		t.Fatalf("--resume: exit %d: %s", code, rep.Error)
+	// The same binary as the killed run, hence the same agent.
+	code, stdout, _ := runFault(t, "", "failover", "--conf", s.c.ConfigPath(), "--resume", "--json")
+	rep := &report.Report{}
+	if err := json.Unmarshal([]byte(stdout), rep); err != nil || code != exitOK {
+		t.Fatalf("--resume: exit %d: %v %s", code, err, rep.Error)
 	}
 	s.assertRecovered(rep, acked, 2, 3)
 	s.assertOwnApplier(rep, 2)
