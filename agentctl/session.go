@@ -26,8 +26,12 @@ type session struct {
 	stream *remote.Stream
 	host   string
 
-	mu      sync.Mutex
+	// wmu serializes writes to the agent's stdin; mu guards the rest.
+	// Apart, so that a write waiting for the SSH window never keeps the
+	// reader from handing out the answers that would free it.
+	wmu     sync.Mutex
 	enc     *json.Encoder
+	mu      sync.Mutex
 	next    uint64
 	pending map[uint64]chan proto.Response
 	ended   bool
@@ -83,9 +87,8 @@ func (s *session) call(ctx context.Context, cmd string, req proto.Request) (prot
 	s.next++
 	id := s.next
 	s.pending[id] = ch
-	err := s.enc.Encode(proto.Envelope{ID: id, Cmd: cmd, Request: &req})
 	s.mu.Unlock()
-	if err != nil {
+	if err := s.send(proto.Envelope{ID: id, Cmd: cmd, Request: &req}); err != nil {
 		s.forget(id)
 		return proto.Response{}, fmt.Errorf("%w: send %s to %s: %v", errSessionEnded, cmd, s.host, err)
 	}
@@ -97,11 +100,16 @@ func (s *session) call(ctx context.Context, cmd string, req proto.Request) (prot
 		return resp, nil
 	case <-ctx.Done():
 		s.forget(id)
-		s.mu.Lock()
-		s.enc.Encode(proto.Envelope{ID: id, Cancel: true})
-		s.mu.Unlock()
+		s.send(proto.Envelope{ID: id, Cancel: true})
 		return proto.Response{}, fmt.Errorf("agent %s on %s: %w", cmd, s.host, ctx.Err())
 	}
+}
+
+// send writes one envelope to the agent's stdin.
+func (s *session) send(env proto.Envelope) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.enc.Encode(env)
 }
 
 func (s *session) forget(id uint64) {

@@ -35,9 +35,12 @@ func session(ctx context.Context, stdin io.Reader, stdout io.Writer, version str
 	}
 }
 
+// sessionState: wmu serializes answers on stdout; mu guards cancels, so
+// that reading the next request never waits for an answer being written.
 type sessionState struct {
-	mu      sync.Mutex
+	wmu     sync.Mutex
 	enc     *json.Encoder
+	mu      sync.Mutex
 	cancels map[uint64]context.CancelFunc
 }
 
@@ -50,9 +53,11 @@ func (s *sessionState) start(ctx context.Context, env proto.Envelope, version st
 		resp := sessionCall(ctx, env, version)
 		resp.Protocol, resp.Agent = proto.Version, version
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		delete(s.cancels, env.ID)
+		s.mu.Unlock()
 		cancel()
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
 		s.enc.Encode(proto.Envelope{ID: env.ID, Response: &resp})
 	}()
 }
