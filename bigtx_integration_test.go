@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,20 +147,7 @@ func TestFailoverBigTransactionInOneRelayLog(t *testing.T) {
 // binlog.
 func (s *scenario) waitRead(i int) {
 	s.t.Helper()
-	ms, err := s.c.MasterStatus(s.ctx, 1)
-	if err != nil {
+	if err := s.c.WaitRead(s.ctx, 1, i, 60*time.Second); err != nil {
 		s.t.Fatal(err)
 	}
-	want, _ := strconv.ParseInt(ms["Position"], 10, 64)
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		st, err := s.c.SlaveStatus(s.ctx, i)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		read, _ := strconv.ParseInt(st["Read_Master_Log_Pos"], 10, 64)
-		if st["Master_Log_File"] == ms["File"] && read >= want {
-			return
-		}
-	}
-	s.t.Fatalf("host %d never read the master's binlog up to %s:%d", i, ms["File"], want)
 }

@@ -137,7 +137,7 @@ func (a *Agent) startError(err error, sha string) error {
 		return err
 	}
 	host := a.client.Target().String()
-	status, stderr, runErr := a.sess.endedBecause()
+	status, stderr, runErr := a.sess.stream.Result()
 	switch {
 	case runErr != nil:
 		return fmt.Errorf("start agent on %s: %w", host, runErr)

@@ -118,11 +118,6 @@ func (s *session) forget(id uint64) {
 	s.mu.Unlock()
 }
 
-// endedBecause explains an ended session from its exit status and stderr.
-func (s *session) endedBecause() (int, string, error) {
-	return s.stream.Result()
-}
-
 // close ends the session: the agent sees stdin end and exits.
 func (s *session) close() {
 	s.stream.Close(sessionCloseGrace)

@@ -49,7 +49,7 @@ func CompareApply(ctx context.Context, env Env, mb int, bin agentctl.Binary) (Ap
 		return res, err
 	}
 	for _, i := range []int{2, 3} {
-		if err := waitRead(ctx, c, i); err != nil {
+		if err := c.WaitRead(ctx, 1, i, 5*time.Minute); err != nil {
 			return res, err
 		}
 		if err := c.StopIOThread(ctx, i); err != nil {
@@ -99,24 +99,6 @@ func binlogPos(ctx context.Context, c *cluster.Cluster, i int) (int64, error) {
 		return 0, err
 	}
 	return strconv.ParseInt(ms["Position"], 10, 64)
-}
-
-// waitRead waits until host i's IO thread has read all the master wrote.
-func waitRead(ctx context.Context, c *cluster.Cluster, i int) error {
-	want, err := binlogPos(ctx, c, 1)
-	if err != nil {
-		return err
-	}
-	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		st, err := c.SlaveStatus(ctx, i)
-		if err != nil {
-			return err
-		}
-		if st["Read_Master_Log_Pos"] == strconv.FormatInt(want, 10) {
-			return nil
-		}
-	}
-	return fmt.Errorf("host %d did not read the master's binlog to %d", i, want)
 }
 
 // mariadb is the syntax the statements below are built for.

@@ -23,8 +23,8 @@ func Serve(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer, v
 		return session(ctx, stdin, stdout, version)
 	}
 	enc := json.NewEncoder(stdout)
-	ctx = withProgress(ctx, func(p proto.ApplyProgress) { enc.Encode(proto.ProgressLine{Progress: &p}) })
-	resp := handle(ctx, cmd, stdin, version)
+	report := func(p proto.ApplyProgress) { enc.Encode(proto.ProgressLine{Progress: &p}) }
+	resp := handle(ctx, cmd, stdin, version, report)
 	resp.Protocol, resp.Agent = proto.Version, version
 	if err := enc.Encode(resp); err != nil || !resp.OK {
 		return 1
@@ -32,15 +32,16 @@ func Serve(ctx context.Context, cmd string, stdin io.Reader, stdout io.Writer, v
 	return 0
 }
 
-func handle(ctx context.Context, cmd string, stdin io.Reader, version string) proto.Response {
+func handle(ctx context.Context, cmd string, stdin io.Reader, version string, report progressFunc) proto.Response {
 	var req proto.Request
 	if err := json.NewDecoder(stdin).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
 		return fail(proto.CodeBadRequest, fmt.Errorf("decode request: %w", err))
 	}
-	return handleRequest(ctx, cmd, req, version)
+	return handleRequest(ctx, cmd, req, version, report)
 }
 
-func handleRequest(ctx context.Context, cmd string, req proto.Request, version string) proto.Response {
+// handleRequest runs one command; an apply writes its progress to report.
+func handleRequest(ctx context.Context, cmd string, req proto.Request, version string, report progressFunc) proto.Response {
 	if req.Protocol != proto.Version || req.Manager != version {
 		return fail(proto.CodeVersionMismatch, fmt.Errorf("agent %s (protocol %d) cannot serve mhago %s (protocol %d): push the agent built with this mhago",
 			version, proto.Version, req.Manager, req.Protocol))
@@ -55,7 +56,7 @@ func handleRequest(ctx context.Context, cmd string, req proto.Request, version s
 	case (cmd == proto.CmdFind || cmd == proto.CmdDiff) && req.Find != nil:
 		return result(find(*req.Find, cmd == proto.CmdDiff))
 	case cmd == proto.CmdApply && req.Apply != nil:
-		return result(apply(ctx, *req.Apply))
+		return result(apply(ctx, *req.Apply, report))
 	case cmd == proto.CmdLogin && req.Login != nil:
 		return result(login(ctx, *req.Login))
 	case cmd == proto.CmdHash && req.Hash != nil:

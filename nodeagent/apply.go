@@ -20,7 +20,7 @@ import (
 // host's apply lock for the server's port. With SkipExecuted, transactions
 // the server already has are left out, so a diff applied in part (or whole)
 // by an earlier run is never applied twice.
-func apply(ctx context.Context, req proto.ApplyRequest) (proto.Response, error) {
+func apply(ctx context.Context, req proto.ApplyRequest, report progressFunc) (proto.Response, error) {
 	if len(req.Files) == 0 || req.Port <= 0 || req.Workdir == "" {
 		return proto.Response{}, fmt.Errorf("apply needs files, a port and a workdir (got %d files, port %d, workdir %q)", len(req.Files), req.Port, req.Workdir)
 	}
@@ -39,7 +39,7 @@ func apply(ctx context.Context, req proto.ApplyRequest) (proto.Response, error) 
 	}
 	defer lk.release()
 	res := &proto.ApplyResult{Waited: lk.waited, Stopped: lk.stopped}
-	err = applyLocked(ctx, req, dec, c, lk, res)
+	err = applyLocked(ctx, req, dec, c, lk, res, report)
 	return proto.Response{Apply: res}, err
 }
 
@@ -53,7 +53,7 @@ func lockDir(req proto.ApplyRequest) string {
 }
 
 // applyLocked does the work once the lock is held.
-func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *clientConn, lk *applyLock, res *proto.ApplyResult) error {
+func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *clientConn, lk *applyLock, res *proto.ApplyResult, report progressFunc) error {
 	if err := settlePrevious(ctx, c, lk.stale); err != nil {
 		return err
 	}
@@ -87,16 +87,16 @@ func applyLocked(ctx context.Context, req proto.ApplyRequest, dec decoder, c *cl
 	if len(ends) > 0 {
 		header -= ends[len(ends)-1]
 	}
-	ctx = withReplayed(ctx, replayed{total: st.Bytes, header: header, ends: ends})
-	return replayRaised(ctx, req.RunID, dec, c, merged, lk, res)
+	in := replayed{path: merged, total: st.Bytes, header: header, ends: ends}
+	return replayRaised(ctx, req.RunID, dec, c, in, lk, res, report)
 }
 
-// replayRaised replays file with the server's settings raised for the
+// replayRaised replays the joined diff with the server's settings raised for the
 // apply, and puts them back afterwards, whatever the outcome: with a
 // fresh context when the apply's own was cancelled. The data applied
 // stands even when a setting cannot be put back; that is a warning, and
 // the record stays for the next apply.
-func replayRaised(ctx context.Context, runID string, dec decoder, c *clientConn, file string, lk *applyLock, res *proto.ApplyResult) (err error) {
+func replayRaised(ctx context.Context, runID string, dec decoder, c *clientConn, in replayed, lk *applyLock, res *proto.ApplyResult, report progressFunc) (err error) {
 	rec, warning, err := raiseSettings(ctx, c, lk.settingsPath, runID)
 	res.SettingsWarning = warning
 	if err != nil {
@@ -115,7 +115,7 @@ func replayRaised(ctx context.Context, runID string, dec decoder, c *clientConn,
 			}
 		}()
 	}
-	res.Decoder, err = replay(ctx, dec, c, file, lk)
+	res.Decoder, err = replay(ctx, dec, c, in, lk, report)
 	if err != nil && warning != "" {
 		err = &applyError{fmt.Errorf("%w (%s)", err, warning)}
 	}

@@ -1,7 +1,6 @@
 package nodeagent
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,23 +14,16 @@ import (
 // progressEvery is how often a running replay reports how far it got.
 const progressEvery = time.Second
 
-type progressKey struct{}
-type replayedKey struct{}
+// progressFunc receives an apply's progress lines; nil drops them.
+type progressFunc func(proto.ApplyProgress)
 
-// withProgress passes the writer of interim progress lines to apply.
-func withProgress(ctx context.Context, f func(proto.ApplyProgress)) context.Context {
-	return context.WithValue(ctx, progressKey{}, f)
-}
-
-// replayed is what the merged file holds: its size, its header's, and
-// where each transaction ends after the header (binlog.CommitEnds).
+// replayed is the joined diff a replay decodes: its path, its size, its
+// header's, and where each transaction ends after the header
+// (binlog.CommitEnds).
 type replayed struct {
+	path          string
 	total, header int64
 	ends          []int64
-}
-
-func withReplayed(ctx context.Context, r replayed) context.Context {
-	return context.WithValue(ctx, replayedKey{}, r)
 }
 
 // at is the progress once the decoder has read the file up to pos.
@@ -42,15 +34,13 @@ func (r replayed) at(pos int64) proto.ApplyProgress {
 }
 
 // reportProgress writes, every progressEvery until stop is called, how far
-// the decoder (pid) has read file: the client applies what the decoder
+// the decoder (pid) has read r: the client applies what the decoder
 // read, less a pipe's worth. A transaction too large for that (the client
 // takes a whole statement before it sends it) shows as read while the
 // server still executes it; once the decoder is done, everything shows as
 // read, once.
-func reportProgress(ctx context.Context, pid int, file string) (stop func()) {
-	report, ok1 := ctx.Value(progressKey{}).(func(proto.ApplyProgress))
-	r, ok2 := ctx.Value(replayedKey{}).(replayed)
-	if !ok1 || !ok2 {
+func reportProgress(report progressFunc, pid int, r replayed) (stop func()) {
+	if report == nil {
 		return func() {}
 	}
 	done, exited := make(chan struct{}), make(chan struct{})
@@ -64,7 +54,7 @@ func reportProgress(ctx context.Context, pid int, file string) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				pos, open, ok := readOffset(pid, file)
+				pos, open, ok := readOffset(pid, r.path)
 				switch {
 				case ok:
 					report(r.at(pos))

@@ -31,20 +31,20 @@ type pipeline struct {
 	connID         chan uint64
 }
 
-// replay runs the pipeline and checks both programs: MHA checked only the
+// replay runs the pipeline, reports its progress, and checks both programs: MHA checked only the
 // client's status and silently lost transactions when mysqlbinlog stopped
 // early on MariaDB. When either fails, the other is killed at once, so a
 // client that died (duplicate key, server gone) fails the call now with its
 // own ERROR line, instead of the decoder blocking on a full pipe until the
 // manager's timeout.
-func replay(ctx context.Context, dec decoder, c *clientConn, file string, lk *applyLock) (string, error) {
+func replay(ctx context.Context, dec decoder, c *clientConn, in replayed, lk *applyLock, report progressFunc) (string, error) {
 	name := filepath.Base(dec.path) + " | " + filepath.Base(c.client)
 	p := &pipeline{connID: make(chan uint64, 1)}
-	if err := p.start(dec, c, file, lk); err != nil {
+	if err := p.start(dec, c, in.path, lk); err != nil {
 		return name, err
 	}
 	p.recordSession(ctx, lk)
-	stop := reportProgress(ctx, p.dec.Process.Pid, file)
+	stop := reportProgress(report, p.dec.Process.Pid, in)
 	defer stop()
 	return name, p.wait(ctx)
 }

@@ -84,5 +84,5 @@ func sessionCall(ctx context.Context, env proto.Envelope, version string) (resp 
 	case env.Cmd == proto.CmdApply || env.Cmd == proto.CmdSession:
 		return fail(proto.CodeBadRequest, fmt.Errorf("%s is not served in a session: run it as its own process", env.Cmd))
 	}
-	return handleRequest(ctx, env.Cmd, *env.Request, version)
+	return handleRequest(ctx, env.Cmd, *env.Request, version, nil)
 }

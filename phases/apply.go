@@ -166,11 +166,16 @@ func joinChanges(cs []proto.SettingChange) string {
 
 // applied says whether run prev finished a change on host without error.
 func applied(prev *journal.Replay, host string, a journal.Action) bool {
-	if prev == nil {
-		return false
-	}
-	s, ok := prev.Step(host, a)
+	s, ok := started(prev, host, a)
 	return ok && s.Ended && s.Error == ""
+}
+
+// started is run prev's record of a change on host, if it began one.
+func started(prev *journal.Replay, host string, a journal.Action) (journal.StepState, bool) {
+	if prev == nil {
+		return journal.StepState{}, false
+	}
+	return prev.Step(host, a)
 }
 
 // diffSources lists the diffs' kinds and where each came from, e.g.

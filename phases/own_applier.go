@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/mhago/mhago/instance"
-	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/replsql"
 	"github.com/mhago/mhago/report"
@@ -22,13 +21,11 @@ const OwnApplierThreads = 4
 var ownApplierParallel = replsql.ParallelApplier{Threads: OwnApplierThreads, Mode: "conservative"}
 
 // ownApplyStep is the journal's record of a server's SQL thread executing
-// its own relay log: where it must get to, and the parallel applier
-// setting to put back ("" when it was left alone). A run resumed after a
-// crash reads the setting from here: the server may still hold the
-// widened one.
+// its own relay log: the parallel applier setting to put back ("" when it
+// was left alone). A run resumed after a crash reads it from here: the
+// server may still hold the widened one. (Where the thread must get to is
+// the frozen read position, journaled in phase 3.1.)
 type ownApplyStep struct {
-	File     string `json:"file"`
-	Pos      uint64 `json:"pos"`
 	Parallel string `json:"parallel,omitempty"`
 }
 
@@ -46,7 +43,7 @@ func (st *State) applyOwnRelayLog(ctx context.Context, h *Host) ([]diffFile, err
 		return nil, err
 	}
 	why := ownApplierRefused(s.Replica, h.diffs[0].result)
-	if why == "" && st.prevStep(h, actApply) {
+	if _, ok := started(st.prev, h.Name(), actApply); why == "" && ok {
 		why = "an earlier run of this failover began replaying its diffs through the client, which its SQL thread would not know of"
 	}
 	if why != "" {
@@ -79,28 +76,16 @@ func ownApplierRefused(r *instance.ReplicaStatus, exec *proto.ExtractResult) str
 	return ""
 }
 
-// prevStep tells whether the run this one finishes started action on h.
-func (st *State) prevStep(h *Host, a journal.Action) bool {
-	if st.prev == nil {
-		return false
-	}
-	_, ok := st.prev.Step(h.Name(), a)
-	return ok
-}
-
 // runOwnApplier starts h's SQL thread (with parallel workers on MariaDB)
 // and waits until it executed everything it read before the failover
 // froze it, then stops it and puts the setting back. Run again after a
 // crash, it finds how far the server got and goes on from there.
 func (st *State) runOwnApplier(ctx context.Context, h *Host, now *instance.ReplicaStatus) error {
-	rec, err := st.ownApplyRecord(ctx, h)
-	if err != nil {
-		return err
-	}
+	rec := st.ownApplyRecord(ctx, h)
 	if err := st.run.StepStart(ctx, h.Name(), actOwnApply, rec); err != nil {
 		return err
 	}
-	err = st.ownApply(ctx, h, now, rec)
+	err := st.ownApply(ctx, h, now, rec)
 	if rerr := st.restoreApplier(ctx, h, rec); err == nil {
 		err = rerr
 	}
@@ -116,27 +101,22 @@ func (st *State) runOwnApplier(ctx context.Context, h *Host, now *instance.Repli
 	return nil
 }
 
-// ownApplyRecord is what to journal before the thread starts: the target,
-// and the parallel setting to put back (an earlier run's record wins).
-func (st *State) ownApplyRecord(ctx context.Context, h *Host) (ownApplyStep, error) {
-	rec := ownApplyStep{File: h.Frozen.MasterLogFile, Pos: h.Frozen.ReadMasterLogPos}
-	if st.prev != nil {
-		if s, ok := st.prev.Step(h.Name(), actOwnApply); ok {
-			var old ownApplyStep
-			if err := json.Unmarshal(s.Data, &old); err == nil {
-				rec.Parallel = old.Parallel
-				return rec, nil
-			}
-		}
+// ownApplyRecord is what to journal before the thread starts: the
+// parallel setting to put back (an earlier run's record wins, since the
+// server may hold the widened one now). A MariaDB replica with workers
+// of its own keeps them and gets "" (nothing to put back).
+func (st *State) ownApplyRecord(ctx context.Context, h *Host) ownApplyStep {
+	var rec ownApplyStep
+	if s, ok := started(st.prev, h.Name(), actOwnApply); ok && json.Unmarshal(s.Data, &rec) == nil {
+		return rec
 	}
 	if !hostVersion(h).MariaDB {
-		return rec, nil
+		return rec
 	}
-	cur, err := instance.ReadParallelApplier(ctx, h.DB)
-	if err == nil && cur.Threads == 0 {
+	if cur, err := instance.ReadParallelApplier(ctx, h.DB); err == nil && cur.Threads == 0 {
 		rec.Parallel = cur.String()
 	}
-	return rec, nil
+	return rec
 }
 
 // ownApply starts the thread unless it runs (a crashed run started it)

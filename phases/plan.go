@@ -179,19 +179,20 @@ func planCloseAbandoned(st *State) {
 // applyWords says how h would be brought up to date: its own SQL thread
 // for its own relay log where that is safe, diff files for the rest.
 func applyWords(h *Host) string {
-	diffs := h.diffs
-	var own string
+	diffs, why := h.diffs, ""
+	var steps []string
 	if len(diffs) > 0 && diffs[0].kind == "exec" {
-		if why := ownApplierRefused(h.Frozen, diffs[0].result); why != "" {
-			own = " (its own relay log among them: " + why + ")"
-		} else {
-			own = fmt.Sprintf("start its SQL thread to execute the %d bytes of relay log it has not executed, stop it again, then ", diffs[0].result.Bytes)
+		if why = ownApplierRefused(h.Frozen, diffs[0].result); why == "" {
+			steps = append(steps, fmt.Sprintf("start its SQL thread to execute the %d bytes of relay log it has not executed, stop it again", diffs[0].result.Bytes))
 			diffs = diffs[1:]
-			if len(diffs) == 0 {
-				return strings.TrimSuffix(own, ", then ")
-			}
-			return own + fmt.Sprintf("apply %d diff file(s) in one session", len(diffs))
 		}
 	}
-	return fmt.Sprintf("apply %d diff file(s) in one session%s", len(diffs), own)
+	if len(steps) == 0 || len(diffs) > 0 {
+		s := fmt.Sprintf("apply %d diff file(s) in one session", len(diffs))
+		if why != "" {
+			s += " (its own relay log among them: " + why + ")"
+		}
+		steps = append(steps, s)
+	}
+	return strings.Join(steps, ", then ")
 }

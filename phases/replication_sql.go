@@ -108,13 +108,14 @@ func settle(ctx context.Context, st *State, h *Host) error {
 	return nil
 }
 
-// poll calls cond, every 5 ms at first and every 100 ms later, until it is true, fails, or limit passes.
+// poll calls cond, every 5 ms at first and every 100 ms later, until it
+// is true, fails, or limit passes.
 // A server that stops answering ends it at once: waiting out the phase
 // timeout for a host that is gone helps nobody.
 func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), what string) error {
 	deadline := time.Now().Add(limit)
-	// Most waits end within milliseconds (a thread starting); the pause
-	// grows from 5 ms to 100 ms so those do not cost a whole 100 ms.
+	// Most waits end within milliseconds (a thread starting): those do
+	// not cost a whole 100 ms.
 	pause := 5 * time.Millisecond
 	for {
 		ok, err := cond()

@@ -172,7 +172,7 @@ func (c *Client) startSession(cmd, marker string, stdin io.Reader, stdout, stder
 	c.log.Debug("ssh run", "target", c.target.String(), "cmd", cmd)
 	// Exported rather than sent with Setenv, which sshd refuses unless
 	// AcceptEnv lists it.
-	if err := sess.Start(markerVar + "=" + marker + "; export " + markerVar + "; " + cmd); err != nil {
+	if err := sess.Start(markedCommand(marker, cmd)); err != nil {
 		sess.Close()
 		return nil, targetErr(c.target, fmt.Sprintf("start %q", short(cmd)), nil, err)
 	}
@@ -183,6 +183,12 @@ func (c *Client) startSession(cmd, marker string, stdin io.Reader, stdout, stder
 		}()
 	}
 	return sess, nil
+}
+
+// markedCommand exports the marker to cmd and everything it starts, which
+// is how kill finds them.
+func markedCommand(marker, cmd string) string {
+	return markerVar + "=" + marker + "; export " + markerVar + "; " + cmd
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -19,7 +19,6 @@ type Stream struct {
 	c      *Client
 	sess   *ssh.Session
 	marker string
-	cmd    string
 	Stdin  io.WriteCloser
 	Stdout io.Reader
 
@@ -41,7 +40,7 @@ func (c *Client) Start(cmd string) (*Stream, error) {
 		c.close()
 		return nil, targetErr(c.target, "open session", ErrUnreachable, err)
 	}
-	s := &Stream{c: c, sess: sess, marker: newMarker(), cmd: cmd, done: make(chan struct{})}
+	s := &Stream{c: c, sess: sess, marker: newMarker(), done: make(chan struct{})}
 	if s.Stdin, err = sess.StdinPipe(); err == nil {
 		s.Stdout, err = sess.StdoutPipe()
 	}
@@ -51,7 +50,7 @@ func (c *Client) Start(cmd string) (*Stream, error) {
 	}
 	sess.Stderr = &s.stderr
 	c.log.Debug("ssh start", "target", c.target.String(), "cmd", cmd)
-	if err := sess.Start(markerVar + "=" + s.marker + "; export " + markerVar + "; " + cmd); err != nil {
+	if err := sess.Start(markedCommand(s.marker, cmd)); err != nil {
 		sess.Close()
 		return nil, targetErr(c.target, fmt.Sprintf("start %q", short(cmd)), nil, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,6 +195,27 @@ func (c *Cluster) FlushBinaryLogs(ctx context.Context, i int) error {
 // StopIOThread stops host i's replication IO thread.
 func (c *Cluster) StopIOThread(ctx context.Context, i int) error {
 	return c.Exec(ctx, i, "STOP SLAVE IO_THREAD")
+}
+
+// WaitRead waits, up to limit, until replica i's IO thread has read the
+// master's binlog as far as the master had written it when called.
+func (c *Cluster) WaitRead(ctx context.Context, master, i int, limit time.Duration) error {
+	ms, err := c.MasterStatus(ctx, master)
+	if err != nil {
+		return err
+	}
+	want, _ := strconv.ParseInt(ms["Position"], 10, 64)
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		st, err := c.SlaveStatus(ctx, i)
+		if err != nil {
+			return err
+		}
+		read, _ := strconv.ParseInt(st["Read_Master_Log_Pos"], 10, 64)
+		if st["Master_Log_File"] == ms["File"] && read >= want {
+			return nil
+		}
+	}
+	return fmt.Errorf("host %d never read host %d's binlog up to %s:%d", i, master, ms["File"], want)
 }
 
 // StopSQLThread stops host i's replication SQL thread.
