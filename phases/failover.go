@@ -66,7 +66,7 @@ func recoverySteps() []step {
 // Resume it finishes an earlier run, with Abandon it closes one. The
 // report is written in every case, also when the run fails.
 func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, error) {
-	st := newState(deps, opts)
+	st := newState(deps, opts, OpFailover)
 	defer st.close()
 	if err := st.prepare(ctx); err != nil {
 		return st.Report, st.finishUnstarted(err)

@@ -21,7 +21,7 @@ import (
 	"github.com/mhago/mhago/report"
 )
 
-func newState(deps Deps, opts Options) *State {
+func newState(deps Deps, opts Options, op Operation) *State {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
@@ -38,12 +38,13 @@ func newState(deps Deps, opts Options) *State {
 		opts.ConfirmWait = 15 * time.Second
 	}
 	cfg := deps.Config
-	mode := report.ModeFailover
+	mode := string(op)
 	if opts.DryRun {
 		mode = report.ModeDryRun
 	}
-	st := &State{deps: deps, opts: opts, cfg: cfg, cluster: cfg.ClusterID(), log: deps.Log.With("run", opts.RunID),
+	st := &State{deps: deps, opts: opts, cfg: cfg, cluster: cfg.ClusterID(), op: op, log: deps.Log.With("run", opts.RunID),
 		Report: report.New(cfg.App, cfg.Path, opts.RunID, mode, deps.Now())}
+	st.Report.Operation = string(op)
 	st.Report.Cluster = st.cluster
 	sshOpts := endpoints.SSHOptions(cfg, opts.AcceptNewHostKeys, st.log)
 	// Agent calls (a large apply) may run as long as a phase may.

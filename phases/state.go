@@ -126,6 +126,7 @@ type State struct {
 	log     *slog.Logger
 	cfg     *config.Config
 	cluster string
+	op      Operation
 
 	run      *runner.Runner[*State]
 	pool     *remote.Pool

@@ -23,6 +23,10 @@ const (
 	ModeDryRun   = "dry-run"
 	ModeResume   = "resume"  // finishing an earlier run (--resume)
 	ModeAbandon  = "abandon" // closing an earlier run (--abandon)
+	// ModeSwitchover and ModeRejoin name the planned operations; the
+	// operation of any run is in Report.Operation.
+	ModeSwitchover = "switchover"
+	ModeRejoin     = "rejoin"
 )
 
 // Outcomes of a run.
@@ -83,6 +87,7 @@ type Report struct {
 	RunID                 string    `json:"run_id"`
 	Fence                 int64     `json:"fence"`
 	Mode                  string    `json:"mode"`
+	Operation             string    `json:"operation,omitempty"` // failover, switchover, rejoin
 	Interactive           bool      `json:"interactive"`
 	ManagerHost           string    `json:"manager_host,omitempty"`
 	LogPath               string    `json:"log_path,omitempty"`
