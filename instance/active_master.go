@@ -77,18 +77,38 @@ const activeMasterDDL = `CREATE TABLE IF NOT EXISTS ` + ActiveMasterTable + ` (
 // must be allowed to write under read_only (a switchover writes the marker
 // after it blocked everyone else's writes).
 func WriteActiveMaster(ctx context.Context, db *sql.DB, name string, r ActiveMaster) error {
+	if err := EnsureActiveMasterTable(ctx, db, name); err != nil {
+		return err
+	}
+	return ReplaceActiveMaster(ctx, db, name, r)
+}
+
+// EnsureActiveMasterTable creates the schema and table where missing. A
+// switchover runs it before it blocks writes, so that the marker itself
+// is one row.
+func EnsureActiveMasterTable(ctx context.Context, db *sql.DB, name string) error {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'active_master'`,
+		ActiveMasterSchema).Scan(&n)
+	if err == nil && n == 1 {
+		return nil // no DDL in the binlog for nothing
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("write active-master record on %s: %w", name, Classify(err))
+		return fmt.Errorf("create %s on %s: %w", ActiveMasterTable, name, Classify(err))
 	}
 	defer conn.Close()
-	stmts := []string{"CREATE DATABASE IF NOT EXISTS " + ActiveMasterSchema, activeMasterDDL}
-	for _, q := range stmts {
+	for _, q := range []string{"CREATE DATABASE IF NOT EXISTS " + ActiveMasterSchema, activeMasterDDL} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create %s on %s: %w", ActiveMasterTable, name, Classify(err))
 		}
 	}
-	_, err = conn.ExecContext(ctx, `REPLACE INTO `+ActiveMasterTable+
+	return nil
+}
+
+// ReplaceActiveMaster writes r into the existing table.
+func ReplaceActiveMaster(ctx context.Context, db *sql.DB, name string, r ActiveMaster) error {
+	_, err := db.ExecContext(ctx, `REPLACE INTO `+ActiveMasterTable+
 		` (cluster, master, addr, run_id, operation, state, prev, prev_file, prev_pos, prev_gtid, file, pos, gtid, written)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Cluster, r.Master, r.Addr, r.RunID, r.Operation, string(r.State), r.Prev, r.PrevFile, r.PrevPos, r.PrevGTID,

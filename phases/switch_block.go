@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/mhago/mhago/checks"
@@ -13,13 +12,13 @@ import (
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/replsql"
+	"github.com/mhago/mhago/report"
 )
 
 // Changes a switchover makes before its point of no return, each recorded
 // for undo before it is made.
 const (
 	undoWritable    journal.Action = "old_master_writable"  // revert read_only=1 on the old master
-	undoStartSlave  journal.Action = "start_slave"          // revert STOP SLAVE on the new master
 	undoOnlineStart journal.Action = "online_change_revert" // master_ip_online_change_script --command=start back to the old master
 	undoMarker      journal.Action = "marker_revert"        // the active-master record names the old master again
 	actOnlineStart  journal.Action = "online_change_start"  // --command=start for the new master
@@ -36,6 +35,8 @@ type switchDecision struct {
 	Mode      decide.Mode `json:"mode"`
 	// OrigIsNewSlave: the old master becomes a replica of the new one.
 	OrigIsNewSlave bool `json:"orig_is_new_slave,omitempty"`
+	// DualMaster: the old master replicated from the new one.
+	DualMaster bool `json:"dual_master,omitempty"`
 }
 
 // onlineChangeStop (phase 2) runs master_ip_online_change_script
@@ -134,22 +135,44 @@ func writeMarker(ctx context.Context, st *State) error {
 	}
 	rec := instance.ActiveMaster{Cluster: st.cluster, Master: st.NewMaster.Name(), Addr: st.NewMaster.Server.Addr(), RunID: st.opts.RunID,
 		Operation: string(OpSwitchover), State: instance.RecordSwitching, Prev: o.Name(), Written: st.deps.Now()}
-	if s, err := refresh(ctx, o); err == nil && s.Binlog != nil {
-		rec.PrevFile, rec.PrevPos, rec.PrevGTID = s.Binlog.File, s.Binlog.Pos, gtidOf(o)
-	}
-	if err := instance.WriteActiveMaster(ctx, o.DB, o.Name(), rec); err != nil {
+	if err := instance.ReplaceActiveMaster(ctx, o.DB, o.Name(), rec); err != nil {
 		return err
 	}
 	st.Report.Switch.Marker = st.opts.RunID
 	if err := st.superReadOnly(ctx, o, true); err != nil {
 		return err
 	}
-	s, err := refresh(ctx, o)
+	b, _, err := instance.BinlogPosition(ctx, o.DB, o.Name(), hostVersion(o))
 	if err != nil {
 		return err
 	}
-	st.markerEnd = s.Binlog
+	st.markerEnd = b
 	return nil
+}
+
+// createMarkerTable (phase 2) creates mhago.active_master on the old master
+// while it still takes writes, and waits until the replicas have it: the
+// marker is then one row, and the window shorter by the DDL.
+func createMarkerTable(ctx context.Context, st *State) error {
+	if err := instance.EnsureActiveMasterTable(ctx, st.Orig.DB, st.Orig.Name()); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, st.opts.switchLimits().CatchUp)
+	defer cancel()
+	return st.parallel(ctx, st.Replicas, func(ctx context.Context, st *State, h *Host) error {
+		return poll(ctx, st.opts.switchLimits().CatchUp, func() (bool, error) {
+			_, ok, err := instance.ReadActiveMaster(ctx, h.DB, h.Name(), st.cluster)
+			return err == nil && (ok || tableExists(ctx, h)), err
+		}, "table "+instance.ActiveMasterTable+" on "+h.Name())
+	})
+}
+
+// tableExists tells whether h has the active-master table yet.
+func tableExists(ctx context.Context, h *Host) bool {
+	var n int
+	err := h.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'active_master'`,
+		instance.ActiveMasterSchema).Scan(&n)
+	return err == nil && n == 1
 }
 
 // superReadOnly sets super_read_only where the server has it (MySQL), so
@@ -170,56 +193,19 @@ func planMarker(st *State) {
 		instance.ActiveMasterTable, st.opts.RunID, st.Orig.Name()))
 }
 
-// waitMarker (phase 3) waits until every replica, the new master first
-// among them, has applied the marker row: then each holds everything the
-// old master wrote. No position arithmetic is involved.
-func waitMarker(ctx context.Context, st *State) error {
-	ctx, cancel := context.WithTimeout(ctx, st.opts.switchLimits().CatchUp)
+// waitNewMasterMarker (phase 3) waits until the new master has applied
+// the marker row: it then holds everything the old master wrote, and may
+// take writes. The other replicas catch up on the marker after that
+// (phase 4), so that writes stay blocked only for the new master's
+// catch-up, as in MHA.
+func waitNewMasterMarker(ctx context.Context, st *State) error {
+	limit := st.opts.switchLimits().CatchUp
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	var mu sync.Mutex
-	var late []string
-	st.parallel(ctx, st.Replicas, func(ctx context.Context, st *State, h *Host) error {
-		if err := waitForMarker(ctx, st, h); err != nil {
-			mu.Lock()
-			late = append(late, err.Error())
-			mu.Unlock()
-		}
-		return nil
-	})
-	if len(late) > 0 {
-		return fmt.Errorf("replicas did not catch up within %s (--catchup-timeout): %v", st.opts.switchLimits().CatchUp, late)
+	if err := waitForMarker(ctx, st, st.NewMaster); err != nil {
+		return fmt.Errorf("new master did not catch up within %s (--catchup-timeout): %w", limit, err)
 	}
 	return nil
-}
-
-// stopNewMasterReplication (phase 3) stops the new master's replication
-// from the old master, recorded for undo; in a dual-master pair the old
-// master keeps replicating from it.
-func stopNewMasterReplication(ctx context.Context, st *State) error {
-	nm := st.NewMaster
-	if err := st.run.WillChange(ctx, journal.Undo{Host: nm.Name(), Action: undoStartSlave}); err != nil {
-		return err
-	}
-	if err := execSQL(ctx, nm, replsql.Stop(hostVersion(nm), replsql.BothThreads)); err != nil {
-		return err
-	}
-	return st.checkNothingAfterMarker(ctx)
-}
-
-// checkNothingAfterMarker makes sure the old master wrote nothing after the
-// marker: a session allowed to write under read_only (SUPER, READ_ONLY
-// ADMIN) would otherwise lose its commit, which the new master never got.
-func (st *State) checkNothingAfterMarker(ctx context.Context) error {
-	s, err := refresh(ctx, st.Orig)
-	if err != nil {
-		return err
-	}
-	was, now := st.markerEnd, s.Binlog
-	if was == nil || now == nil || (was.File == now.File && was.Pos == now.Pos) {
-		return nil
-	}
-	return fmt.Errorf("%s wrote after writes were blocked (binlog moved from %s:%d to %s:%d): a session with SUPER or READ_ONLY ADMIN writes there; stop it, then switch again",
-		st.Orig.Name(), was.File, was.Pos, now.File, now.Pos)
 }
 
 // waitForMarker polls h for the marker row every 2 ms: writes stay blocked
@@ -240,4 +226,39 @@ func waitForMarker(ctx context.Context, st *State, h *Host) error {
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// recordSwitchPosition (phase 3) records where the other replicas start on
+// the new master, once it holds the marker and before it takes writes,
+// after making sure the old master wrote nothing after the marker. The
+// new master's replication from the old master goes on meanwhile: there
+// is nothing more to receive, and phase 3 cleanup stops it.
+func recordSwitchPosition(ctx context.Context, st *State) error {
+	if err := st.checkNothingAfterMarker(ctx); err != nil {
+		return err
+	}
+	nm := st.NewMaster
+	b, gtid, err := instance.BinlogPosition(ctx, nm.DB, nm.Name(), hostVersion(nm))
+	if err != nil {
+		return err
+	}
+	st.NewMasterFile, st.NewMasterPos, st.NewMasterGTID = b.File, b.Pos, gtid
+	st.Report.HostResult(nm.Name(), nm.Server.Addr(), report.RoleNewMaster).After = position(b.File, b.Pos, gtid)
+	return st.decide(ctx, "3", decNewMaster, newMasterPosition{File: b.File, Pos: b.Pos, GTID: gtid})
+}
+
+// checkNothingAfterMarker makes sure the old master wrote nothing after the
+// marker: a session allowed to write under read_only (SUPER, READ_ONLY
+// ADMIN) would otherwise lose its commit, which the new master never got.
+func (st *State) checkNothingAfterMarker(ctx context.Context) error {
+	now, _, err := instance.BinlogPosition(ctx, st.Orig.DB, st.Orig.Name(), hostVersion(st.Orig))
+	if err != nil {
+		return err
+	}
+	was := st.markerEnd
+	if was == nil || now == nil || (was.File == now.File && was.Pos == now.Pos) {
+		return nil
+	}
+	return fmt.Errorf("%s wrote after writes were blocked (binlog moved from %s:%d to %s:%d): a session with SUPER or READ_ONLY ADMIN writes there; stop it, then switch again",
+		st.Orig.Name(), was.File, was.Pos, now.File, now.Pos)
 }

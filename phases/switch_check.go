@@ -216,6 +216,8 @@ func recheckSwitchover(ctx context.Context, st *State) error {
 	if !slices.Contains(st.Replicas, st.NewMaster) {
 		return fmt.Errorf("%w: %s no longer replicates from %s", ErrSwitchRefused, st.NewMaster.Name(), st.Orig.Name())
 	}
+	r := st.Orig.Status.Replica
+	st.dual = r != nil && st.hostByAddr(r.MasterHost, r.MasterPort) == st.NewMaster
 	return st.decide(ctx, "1", decSwitch, switchDecision{Orig: st.Orig.Name(), NewMaster: st.NewMaster.Name(), Replicas: names(st.Replicas),
-		Mode: st.Mode, OrigIsNewSlave: st.opts.Switch.OrigMasterIsNewSlave})
+		Mode: st.Mode, OrigIsNewSlave: st.opts.Switch.OrigMasterIsNewSlave, DualMaster: st.dual})
 }

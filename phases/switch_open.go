@@ -67,9 +67,12 @@ func repointSwitched(ctx context.Context, st *State) error {
 	return nil
 }
 
-// repointCaughtUp repoints a replica that holds the marker and waits until
-// it replicates.
+// repointCaughtUp waits until a replica holds the marker, repoints it and
+// waits until it replicates. A resumed run finds it repointed already.
 func (st *State) repointCaughtUp(ctx context.Context, h *Host) error {
+	if err := st.awaitMarker(ctx, h); err != nil {
+		return err
+	}
 	if err := st.repoint(ctx, h); err != nil {
 		return err
 	}
@@ -115,16 +118,14 @@ func planOrigAsReplica(st *State) {
 	}
 }
 
-// dualMaster tells a dual-master pair: the old master replicates from the
-// new one.
-func (st *State) dualMaster() bool {
-	r := st.Orig.Status.Replica
-	return r != nil && st.hostByAddr(r.MasterHost, r.MasterPort) == st.NewMaster
-}
+// dualMaster tells a dual-master pair: the old master replicated from the
+// new one when the switchover started (a resumed run reads the journal).
+func (st *State) dualMaster() bool { return st.dual }
 
-// cleanupSwitched (phase 5) drops the new master's settings for the old
-// master; in a dual-master pair it replicates from the old master again
-// instead, which is now the passive one.
+// cleanupSwitched (phase 3) stops the new master's replication from the
+// old master and drops its settings, before the old master may become its
+// replica; in a dual-master pair it keeps replicating from the old master,
+// which is now the passive one.
 func cleanupSwitched(ctx context.Context, st *State) error {
 	if !st.dualMaster() {
 		return cleanupNewMaster(ctx, st)
@@ -152,4 +153,24 @@ func writeActiveRecord(ctx context.Context, st *State) error {
 		rec.PrevFile, rec.PrevPos, rec.PrevGTID = prev.PrevFile, prev.PrevPos, prev.PrevGTID
 	}
 	return instance.WriteActiveMaster(ctx, nm.DB, nm.Name(), rec)
+}
+
+// awaitMarker waits, within --catchup-timeout, until h has applied the
+// marker, unless it replicates from the new master already (a resumed
+// run, or the old master of a dual-master pair, which wrote it).
+func (st *State) awaitMarker(ctx context.Context, h *Host) error {
+	s, err := refresh(ctx, h)
+	if err != nil {
+		return err
+	}
+	if h == st.Orig || st.replicatesFromNewMaster(s) {
+		return nil
+	}
+	limit := st.opts.switchLimits().CatchUp
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := waitForMarker(ctx, st, h); err != nil {
+		return fmt.Errorf("did not catch up with the old master within %s (--catchup-timeout), so it was not repointed: %w", limit, err)
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 // restores the old master as well as an abort does.
 func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, err error) {
 	switch u.Action {
-	case undoWritable, undoStartSlave, undoOnlineStart, undoMarker:
+	case undoWritable, undoOnlineStart, undoMarker:
 	default:
 		return false, nil
 	}
@@ -31,8 +31,6 @@ func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, 
 			st.Report.RolledBack()
 			st.Report.Note(fmt.Sprintf("%s takes writes again (read_only=0, undo)", h.Name()))
 		}
-	case undoStartSlave:
-		err = execSQL(ctx, h, replsql.Start(hostVersion(h), replsql.BothThreads))
 	case undoOnlineStart:
 		err = st.onlineChange(ctx, "start", st.switchTarget(h), h)
 	case undoMarker:
@@ -102,7 +100,7 @@ func restoreSwitchPlan(ctx context.Context, st *State) error {
 	if err := st.needDecision(decSwitch, &d); err != nil {
 		return err
 	}
-	st.Orig, st.NewMaster, st.Mode = st.host(d.Orig), st.host(d.NewMaster), d.Mode
+	st.Orig, st.NewMaster, st.Mode, st.dual = st.host(d.Orig), st.host(d.NewMaster), d.Mode, d.DualMaster
 	st.opts.Switch.OrigMasterIsNewSlave = st.opts.Switch.OrigMasterIsNewSlave || d.OrigIsNewSlave
 	if st.Orig == nil || st.NewMaster == nil {
 		return fmt.Errorf("the masters of run %s (%s, %s) are no longer both in %s", p.Run, d.Orig, d.NewMaster, st.cfg.Path)
