@@ -28,6 +28,8 @@ type state struct {
 	Options Options     `json:"options"`
 	Redis   Proc        `json:"redis"`
 	Hosts   []HostState `json:"hosts"`
+	// HAProxies are the haproxies StartHAProxy started.
+	HAProxies []HAProxyState `json:"haproxies,omitempty"`
 }
 
 // Cluster is a running (or partly running) test environment.
@@ -209,13 +211,17 @@ func (c *Cluster) setProc(set func(st *state)) error {
 	return c.saveState()
 }
 
-// Procs lists every process the cluster knows of (redis first).
+// Procs lists every process the cluster knows of (redis first, then the
+// hosts', then the haproxies).
 func (c *Cluster) Procs() []Proc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	procs := []Proc{c.st.Redis}
 	for _, h := range c.st.Hosts {
 		procs = append(procs, h.MySQL, h.SSHD)
+	}
+	for _, h := range c.st.HAProxies {
+		procs = append(procs, h.Proc)
 	}
 	return procs
 }
