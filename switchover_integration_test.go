@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -159,7 +160,7 @@ func TestSwitchoverRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(1200 * time.Millisecond)
+	time.Sleep(2200 * time.Millisecond) // trx_started has 1 s resolution: 2 s is surely more than 1 s
 	code, rep := s.switchover("--new-master", "server2", "--running-updates-limit", "1s")
 	if code != exitSwitchRefused || rep.Outcome != report.OutcomeRefused || !strings.Contains(rep.Error, "has a transaction open for") {
 		t.Fatalf("long transaction: exit %d, outcome %s: %s", code, rep.Outcome, rep.Error)
@@ -192,8 +193,9 @@ func TestSwitchoverRefusals(t *testing.T) {
 // master takes writes again and the replicas replicate from it.
 func TestSwitchoverRollback(t *testing.T) {
 	s := newScenario(t, cluster.Options{Hosts: 3})
+	hs := s.c.StartHAProxies(t, 2, time.Second)
 	before := s.topology()
-	code, out, _ := runFault(t, "panic@in:3 replicas caught up", "switchover", "--conf", s.c.ConfigPath(), "--new-master", "server2", "--json")
+	code, out, _ := runFault(t, "panic@in:3 new master caught up", "switchover", "--conf", s.c.ConfigPath(), "--new-master", "server2", "--json")
 	rep := decodeReport(t, code, out)
 	if code != exitError || rep.Outcome != report.OutcomeAborted || rep.Switch == nil || !rep.Switch.RolledBack {
 		t.Fatalf("panic after writes were blocked: exit %d, outcome %s, %+v: %s", code, rep.Outcome, rep.Switch, rep.Error)
@@ -202,6 +204,7 @@ func TestSwitchoverRollback(t *testing.T) {
 		t.Fatalf("not rolled back:\nbefore %v\nafter  %v", before, after)
 	}
 	s.assertActiveRecord(1)
+	s.assertProxiesTo(hs, 1)
 
 	code, _, _ = runFault(t, "kill@after:2 marker", "switchover", "--conf", s.c.ConfigPath(), "--new-master", "server2")
 	if code != -1 {
@@ -222,11 +225,23 @@ func TestSwitchoverRollback(t *testing.T) {
 		t.Fatalf("--abandon did not roll back:\nbefore %v\nafter  %v", before, after)
 	}
 	s.assertActiveRecord(1)
+	s.assertProxiesTo(hs, 1)
 	code, rep = s.switchover("--new-master", "server2", "--orig-master-is-new-slave")
 	if code != 0 {
 		t.Fatalf("switchover after the rollback: exit %d: %s", code, rep.Error)
 	}
 	s.assertActiveRecord(2)
+	s.assertProxiesTo(hs, 2)
+}
+
+// assertProxiesTo: every haproxy sends new connections to host i.
+func (s *scenario) assertProxiesTo(hs []*cluster.HAProxy, i int) {
+	s.t.Helper()
+	for _, h := range hs {
+		if got, want := serverBehind(s.t, h), s.serverID(i); got != want {
+			s.t.Errorf("%s sends traffic to server_id %d, want host %d's %d", h.Block(), got, i, want)
+		}
+	}
 }
 
 // assertActiveRecord: the master's active-master record, once replicated,
@@ -243,4 +258,89 @@ func (s *scenario) assertActiveRecord(i int) {
 			s.t.Errorf("host %d: active-master record names %q (%v), want server%d", h, master, err, i)
 		}
 	}
+}
+
+// serverBehind is the server_id that a new connection through addr reaches.
+func serverBehind(t *testing.T, h *cluster.HAProxy) int {
+	t.Helper()
+	db, err := sql.Open("mysql", h.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxIdleConns(0)
+	var id int
+	if err := db.QueryRow("SELECT @@server_id").Scan(&id); err != nil {
+		t.Fatalf("query through %s: %v", h.Block(), err)
+	}
+	return id
+}
+
+func (s *scenario) serverID(i int) int {
+	s.t.Helper()
+	db, err := s.c.DB(i)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var id int
+	if err := db.QueryRow("SELECT @@server_id").Scan(&id); err != nil {
+		s.t.Fatal(err)
+	}
+	return id
+}
+
+// TestSwitchoverProxies: two real haproxies in front of the cluster. While
+// one does not answer, the switchover aborts and reopens what it stopped
+// (the paused one once it answers again, through --abandon); then a
+// switchover under a load written through the proxies moves both to the
+// new master with no acknowledged commit lost.
+func TestSwitchoverProxies(t *testing.T) {
+	s := newScenario(t, cluster.Options{Hosts: 3})
+	hs := s.c.StartHAProxies(t, 2, time.Second)
+	before := s.topology()
+	if err := hs[1].Pause(); err != nil {
+		t.Fatal(err)
+	}
+	code, rep := s.switchover("--new-master", "server2")
+	if code != exitAbortIncomplete || rep.Outcome != report.OutcomeAbortIncomplete || !strings.Contains(rep.Error, "[proxy2]") {
+		t.Fatalf("paused proxy2: exit %d, outcome %s: %s", code, rep.Outcome, rep.Error)
+	}
+	if got := serverBehind(t, hs[0]); got != s.serverID(1) {
+		t.Fatalf("proxy1 not reopened to server1: server_id %d", got)
+	}
+	if err := hs[1].Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if code, rep := s.switchover("--abandon"); code != 0 {
+		t.Fatalf("abandon: exit %d: %s", code, rep.Error)
+	}
+	for _, h := range hs {
+		if got := serverBehind(t, h); got != s.serverID(1) {
+			t.Fatalf("%s does not send traffic to server1 after --abandon: server_id %d", h.Block(), got)
+		}
+	}
+	if after := s.topology(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("cluster changed:\nbefore %v\nafter  %v", before, after)
+	}
+
+	l, err := s.c.StartLoad(s.ctx, cluster.LoadOptions{Follow: true, Addrs: []string{hs[0].Addr(), hs[1].Addr()}, Workers: 4,
+		Rows: 1_000_000, Duration: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitRows(1, 300)
+	code, rep = s.switchover("--new-master", "server2", "--orig-master-is-new-slave")
+	s.waitRows(2, len(mustIDs(t, s, 2))+200)
+	res := l.Stop()
+	if code != 0 {
+		t.Fatalf("switchover through proxies: exit %d: %s", code, rep.Error)
+	}
+	for _, h := range hs {
+		if got := serverBehind(t, h); got != s.serverID(2) {
+			t.Fatalf("%s does not send traffic to server2: server_id %d", h.Block(), got)
+		}
+	}
+	s.assertSwitched(2, res.Acked)
+	t.Logf("through 2 haproxies: write-blocked window: clients %s, mhago %.1f ms; %d commits acknowledged, %d refused attempts",
+		res.Blocked, rep.Switch.WriteBlockedMS, len(res.Acked), res.Refused)
 }

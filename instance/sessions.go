@@ -20,8 +20,10 @@ type Session struct {
 	Time    time.Duration
 	State   string
 	Info    string // the statement, cut to 200 characters
-	// TrxAge is how long its InnoDB transaction has been open, and
-	// TrxRows how many rows it changed; TrxAge < 0 means no transaction.
+	// TrxAge is how long its InnoDB transaction has been open, in whole
+	// seconds (trx_started has no finer resolution: a transaction a few
+	// milliseconds old may read as 1 s, never as 2), and TrxRows how many
+	// rows it changed; TrxAge < 0 means no transaction.
 	TrxAge  time.Duration
 	TrxRows int64
 }
@@ -31,7 +33,7 @@ type Session struct {
 func Sessions(ctx context.Context, db *sql.DB, name string) ([]Session, error) {
 	rows, err := db.QueryContext(ctx, `SELECT p.ID, IFNULL(p.USER,''), IFNULL(p.HOST,''), IFNULL(p.DB,''), IFNULL(p.COMMAND,''),
 		IFNULL(p.TIME,0), IFNULL(p.STATE,''), IFNULL(LEFT(p.INFO,200),''),
-		IFNULL(TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)), -1), IFNULL(t.trx_rows_modified, 0)
+		IFNULL(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), -1), IFNULL(t.trx_rows_modified, 0)
 		FROM information_schema.PROCESSLIST p
 		LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
 		WHERE p.ID <> CONNECTION_ID()`)
@@ -42,14 +44,14 @@ func Sessions(ctx context.Context, db *sql.DB, name string) ([]Session, error) {
 	var out []Session
 	for rows.Next() {
 		var s Session
-		var secs, trxMicros int64
-		if err := rows.Scan(&s.ID, &s.User, &s.Host, &s.DB, &s.Command, &secs, &s.State, &s.Info, &trxMicros, &s.TrxRows); err != nil {
+		var secs, trxSecs int64
+		if err := rows.Scan(&s.ID, &s.User, &s.Host, &s.DB, &s.Command, &secs, &s.State, &s.Info, &trxSecs, &s.TrxRows); err != nil {
 			return nil, fmt.Errorf("list sessions on %s: %w", name, err)
 		}
 		s.Time = time.Duration(secs) * time.Second
 		s.TrxAge = -1
-		if trxMicros >= 0 {
-			s.TrxAge = time.Duration(trxMicros) * time.Microsecond
+		if trxSecs >= 0 {
+			s.TrxAge = time.Duration(trxSecs) * time.Second
 		}
 		out = append(out, s)
 	}

@@ -16,6 +16,8 @@ import (
 // restores the old master as well as an abort does.
 func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, err error) {
 	switch u.Action {
+	case undoProxies:
+		return true, st.openProxiesTo(ctx, u.Host, u.Host)
 	case undoWritable, undoOnlineStart, undoMarker:
 	default:
 		return false, nil
