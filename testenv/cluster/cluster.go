@@ -116,7 +116,9 @@ func (c *Cluster) prepareFiles(ctx context.Context, tmpl string) error {
 }
 
 func (c *Cluster) writeSecrets() error {
-	for path, v := range map[string]string{c.PasswordFile(): c.opts.Password, c.ReplPasswordFile(): c.opts.ReplPassword} {
+	secrets := map[string]string{c.PasswordFile(): c.opts.Password, c.ReplPasswordFile(): c.opts.ReplPassword,
+		c.AppPasswordFile(): c.opts.AppPassword}
+	for path, v := range secrets {
 		if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
@@ -164,6 +166,11 @@ func Open(dir string, logger *slog.Logger) (*Cluster, error) {
 	}
 	if c.opts.ReplPassword, err = readSecret(c.ReplPasswordFile()); err != nil {
 		return nil, err
+	}
+	// A cluster started before the application user existed has no file;
+	// only a follow load needs it.
+	if pw, err := readSecret(c.AppPasswordFile()); err == nil {
+		c.opts.AppPassword = pw
 	}
 	return c, nil
 }
@@ -313,6 +320,9 @@ func (c *Cluster) PasswordFile() string { return filepath.Join(c.opts.Dir, "mysq
 
 // ReplPasswordFile holds the replication user's password.
 func (c *Cluster) ReplPasswordFile() string { return filepath.Join(c.opts.Dir, "repl.password") }
+
+// AppPasswordFile holds the password of AppUser.
+func (c *Cluster) AppPasswordFile() string { return filepath.Join(c.opts.Dir, "app.password") }
 
 // Password is the admin (mhago) password.
 func (c *Cluster) Password() string { return c.opts.Password }
