@@ -60,7 +60,7 @@ const activeMasterDDL = `CREATE TABLE IF NOT EXISTS ` + ActiveMasterTable + ` (
   master VARCHAR(64) NOT NULL,
   addr VARCHAR(300) NOT NULL,
   run_id VARCHAR(64) NOT NULL,
-  operation VARCHAR(16) NOT NULL,
+  operation VARCHAR(32) NOT NULL,
   state VARCHAR(16) NOT NULL,
   prev VARCHAR(64) NOT NULL DEFAULT '',
   prev_file VARCHAR(255) NOT NULL DEFAULT '',
@@ -103,10 +103,11 @@ func WriteActiveMaster(ctx context.Context, db *sql.DB, name string, r ActiveMas
 // is false when the server holds none (no table or no row).
 func ReadActiveMaster(ctx context.Context, db *sql.DB, name, cluster string) (r ActiveMaster, ok bool, err error) {
 	row := db.QueryRowContext(ctx, `SELECT cluster, master, addr, run_id, operation, state, prev, prev_file, prev_pos, prev_gtid,
-		file, pos, gtid, written FROM `+ActiveMasterTable+` WHERE cluster = ?`, cluster)
+		file, pos, gtid, CAST(UNIX_TIMESTAMP(written) * 1000000 AS SIGNED) FROM `+ActiveMasterTable+` WHERE cluster = ?`, cluster)
 	var state string
+	var micros int64
 	err = row.Scan(&r.Cluster, &r.Master, &r.Addr, &r.RunID, &r.Operation, &state, &r.Prev, &r.PrevFile, &r.PrevPos, &r.PrevGTID,
-		&r.File, &r.Pos, &r.GTID, &r.Written)
+		&r.File, &r.Pos, &r.GTID, &micros)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), isNoSuchTable(err):
 		return ActiveMaster{}, false, nil
@@ -114,6 +115,7 @@ func ReadActiveMaster(ctx context.Context, db *sql.DB, name, cluster string) (r 
 		return ActiveMaster{}, false, fmt.Errorf("read active-master record on %s: %w", name, Classify(err))
 	}
 	r.State = RecordState(state)
+	r.Written = time.UnixMicro(micros).UTC()
 	return r, true, nil
 }
 
@@ -121,11 +123,15 @@ func ReadActiveMaster(ctx context.Context, db *sql.DB, name, cluster string) (r 
 // written by run: a replica has then executed everything its master wrote
 // before it.
 func HasMarker(ctx context.Context, db *sql.DB, name, cluster, run string) (bool, error) {
-	r, ok, err := ReadActiveMaster(ctx, db, name, cluster)
-	if err != nil || !ok {
-		return false, err
+	var got string
+	err := db.QueryRowContext(ctx, `SELECT run_id FROM `+ActiveMasterTable+` WHERE cluster = ?`, cluster).Scan(&got)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), isNoSuchTable(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read the marker on %s: %w", name, Classify(err))
 	}
-	return r.RunID == run, nil
+	return got == run, nil
 }
 
 // isNoSuchTable tells the errors of a server that never got the schema
