@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mhago/mhago/report"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
@@ -58,7 +59,9 @@ type SwitchResult struct {
 	// Problem says why the run does not count ("" if it does): a failed
 	// command, a load that never moved, lost commits, differing checksums.
 	Problem string
-	Log     string `json:"-"`
+	// Spans are the tool's phases within its write-blocked window (mhago).
+	Spans []Span
+	Log   string `json:"-"`
 }
 
 // SwitchTrial switches a fresh 4-host cluster's master to host 2 with
@@ -92,7 +95,7 @@ func SwitchTrial(ctx context.Context, env Env, tool Tool) (SwitchResult, error) 
 	}
 	time.Sleep(switchAfter)
 	lr := l.Stop()
-	res.Exit, res.Wall, res.ToolBlocked, res.Log = run.Exit, run.Wall, run.ToolBlocked, run.Log
+	res.Exit, res.Wall, res.ToolBlocked, res.Spans, res.Log = run.Exit, run.Wall, run.ToolBlocked, run.Spans, run.Log
 	res.Blocked, res.BlockedWorkerMax, res.Refused = lr.Blocked, lr.BlockedWorkerMax, lr.Refused
 	res.Acked, res.AckedNew = len(lr.Acked), len(lr.AckedBy[c.MySQLAddr(2)])
 	res.Problem = join(switchProblem(res.Exit, res.Hung, lr, c.MySQLAddr(2)), checkSwitched(ctx, c))
@@ -191,7 +194,8 @@ func MHASwitchover(shimDir string) Tool {
 }
 
 // MhagoSwitchover is `mhago switchover` to server2 as a Tool; Prepare runs
-// `mhago check` as for the failovers.
+// `mhago check` as for the failovers. Its spans are the report's phases
+// within the write-blocked window it reports.
 func MhagoSwitchover(bin string) Tool {
 	t := Mhago(bin)
 	t.Run = func(ctx context.Context, c *cluster.Cluster) (Run, error) {
@@ -205,46 +209,34 @@ func MhagoSwitchover(bin string) Tool {
 		} else if err != nil {
 			return r, err
 		}
-		if r.Exit == 0 {
-			ms, ok := findNumber(out, "write_blocked_ms")
-			if !ok {
-				return r, fmt.Errorf("mhago switchover --json printed no write_blocked_ms:\n%s", out)
-			}
-			r.ToolBlocked = time.Duration(ms * float64(time.Millisecond))
+		var rep report.Report
+		if err := json.Unmarshal(out, &rep); err != nil {
+			return r, fmt.Errorf("mhago switchover printed no report (exit %d): %w", r.Exit, err)
+		}
+		if rep.Switch != nil {
+			r.ToolBlocked = time.Duration(rep.Switch.WriteBlockedMS * float64(time.Millisecond))
+			r.Spans = WindowSpans(rep.Phases, rep.Switch.BlockedAt, rep.Switch.OpenedAt)
 		}
 		return r, nil
 	}
 	return t
 }
 
-// findNumber finds the first number named key anywhere in a JSON document.
-func findNumber(doc []byte, key string) (float64, bool) {
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return 0, false
+// WindowSpans clips the phases to the window [from, to] and keeps those
+// that overlap it, relative to from.
+func WindowSpans(phases []*report.Phase, from, to time.Time) []Span {
+	if from.IsZero() || to.IsZero() {
+		return nil
 	}
-	return findIn(v, key)
-}
-
-func findIn(v any, key string) (float64, bool) {
-	switch t := v.(type) {
-	case map[string]any:
-		if n, ok := t[key].(float64); ok {
-			return n, true
+	var spans []Span
+	for _, p := range phases {
+		start, end := p.Started, p.Started.Add(p.Duration)
+		if p.Started.IsZero() || !end.After(from) || !start.Before(to) {
+			continue
 		}
-		for _, sub := range t {
-			if n, ok := findIn(sub, key); ok {
-				return n, true
-			}
-		}
-	case []any:
-		for _, sub := range t {
-			if n, ok := findIn(sub, key); ok {
-				return n, true
-			}
-		}
+		spans = append(spans, Span{Name: p.Name, Start: max(start.Sub(from), 0), End: min(end.Sub(from), to.Sub(from))})
 	}
-	return 0, false
+	return spans
 }
 
 func (r SwitchResult) String() string {
@@ -266,12 +258,13 @@ type switchRow struct {
 	tool                string
 	blocked, wall, self stats
 	lost, bad, runs     int
+	phases              map[string][]time.Duration // within the window
 }
 
 func switchRows(results []SwitchResult) []switchRow {
 	var out []switchRow
 	for _, tool := range []string{"MHA 0.58", "mhago"} {
-		r := switchRow{tool: tool}
+		r := switchRow{tool: tool, phases: map[string][]time.Duration{}}
 		var blocked, wall, self []time.Duration
 		for _, res := range results {
 			if res.Tool != tool {
@@ -286,6 +279,9 @@ func switchRows(results []SwitchResult) []switchRow {
 			blocked, wall = append(blocked, res.Blocked), append(wall, res.Wall)
 			if res.ToolBlocked > 0 {
 				self = append(self, res.ToolBlocked)
+			}
+			for _, sp := range res.Spans {
+				r.phases[sp.Name] = append(r.phases[sp.Name], sp.End-sp.Start)
 			}
 		}
 		if r.runs > 0 {
@@ -324,6 +320,9 @@ func WriteSwitchTable(w io.Writer, results []SwitchResult) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, switchVerdict(mha, mhago))
+	if mhago != nil && len(mhago.phases) > 0 {
+		fmt.Fprintf(w, "\nmhago's own window goes to (medians): %s\n", row{mhagoPhases: mhago.phases}.topPhases(4))
+	}
 }
 
 // switchVerdict states the ratio of the medians and whether mhago met the

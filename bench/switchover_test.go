@@ -2,10 +2,12 @@ package bench
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mhago/mhago/report"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
@@ -46,23 +48,25 @@ func TestMissing(t *testing.T) {
 	}
 }
 
-func TestFindNumber(t *testing.T) {
-	for _, tc := range []struct {
-		doc  string
-		want float64
-		ok   bool
-	}{
-		{`{"write_blocked_ms": 12.5}`, 12.5, true},
-		{`{"operation": "switchover", "switchover": {"steps": [], "write_blocked_ms": 7}}`, 7, true},
-		{`{"steps": [{"name": "x"}, {"write_blocked_ms": 3}]}`, 3, true},
-		{`{"write_blocked_ms": "7"}`, 0, false},
-		{`not json`, 0, false},
-		{`{}`, 0, false},
-	} {
-		got, ok := findNumber([]byte(tc.doc), "write_blocked_ms")
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("findNumber(%s) = %v, %v; want %v, %v", tc.doc, got, ok, tc.want, tc.ok)
-		}
+func TestWindowSpans(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	d := func(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
+	phases := []*report.Phase{
+		{Name: "before", Started: at(0), Duration: d(100)},       // ends at the window's start
+		{Name: "block writes", Started: at(90), Duration: d(20)}, // starts before it
+		{Name: "marker", Started: at(110), Duration: d(30)},
+		{Name: "takes writes", Started: at(140), Duration: d(10)}, // ends after it
+		{Name: "after", Started: at(150), Duration: d(50)},
+		{Name: "never started", Duration: d(5)},
+	}
+	got := WindowSpans(phases, at(100), at(145))
+	want := []Span{{"block writes", 0, d(10)}, {"marker", d(10), d(40)}, {"takes writes", d(40), d(45)}}
+	if !slices.Equal(got, want) {
+		t.Errorf("WindowSpans = %v, want %v", got, want)
+	}
+	if got := WindowSpans(phases, time.Time{}, at(145)); got != nil {
+		t.Errorf("no window: %v", got)
 	}
 }
 
@@ -73,7 +77,8 @@ func TestWriteSwitchTable(t *testing.T) {
 		rs = append(rs, SwitchResult{Tool: "MHA 0.58", Blocked: msd(b), Wall: msd(2700)})
 	}
 	for _, b := range []int{9, 8, 12} {
-		rs = append(rs, SwitchResult{Tool: "mhago", Blocked: msd(b), ToolBlocked: msd(b - 2), Wall: msd(400)})
+		rs = append(rs, SwitchResult{Tool: "mhago", Blocked: msd(b), ToolBlocked: msd(b - 2), Wall: msd(400),
+			Spans: []Span{{"2 marker", 0, msd(b - 4)}, {"3 new master takes writes", msd(b - 4), msd(b - 3)}}})
 	}
 	// A run with a problem counts as failed and is left out of the times.
 	rs = append(rs, SwitchResult{Tool: "mhago", Blocked: msd(900), Lost: 2, Problem: "checksums differ"})
@@ -84,6 +89,7 @@ func TestWriteSwitchTable(t *testing.T) {
 		"| MHA 0.58 | 60 ms (48 ms–71 ms) | - | 2.70 s (2.70–2.70) | 0 | 0 of 3 |",
 		"| mhago | 9 ms (8 ms–12 ms) | 7 ms (6 ms–10 ms) | 0.40 s (0.40–0.40) | 2 | 1 of 4 |",
 		"mhago 9 ms, MHA 60 ms, ratio mhago/MHA 0.15. Target (mhago median < 100 ms and at most 0.20 of MHA's): met.",
+		"mhago's own window goes to (medians): 2 marker 5ms, 3 new master takes writes 1ms",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
