@@ -32,10 +32,10 @@ type Window struct {
 func (w Window) Duration() time.Duration { return w.End.Sub(w.Start) }
 
 // Retry pace of a follow load: a worker that found no writable address
-// pauses minRetryPause, doubling each round up to maxRetryPause.
+// pauses minRetryPause, doubling each round up to LoadOptions.MaxRetryPause.
 const (
-	minRetryPause = time.Millisecond
-	maxRetryPause = 10 * time.Millisecond
+	minRetryPause        = time.Millisecond
+	defaultMaxRetryPause = 10 * time.Millisecond
 )
 
 // MySQL/MariaDB error numbers a follow load takes as "not writable here".
@@ -60,16 +60,19 @@ func refused(err error) bool {
 		return false
 	}
 	var ne net.Error
+	// A connection the tool killed can also surface as a protocol error.
 	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, mysql.ErrPktSync) || errors.Is(err, mysql.ErrPktSyncMul) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// retryPause is the pause after the round-th fruitless round (0-based).
-func retryPause(round int) time.Duration {
-	if round >= 4 { // 1 ms << 4 > 10 ms already
-		return maxRetryPause
+// retryPause is the pause after the round-th fruitless round (0-based),
+// at most maxPause.
+func retryPause(round int, maxPause time.Duration) time.Duration {
+	if round >= 20 { // 1 ms << 20 is beyond any sensible cap, and no overflow
+		return maxPause
 	}
-	return min(minRetryPause<<round, maxRetryPause)
+	return min(minRetryPause<<round, maxPause)
 }
 
 // scanOrder lists the n addresses starting after cur, cur last: the one
@@ -175,7 +178,7 @@ func (r *loadRun) writeRow(w, cur int) (int, bool) {
 		}
 		select {
 		case <-r.ctx.Done():
-		case <-time.After(retryPause(round)):
+		case <-time.After(retryPause(round, r.pause)):
 		}
 	}
 	win.End, win.Open = time.Now(), true

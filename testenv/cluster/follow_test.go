@@ -27,6 +27,7 @@ func TestRefused(t *testing.T) {
 		{"refused connection", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, true},
 		{"bad conn", driver.ErrBadConn, true},
 		{"invalid conn", mysql.ErrInvalidConn, true},
+		{"out of sync", mysql.ErrPktSync, true},
 		{"eof", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
 		{"hung server", context.DeadlineExceeded, true},
 		{"no grant", &mysql.MySQLError{Number: 1142}, false},
@@ -41,14 +42,22 @@ func TestRefused(t *testing.T) {
 }
 
 func TestRetryPause(t *testing.T) {
-	want := []time.Duration{1, 2, 4, 8, 10, 10, 10}
-	for round, w := range want {
-		if got := retryPause(round); got != w*time.Millisecond {
-			t.Errorf("retryPause(%d) = %s, want %s", round, got, w*time.Millisecond)
+	for _, tc := range []struct {
+		max  time.Duration
+		want []time.Duration // ms, from round 0
+	}{
+		{10 * time.Millisecond, []time.Duration{1, 2, 4, 8, 10, 10, 10}},
+		{time.Millisecond, []time.Duration{1, 1, 1}},
+		{time.Second, []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 1000}},
+	} {
+		for round, w := range tc.want {
+			if got := retryPause(round, tc.max); got != w*time.Millisecond {
+				t.Errorf("retryPause(%d, %s) = %s, want %s", round, tc.max, got, w*time.Millisecond)
+			}
 		}
-	}
-	if got := retryPause(100); got != maxRetryPause {
-		t.Errorf("retryPause(100) = %s, want %s", got, maxRetryPause)
+		if got := retryPause(1000, tc.max); got != tc.max {
+			t.Errorf("retryPause(1000, %s) = %s", tc.max, got)
+		}
 	}
 }
 

@@ -22,10 +22,14 @@ type LoadOptions struct {
 	// Follow makes the load follow the master, as an application that
 	// retries does: it writes as AppUser (whom read_only binds), and a
 	// worker whose INSERT is refused (read_only, a lost or refused
-	// connection) retries the same row on every address in turn, 1 to 10 ms
-	// apart, until one accepts it or the load ends. Without Follow the
-	// first failed INSERT ends the load.
+	// connection) retries the same row on every address in turn, pausing
+	// 1 ms after a fruitless round and doubling that up to MaxRetryPause,
+	// until one accepts it or the load ends. Without Follow the first
+	// failed INSERT ends the load.
 	Follow bool
+	// MaxRetryPause caps a follow load's pause (default 10 ms; 1 ms
+	// resolves windows of a few ms, at the price of more refused INSERTs).
+	MaxRetryPause time.Duration
 	// Addrs are the ip:port a follow load writes to, the first one first
 	// (default: host Host, then every other host). A proxy's frontend
 	// works too.
@@ -113,6 +117,9 @@ func (o LoadOptions) withDefaults() LoadOptions {
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
+	if o.MaxRetryPause <= 0 {
+		o.MaxRetryPause = defaultMaxRetryPause
+	}
 	return o
 }
 
@@ -132,6 +139,7 @@ type loadRun struct {
 	addrs   []string
 	dbs     []*sql.DB // one pool per address
 	follow  bool
+	pause   time.Duration // MaxRetryPause
 	ctx     context.Context
 	stop    context.CancelFunc
 	rows    int64
@@ -156,7 +164,7 @@ func (l *Load) run(ctx context.Context, opts LoadOptions, addrs []string, dbs []
 	defer l.cancel()
 	t0 := time.Now()
 	ctx, stop := context.WithCancel(ctx)
-	r := &loadRun{addrs: addrs, dbs: dbs, follow: opts.Follow, ctx: ctx, stop: stop, rows: int64(opts.Rows),
+	r := &loadRun{addrs: addrs, dbs: dbs, follow: opts.Follow, pause: opts.MaxRetryPause, ctx: ctx, stop: stop, rows: int64(opts.Rows),
 		payload: strings.Repeat("x", 100), acked: map[int][]int64{}}
 	var wg sync.WaitGroup
 	for w := 1; w <= opts.Workers; w++ {
