@@ -87,10 +87,7 @@ func WriteActiveMaster(ctx context.Context, db *sql.DB, name string, r ActiveMas
 // switchover runs it before it blocks writes, so that the marker itself
 // is one row.
 func EnsureActiveMasterTable(ctx context.Context, db *sql.DB, name string) error {
-	var n int
-	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'active_master'`,
-		ActiveMasterSchema).Scan(&n)
-	if err == nil && n == 1 {
+	if ok, err := HasActiveMasterTable(ctx, db, name); err == nil && ok {
 		return nil // no DDL in the binlog for nothing
 	}
 	conn, err := db.Conn(ctx)
@@ -159,4 +156,16 @@ func HasMarker(ctx context.Context, db *sql.DB, name, cluster, run string) (bool
 func isNoSuchTable(err error) bool {
 	code, ok := ErrorCode(err)
 	return ok && (code == 1146 || code == 1049)
+}
+
+// HasActiveMasterTable tells whether the server has the table (a replica
+// has it once the CREATE replicated).
+func HasActiveMasterTable(ctx context.Context, db *sql.DB, name string) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'active_master'`,
+		ActiveMasterSchema).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look for %s on %s: %w", ActiveMasterTable, name, Classify(err))
+	}
+	return n == 1, nil
 }

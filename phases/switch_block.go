@@ -161,18 +161,9 @@ func createMarkerTable(ctx context.Context, st *State) error {
 	defer cancel()
 	return st.parallel(ctx, st.Replicas, func(ctx context.Context, st *State, h *Host) error {
 		return poll(ctx, st.opts.switchLimits().CatchUp, func() (bool, error) {
-			_, ok, err := instance.ReadActiveMaster(ctx, h.DB, h.Name(), st.cluster)
-			return err == nil && (ok || tableExists(ctx, h)), err
+			return instance.HasActiveMasterTable(ctx, h.DB, h.Name())
 		}, "table "+instance.ActiveMasterTable+" on "+h.Name())
 	})
-}
-
-// tableExists tells whether h has the active-master table yet.
-func tableExists(ctx context.Context, h *Host) bool {
-	var n int
-	err := h.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'active_master'`,
-		instance.ActiveMasterSchema).Scan(&n)
-	return err == nil && n == 1
 }
 
 // superReadOnly sets super_read_only where the server has it (MySQL), so
