@@ -124,7 +124,15 @@ func (w *Writer) Decide(ctx context.Context, phase, name string, v any) error {
 	return w.Append(ctx, Record{Kind: KindDecision, Phase: phase, Name: name, Data: data})
 }
 
-// write appends one line and fsyncs it.
+// lazy tells the records that are written without an fsync of their own:
+// a phase's start and end say where a run was for the operator, and no
+// later run acts on them (it acts on undo, step, decision and point of no
+// return records, each fsynced before its change, which also makes every
+// earlier line durable). Saving their fsyncs keeps a switchover's
+// write-blocked window short: about ten phase records fall inside it.
+func lazy(k Kind) bool { return k == KindPhase || k == KindPhaseEnd }
+
+// write appends one line and fsyncs it (lazy records: see lazy).
 func (w *Writer) write(rec *Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -143,8 +151,11 @@ func (w *Writer) write(rec *Record) error {
 	if _, err := w.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("write run journal %s: %w", w.path, err)
 	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("fsync run journal %s: %w", w.path, err)
+	if !lazy(rec.Kind) {
+		// One fsync makes this record durable with every lazy one before it.
+		if err := w.f.Sync(); err != nil {
+			return fmt.Errorf("fsync run journal %s: %w", w.path, err)
+		}
 	}
 	w.recs = append(w.recs, *rec)
 	return nil
@@ -220,7 +231,10 @@ func (w *Writer) Close() error {
 	if w.f == nil {
 		return nil
 	}
-	err := w.f.Close()
+	err := w.f.Sync() // the lazy records written since the last fsync
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
 	w.f = nil
 	return err
 }
