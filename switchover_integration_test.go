@@ -344,3 +344,29 @@ func TestSwitchoverProxies(t *testing.T) {
 	t.Logf("through 2 haproxies: write-blocked window: clients %s, mhago %.1f ms; %d commits acknowledged, %d refused attempts",
 		res.Blocked, rep.Switch.WriteBlockedMS, len(res.Acked), res.Refused)
 }
+
+// TestFailoverRedirectsProxies: after a failover every [proxyN] sends
+// traffic to the new master, and the new master's active-master record
+// names it.
+func TestFailoverRedirectsProxies(t *testing.T) {
+	s := newScenario(t, cluster.Options{Hosts: 3})
+	hs := s.c.StartHAProxies(t, 2, time.Second)
+	s.assertProxiesTo(hs, 1)
+	if err := s.c.KillMySQL(1); err != nil {
+		t.Fatal(err)
+	}
+	code, rep := s.failover("--new-master", "server2")
+	if code != 0 {
+		t.Fatalf("failover: exit %d: %s", code, rep.Error)
+	}
+	s.assertProxiesTo(hs, 2)
+	var acks int
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "traffic to server2 (acknowledged in") {
+			acks++
+		}
+	}
+	if acks != 2 {
+		t.Fatalf("report does not record both proxies' acknowledgements: %v", rep.Notes)
+	}
+}
