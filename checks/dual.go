@@ -123,12 +123,12 @@ func (e *evaluation) checkDualWritable(active, passive *HostObs) {
 		// reported by checkLogin and checkDualPeerDown
 	case !active.Status.ReadOnly && !passive.Status.ReadOnly:
 		e.fail(CatReplication, passive.Name, "dual_master_writable",
-			fmt.Sprintf("both masters of the dual-master pair are writable (read_only=OFF on %s and %s): writes to both make them diverge, and a failover could not tell which one is the master",
+			fmt.Sprintf("both masters of the dual-master pair are writable (read_only is OFF on %s and %s): writes to both make them diverge, and a failover could not tell which one is the master",
 				active.Name, passive.Name),
-			fmt.Sprintf("%s on %s, the passive master (%s); and set read_only in its my.cnf so that a restart keeps it", ro, passive.Name, whyActive(active)))
+			fmt.Sprintf("%s on %s, the passive master (%s), and add read_only to the [mysqld] section of its my.cnf so that a restart keeps it", ro, passive.Name, whyActive(active)))
 	case active.Status.ReadOnly:
 		e.fail(CatReplication, active.Name, "dual_master_writable",
-			fmt.Sprintf("neither master of the dual-master pair is writable (read_only=ON on %s and %s): the application cannot write", active.Name, passive.Name),
+			fmt.Sprintf("neither master of the dual-master pair is writable (read_only is ON on %s and %s): the application cannot write", active.Name, passive.Name),
 			fmt.Sprintf("%s on %s, the active master (%s); it holds the writers' address", replsql.SetReadOnly(false), active.Name, whyActive(active)))
 	}
 }

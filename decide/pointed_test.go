@@ -3,7 +3,9 @@ package decide
 import "testing"
 
 func TestPointedMaster(t *testing.T) {
-	src := func(name, master string, writable bool) Source { return Source{Name: name, Master: master, Writable: writable} }
+	src := func(name, master string, writable bool) Source {
+		return Source{Name: name, Master: master, Writable: writable}
+	}
 	tests := []struct {
 		name string
 		srcs []Source
