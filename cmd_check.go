@@ -182,6 +182,9 @@ func writeCheckTable(w io.Writer, rep checks.Report) error {
 		return err
 	}
 	fmt.Fprintln(w)
+	if d := rep.DualMaster; d != nil {
+		fmt.Fprintf(w, "dual master: %s active (takes the writes), %s passive (replicates from it; candidate for a failover)\n", d.Active, d.Passive)
+	}
 	if r := rep.Redis; r != nil {
 		fmt.Fprintf(w, "redis %s: %s\n", r.Address, map[bool]string{true: "ok", false: "UNREACHABLE"}[r.OK])
 	} else {

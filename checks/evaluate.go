@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/replsql"
@@ -46,6 +47,9 @@ func Evaluate(in Input) Result {
 		if h.Status != nil && h != master {
 			e.checkReplica(h, master)
 		}
+		if h == master && e.res.Dual != nil {
+			e.checkActiveReplication(h)
+		}
 		e.checkGrant(h)
 	}
 	e.checkPromotable()
@@ -61,7 +65,9 @@ func Evaluate(in Input) Result {
 }
 
 // findMaster decides which configured host is the master: the only alive
-// server that replicates from nobody, else the host the replicas point at.
+// server that replicates from nobody, else the host the replicas point at,
+// or, when that host and another replicate from each other, the active
+// master of the pair.
 func (e *evaluation) findMaster() *HostObs {
 	var roots []*HostObs
 	for i := range e.in.Hosts {
@@ -87,6 +93,9 @@ func (e *evaluation) findMaster() *HostObs {
 		e.noMasterFound()
 		return nil
 	}
+	if active := e.dualMaster(pointed); active != nil {
+		return active
+	}
 	if pointed.Status == nil && errors.Is(pointed.SQLErr, instance.ErrUnreachable) {
 		e.fail(CatMasterUnreachable, pointed.Name, "master", fmt.Sprintf("master %s is unreachable over MySQL: %v", hostinfo(pointed), pointed.SQLErr),
 			"confirm the master is down, then run: mhago failover --conf <app.cnf> (or --dry-run first)")
@@ -94,23 +103,24 @@ func (e *evaluation) findMaster() *HostObs {
 	return pointed
 }
 
-// pointedAt returns the configured host most replicas replicate from.
+// pointedAt returns the configured host the replicas replicate from, by
+// decide.PointedMaster's rule.
 func (e *evaluation) pointedAt() *HostObs {
-	votes := map[*HostObs]int{}
-	var best *HostObs
+	var srcs []decide.Source
 	for i := range e.in.Hosts {
-		st := e.in.Hosts[i].Status
-		if !st.IsReplica() {
+		h := &e.in.Hosts[i]
+		if h.Status == nil {
 			continue
 		}
-		if m := e.hostByAddr(st.Replica.MasterHost, st.Replica.MasterPort); m != nil {
-			votes[m]++
-			if best == nil || votes[m] > votes[best] {
-				best = m
+		src := decide.Source{Name: h.Name, Writable: !h.Status.ReadOnly}
+		if rs := h.Status.Replica; rs != nil {
+			if m := e.hostByAddr(rs.MasterHost, rs.MasterPort); m != nil {
+				src.Master = m.Name
 			}
 		}
+		srcs = append(srcs, src)
 	}
-	return best
+	return e.hostByName(decide.PointedMaster(srcs))
 }
 
 func (e *evaluation) hostByAddr(host string, port int) *HostObs {
@@ -158,6 +168,8 @@ func (e *evaluation) checkLogin(h *HostObs, master *HostObs) {
 		e.fail(CatLogin, h.Name, "mysql_login", msg, loginFix(h, mysqlErrno(h.SQLErr)))
 	case h == master:
 		// reported by findMaster
+	case e.res.Dual != nil && h.Name == e.res.Dual.Passive:
+		e.checkDualPeerDown(h)
 	case h.IgnoreFail:
 		e.warn(h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL (ignore_fail=1): %v", hostinfo(h), h.SQLErr), "")
 	default:
@@ -240,7 +252,8 @@ func (e *evaluation) checkLag(h *HostObs) {
 
 func (e *evaluation) checkReplicaSettings(h *HostObs) {
 	st := h.Status
-	if !st.ReadOnly {
+	// A writable passive master is the dual-master check's finding.
+	if !st.ReadOnly && (e.res.Dual == nil || h.Name != e.res.Dual.Passive) {
 		e.warn(h.Name, "read_only", "replica is writable (read_only is OFF)",
 			replsql.SetReadOnly(true).String()+", and add read_only to the [mysqld] section of its my.cnf so that a restart keeps it")
 	}

@@ -233,9 +233,11 @@ type Input struct {
 
 // Result is the evaluated health of a cluster.
 type Result struct {
-	Master   string     `json:"master,omitempty"` // config block name
-	Findings []Finding  `json:"findings"`
-	Failed   []Category `json:"failed_categories,omitempty"`
+	Master string `json:"master,omitempty"` // config block name
+	// Dual is set when the master is the active one of a dual-master pair.
+	Dual     *DualMaster `json:"dual_master,omitempty"`
+	Findings []Finding   `json:"findings"`
+	Failed   []Category  `json:"failed_categories,omitempty"`
 }
 
 // Healthy reports whether no check failed.

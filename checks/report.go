@@ -13,12 +13,15 @@ type Report struct {
 	Config string `json:"config"`
 	// Cluster is the cluster id: what the lock, journal and guard files
 	// are named after; managers of one cluster must show the same.
-	Cluster    string       `json:"cluster"`
-	ClusterSet bool         `json:"cluster_id_set"` // false: derived from the servers`
-	Healthy    bool         `json:"healthy"`
-	Status     string       `json:"status"`
-	ExitCode   int          `json:"exit_code"`
-	Master     string       `json:"master,omitempty"`
+	Cluster    string `json:"cluster"`
+	ClusterSet bool   `json:"cluster_id_set"` // false: derived from the servers`
+	Healthy    bool   `json:"healthy"`
+	Status     string `json:"status"`
+	ExitCode   int    `json:"exit_code"`
+	Master     string `json:"master,omitempty"`
+	// DualMaster names the active and the passive master of a dual-master
+	// pair; Master is then the active one.
+	DualMaster *DualMaster  `json:"dual_master,omitempty"`
 	DurationMS int64        `json:"duration_ms"`
 	Hosts      []HostReport `json:"hosts"`
 	Redis      *RedisReport `json:"redis,omitempty"`
@@ -73,7 +76,7 @@ type HostReport struct {
 	Name            string         `json:"name"`
 	Hostname        string         `json:"hostname"`
 	Address         string         `json:"address"`
-	Role            string         `json:"role"` // master, replica, unknown
+	Role            string         `json:"role"` // master, passive_master, replica, unknown
 	MySQL           string         `json:"mysql"`
 	SSH             string         `json:"ssh"`
 	Version         string         `json:"version,omitempty"`
@@ -124,12 +127,12 @@ type HookReport struct {
 
 // BuildReport assembles the view; exitCode comes from the CLI's mapping.
 func BuildReport(in Input, res Result) Report {
-	rep := Report{Healthy: res.Healthy(), Status: "ok", Master: res.Master, Findings: res.Findings}
+	rep := Report{Healthy: res.Healthy(), Status: "ok", Master: res.Master, DualMaster: res.Dual, Findings: res.Findings}
 	if w := res.Worst(); w != "" {
 		rep.Status = string(w)
 	}
 	for _, h := range in.Hosts {
-		rep.Hosts = append(rep.Hosts, hostReport(h, res.Master))
+		rep.Hosts = append(rep.Hosts, hostReport(h, res))
 	}
 	if in.Redis != nil {
 		rep.Redis = &RedisReport{Address: in.Redis.Addr, OK: in.Redis.Err == nil, Error: errText(in.Redis.Err)}
@@ -196,8 +199,8 @@ func workdirReport(d WorkdirObs) *WorkdirReport {
 	return wr
 }
 
-func hostReport(h HostObs, master string) HostReport {
-	hr := HostReport{Name: h.Name, Hostname: h.Hostname, Address: fmt.Sprintf("%s:%d", h.IP, h.Port), Role: "unknown", MySQL: "ok", SSH: "skipped"}
+func hostReport(h HostObs, res Result) HostReport {
+	hr := HostReport{Name: h.Name, Hostname: h.Hostname, Address: fmt.Sprintf("%s:%d", h.IP, h.Port), Role: RoleUnknown, MySQL: "ok", SSH: "skipped"}
 	if h.SQLErr != nil {
 		hr.MySQL = h.SQLErr.Error()
 	}
@@ -210,10 +213,12 @@ func hostReport(h HostObs, master string) HostReport {
 		}
 	}
 	switch {
-	case h.Name == master:
-		hr.Role = "master"
+	case h.Name == res.Master:
+		hr.Role = RoleMaster
+	case res.Dual != nil && h.Name == res.Dual.Passive:
+		hr.Role = RolePassiveMaster
 	case h.Status.IsReplica():
-		hr.Role = "replica"
+		hr.Role = RoleReplica
 	}
 	if st := h.Status; st != nil {
 		fillStatus(&hr, st)

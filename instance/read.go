@@ -46,7 +46,8 @@ func Read(ctx context.Context, db *sql.DB, name string) (*Status, error) {
 func readVariables(ctx context.Context, db *sql.DB, st *Status) error {
 	vars, err := globalVariables(ctx, db, "version", "server_id", "log_bin", "log_slave_updates",
 		"read_only", "super_read_only", "relay_log_purge", "gtid_binlog_pos", "gtid_slave_pos",
-		"gtid_current_pos", "gtid_strict_mode", "gtid_mode", "gtid_executed", "log_replica_updates")
+		"gtid_current_pos", "gtid_strict_mode", "gtid_mode", "gtid_executed", "log_replica_updates",
+		"auto_increment_increment", "auto_increment_offset", "gtid_domain_id")
 	if err != nil {
 		return err
 	}
@@ -66,6 +67,10 @@ func readVariables(ctx context.Context, db *sql.DB, st *Status) error {
 	st.GTIDStrictMode = boolVar(vars["gtid_strict_mode"])
 	st.GTIDMode = vars["gtid_mode"]
 	st.ExecutedGTIDSet = oneLine(vars["gtid_executed"])
+	st.AutoIncrementIncrement, _ = strconv.Atoi(vars["auto_increment_increment"])
+	st.AutoIncrementOffset, _ = strconv.Atoi(vars["auto_increment_offset"])
+	domain, _ := strconv.ParseUint(vars["gtid_domain_id"], 10, 32)
+	st.GTIDDomainID = uint32(domain)
 	return nil
 }
 

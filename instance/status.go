@@ -27,6 +27,12 @@ type Status struct {
 	GTIDStrictMode  bool   `json:",omitempty"`
 	GTIDMode        string `json:",omitempty"`
 	ExecutedGTIDSet string `json:",omitempty"`
+	// GTIDDomainID is MariaDB's gtid_domain_id (0 on MySQL).
+	GTIDDomainID uint32 `json:",omitempty"`
+	// AutoIncrementIncrement and AutoIncrementOffset are the global
+	// defaults; the masters of a dual-master pair need distinct offsets.
+	AutoIncrementIncrement int `json:",omitempty"`
+	AutoIncrementOffset    int `json:",omitempty"`
 	// Binlog is SHOW MASTER STATUS; nil when log_bin is off.
 	Binlog *BinlogStatus `json:",omitempty"`
 	// Replica is SHOW SLAVE STATUS; nil when the server replicates from nobody.

@@ -104,30 +104,46 @@ func (st *State) connectSQL(ctx context.Context, h *Host) {
 	h.Status, h.SQLErr = instance.Read(ctx, db, h.Name())
 }
 
-// findDeadMaster returns the configured server most replicas replicate
-// from. It must not answer over MySQL: a live master is not failed over.
+// findDeadMaster returns the configured server the replicas replicate
+// from (decide.PointedMaster). It must not answer over MySQL: a live master
+// is not failed over.
 func (st *State) findDeadMaster() (*Host, error) {
-	votes := map[*Host]int{}
-	var best *Host
+	var srcs []decide.Source
 	for _, h := range st.Hosts {
-		if !h.Status.IsReplica() {
+		if h.Status == nil {
 			continue
 		}
-		rs := h.Status.Replica
-		if m := st.hostByAddr(rs.MasterHost, rs.MasterPort); m != nil {
-			votes[m]++
-			if best == nil || votes[m] > votes[best] {
-				best = m
+		src := decide.Source{Name: h.Name(), Writable: !h.Status.ReadOnly}
+		if rs := h.Status.Replica; rs != nil {
+			if m := st.hostByAddr(rs.MasterHost, rs.MasterPort); m != nil {
+				src.Master = m.Name()
 			}
 		}
+		srcs = append(srcs, src)
 	}
-	if best == nil {
+	name := decide.PointedMaster(srcs)
+	if name == "" {
 		return nil, fmt.Errorf("%w: no alive replica replicates from a configured server; nothing to fail over", ErrTopology)
 	}
+	best := st.byNames([]string{name})[0]
 	if best.Status != nil {
-		return nil, fmt.Errorf("%w: %s answers over MySQL (server_id %d); use a switchover for a live master", ErrMasterAlive, best.Server, best.Status.ServerID)
+		return nil, fmt.Errorf("%w: %s answers over MySQL (server_id %d)%s; use a switchover for a live master", ErrMasterAlive, best.Server, best.Status.ServerID, st.deadPeerNote(best))
 	}
 	return best, nil
+}
+
+// deadPeerNote explains a refusal in a dual-master cluster whose passive
+// master died: the live master replicates from a server that is down.
+func (st *State) deadPeerNote(master *Host) string {
+	if !master.Status.IsReplica() {
+		return ""
+	}
+	rs := master.Status.Replica
+	peer := st.hostByAddr(rs.MasterHost, rs.MasterPort)
+	if peer == nil || peer == master || peer.Status != nil {
+		return ""
+	}
+	return fmt.Sprintf(", and the server it replicates from, %s, does not (the passive master of a dual-master pair is down: nothing to fail over; start or rebuild %s)", peer.Name(), peer.Name())
 }
 
 func (st *State) hostByAddr(host string, port int) *Host {

@@ -52,6 +52,7 @@ func parseArgs(args []string) (cliArgs, error) {
 	fs.IntVar(&a.opts.Hosts, "hosts", cluster.DefaultHosts, "number of MariaDB hosts (up)")
 	fs.IntVar(&a.opts.Base, "base", cluster.DefaultBase, "host i listens on 127.0.$MHAGO_TESTENV_NET.(base+i) (up)")
 	fs.BoolVar(&a.opts.GTID, "gtid", false, "replicate with MASTER_USE_GTID=slave_pos (up)")
+	fs.BoolVar(&a.opts.DualMaster, "dual-master", false, "hosts 1 and 2 replicate from each other, host 2 read_only (up)")
 	fs.Int64Var(&a.opts.MaxBinlogSize, "max-binlog-size", cluster.DefaultMaxBinlogSize, "max_binlog_size (up)")
 	fs.IntVar(&a.rows, "rows", 1000, "rows to insert (load)")
 	fs.IntVar(&a.workers, "workers", 4, "concurrent writers (load)")

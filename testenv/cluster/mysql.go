@@ -77,6 +77,7 @@ func (c *Cluster) myCnf(i int) string {
 	if c.opts.MaxRelayLogSize != 0 {
 		lines = append(lines, fmt.Sprintf("max_relay_log_size=%d", c.opts.MaxRelayLogSize))
 	}
+	lines = append(lines, c.dualMasterCnf(i)...)
 	return strings.Join(lines, "\n") + "\n"
 }
 
@@ -228,31 +229,36 @@ func quoteIdent(name string) string {
 }
 
 // startReplication points every replica at host 1 and waits until each has
-// applied everything host 1 wrote during bootstrap.
+// applied everything host 1 wrote during bootstrap. In a dual-master
+// cluster host 1 then replicates from host 2 as well.
 func (c *Cluster) startReplication(ctx context.Context) error {
 	if c.opts.Hosts < 2 {
 		return nil
 	}
-	first, err := c.firstBinlog(ctx)
+	first, err := c.firstBinlog(ctx, 1)
 	if err != nil {
 		return err
 	}
-	return parallel(c.opts.Hosts-1, func(k int) error {
+	err = parallel(c.opts.Hosts-1, func(k int) error {
 		i := k + 1
-		if err := c.changeMaster(ctx, i, first); err != nil {
+		if err := c.changeMaster(ctx, i, 1, first); err != nil {
 			return processError(fmt.Sprintf("host %d CHANGE MASTER", i), c.MySQLLog(i), err)
 		}
-		return c.rootSync(ctx, i)
+		return c.rootSync(ctx, 1, i)
 	})
+	if err != nil || !c.opts.DualMaster {
+		return err
+	}
+	return c.closeDualMasterLoop(ctx)
 }
 
-// rootSync waits, as root, until replica i runs and has caught up with host 1.
-func (c *Cluster) rootSync(ctx context.Context, i int) error {
-	master, err := c.rootDB(1)
+// rootSync waits, as root, until replica i runs and has caught up with master.
+func (c *Cluster) rootSync(ctx context.Context, master, i int) error {
+	mdb, err := c.rootDB(master)
 	if err != nil {
 		return err
 	}
-	defer master.Close()
+	defer mdb.Close()
 	replica, err := c.rootDB(i)
 	if err != nil {
 		return err
@@ -261,28 +267,29 @@ func (c *Cluster) rootSync(ctx context.Context, i int) error {
 	if err := waitSlaveRunning(ctx, replica); err != nil {
 		return processError(fmt.Sprintf("host %d replication", i), c.MySQLLog(i), err)
 	}
-	if err := syncReplica(ctx, master, replica); err != nil {
-		return processError(fmt.Sprintf("host %d catching up with host 1", i), c.MySQLLog(i), err)
+	if err := syncReplica(ctx, mdb, replica); err != nil {
+		return processError(fmt.Sprintf("host %d catching up with host %d", i, master), c.MySQLLog(i), err)
 	}
 	return nil
 }
 
-func (c *Cluster) firstBinlog(ctx context.Context) (string, error) {
-	db, err := c.rootDB(1)
+func (c *Cluster) firstBinlog(ctx context.Context, i int) (string, error) {
+	db, err := c.rootDB(i)
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
 	var name, size string
 	if err := db.QueryRowContext(ctx, "SHOW BINARY LOGS").Scan(&name, &size); err != nil {
-		return "", fmt.Errorf("host 1 SHOW BINARY LOGS: %w", err)
+		return "", fmt.Errorf("host %d SHOW BINARY LOGS: %w", i, err)
 	}
 	return name, nil
 }
 
-// changeMaster runs as root over the socket: the admin user exists on the
+// changeMaster points host i at master, from master's first binlog (or by
+// GTID). It runs as root over the socket: the admin user exists on the
 // replica only once replication has applied its creation.
-func (c *Cluster) changeMaster(ctx context.Context, i int, firstBinlog string) error {
+func (c *Cluster) changeMaster(ctx context.Context, i, master int, firstBinlog string) error {
 	db, err := c.rootDB(i)
 	if err != nil {
 		return err
@@ -294,9 +301,9 @@ func (c *Cluster) changeMaster(ctx context.Context, i int, firstBinlog string) e
 	}
 	q := fmt.Sprintf("CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%d, MASTER_USER='repl', "+
 		"MASTER_PASSWORD=%s, MASTER_CONNECT_RETRY=1, %s",
-		quoteString(c.IP(1)), c.opts.MySQLPort, quoteString(c.opts.ReplPassword), pos)
+		quoteString(c.IP(master)), c.opts.MySQLPort, quoteString(c.opts.ReplPassword), pos)
 	if _, err := db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("host %d CHANGE MASTER TO %s: %w", i, c.IP(1), err)
+		return fmt.Errorf("host %d CHANGE MASTER TO %s: %w", i, c.IP(master), err)
 	}
 	if _, err := db.ExecContext(ctx, "START SLAVE"); err != nil {
 		return fmt.Errorf("host %d START SLAVE: %w", i, err)

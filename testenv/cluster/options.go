@@ -35,8 +35,12 @@ type Options struct {
 	Base  int    `json:"base"` // host i listens on 127.0.Net.(Base+i); redis on 127.0.Net.Base
 	// Net is the third octet of every address (default: $MHAGO_TESTENV_NET,
 	// else 0), so several checkouts can run their tests at once.
-	Net           int   `json:"net"`
-	GTID          bool  `json:"gtid"` // replicas use MASTER_USE_GTID=slave_pos
+	Net  int  `json:"net"`
+	GTID bool `json:"gtid"` // replicas use MASTER_USE_GTID=slave_pos
+	// DualMaster makes hosts 1 and 2 an active/passive master pair: host 1
+	// (writable) and host 2 (read_only) replicate from each other, hosts
+	// 3.. from host 1. See dualMasterCnf for the settings this adds.
+	DualMaster    bool  `json:"dual_master,omitempty"`
 	SSHPort       int   `json:"ssh_port"`
 	MySQLPort     int   `json:"mysql_port"`
 	RedisPort     int   `json:"redis_port"`
@@ -109,6 +113,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("testenv: hosts must be >= 1, got %d", o.Hosts)
 	case o.Base < 1 || o.Base+o.Hosts > 254:
 		return fmt.Errorf("testenv: base %d with %d hosts leaves 127.0.%d.1..254", o.Base, o.Hosts, o.Net)
+	case o.DualMaster && o.Hosts < 2:
+		return fmt.Errorf("testenv: dual_master needs at least 2 hosts, got %d", o.Hosts)
 	case o.Net < 0 || o.Net > 255:
 		return fmt.Errorf("testenv: net %d is not an octet (MHAGO_TESTENV_NET)", o.Net)
 	case o.MaxBinlogSize < minBinlogSize || o.MaxBinlogSize > 1<<30:

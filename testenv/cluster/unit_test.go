@@ -70,3 +70,35 @@ func TestOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestDualMasterCnf(t *testing.T) {
+	dual := &Cluster{opts: Options{Hosts: 3, DualMaster: true}.withDefaults()}
+	plain := &Cluster{opts: Options{Hosts: 3}.withDefaults()}
+	for _, tc := range []struct {
+		c    *Cluster
+		host int
+		want []string // lines of my.cnf
+		not  []string
+	}{
+		{dual, 1, []string{"read_only=OFF", "auto_increment_increment=2", "auto_increment_offset=1", "gtid_domain_id=1"}, nil},
+		{dual, 2, []string{"read_only=ON", "auto_increment_increment=2", "auto_increment_offset=2", "gtid_domain_id=2"}, nil},
+		{dual, 3, []string{"read_only=ON"}, []string{"auto_increment", "gtid_domain_id"}},
+		{plain, 1, []string{"read_only=OFF"}, []string{"auto_increment", "gtid_domain_id"}},
+		{plain, 2, []string{"read_only=ON"}, []string{"auto_increment", "gtid_domain_id"}},
+	} {
+		cnf := tc.c.myCnf(tc.host)
+		for _, w := range tc.want {
+			if !strings.Contains(cnf, "\n"+w+"\n") {
+				t.Errorf("dual=%v host %d: my.cnf lacks %q", tc.c.opts.DualMaster, tc.host, w)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(cnf, n) {
+				t.Errorf("dual=%v host %d: my.cnf has %q", tc.c.opts.DualMaster, tc.host, n)
+			}
+		}
+	}
+	if err := (Options{Hosts: 1, DualMaster: true}).withDefaults().validate(); err == nil {
+		t.Error("a one-host dual-master cluster was accepted")
+	}
+}
