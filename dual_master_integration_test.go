@@ -88,18 +88,18 @@ func dualFailover(t *testing.T, opts cluster.Options) {
 }
 
 func TestDualMasterFailoverFilePos(t *testing.T) {
-	dualFailover(t, cluster.Options{Base: 190})
+	dualFailover(t, cluster.Options{Base: 100})
 }
 
 func TestDualMasterFailoverMariaDBGTID(t *testing.T) {
-	dualFailover(t, cluster.Options{Base: 200, GTID: true})
+	dualFailover(t, cluster.Options{Base: 110, GTID: true})
 }
 
 // The passive master dies: check names it, and a failover refuses (the
 // master is alive) and changes nothing. Three hosts, so the dead passive
 // master gets as many votes as the active one.
 func TestDualMasterPassiveDeadRefused(t *testing.T) {
-	s := newScenario(t, cluster.Options{Base: 210, Hosts: 3, DualMaster: true})
+	s := newScenario(t, cluster.Options{Base: 120, Hosts: 3, DualMaster: true})
 	if err := s.c.KillMySQL(2); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestDualMasterPassiveDeadRefused(t *testing.T) {
 // check on a healthy dual-master cluster, then with equal auto_increment
 // offsets, then with both masters writable.
 func TestDualMasterCheck(t *testing.T) {
-	s := newScenario(t, cluster.Options{Base: 240, Hosts: 3, DualMaster: true, GTID: true})
+	s := newScenario(t, cluster.Options{Base: 130, Hosts: 3, DualMaster: true, GTID: true})
 	code, rep := checkJSON(t, s.c.ConfigPath())
 	if code != exitOK || rep.DualMaster == nil || *rep.DualMaster != (checks.DualMaster{Active: "server1", Passive: "server2"}) {
 		t.Fatalf("healthy dual master: exit %d dual %+v findings %+v", code, rep.DualMaster, rep.Findings)

@@ -12,6 +12,14 @@ import (
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
+// Loopback blocks of the switchover tests (main-package tests run one at a
+// time, so they share the blocks of the failover tests; other packages'
+// tests run at the same time and use other blocks).
+const (
+	baseSwitchLoad  = 150 // 4 hosts: 151..154
+	baseSwitchOther = 160 // 3 hosts: 161..163, haproxies on .160
+)
+
 // switchover runs mhago switchover --json and decodes the report.
 func (s *scenario) switchover(args ...string) (int, *report.Report) {
 	s.t.Helper()
@@ -93,7 +101,7 @@ func (s *scenario) assertSwitched(nm int, acked []int64) {
 // which writes were refused is printed, as the clients saw it and as
 // mhago measured it.
 func TestSwitchoverUnderLoad(t *testing.T) {
-	s := newScenario(t, cluster.Options{Hosts: 4, ParallelReplication: 4})
+	s := newScenario(t, cluster.Options{Base: baseSwitchLoad, Hosts: 4, ParallelReplication: 4})
 	l, err := s.c.StartLoad(s.ctx, cluster.LoadOptions{Follow: true, Workers: 4, Rows: 1_000_000, Duration: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +152,7 @@ func keys[V any](m map[string]V) []string {
 // longer than --running-updates-limit, or a replica that does not
 // replicate, refuses the switchover with nothing changed.
 func TestSwitchoverRefusals(t *testing.T) {
-	s := newScenario(t, cluster.Options{Hosts: 3})
+	s := newScenario(t, cluster.Options{Base: baseSwitchOther, Hosts: 3})
 	before := s.topology()
 	db, err := s.c.DB(1)
 	if err != nil {
@@ -192,7 +200,7 @@ func TestSwitchoverRefusals(t *testing.T) {
 // leaves the journal, and --abandon rolls back from it. Either way the old
 // master takes writes again and the replicas replicate from it.
 func TestSwitchoverRollback(t *testing.T) {
-	s := newScenario(t, cluster.Options{Hosts: 3})
+	s := newScenario(t, cluster.Options{Base: baseSwitchOther, Hosts: 3})
 	hs := s.c.StartHAProxies(t, 2, time.Second)
 	before := s.topology()
 	code, out, _ := runFault(t, "panic@in:3 new master caught up", "switchover", "--conf", s.c.ConfigPath(), "--new-master", "server2", "--json")
@@ -295,7 +303,7 @@ func (s *scenario) serverID(i int) int {
 // switchover under a load written through the proxies moves both to the
 // new master with no acknowledged commit lost.
 func TestSwitchoverProxies(t *testing.T) {
-	s := newScenario(t, cluster.Options{Hosts: 3})
+	s := newScenario(t, cluster.Options{Base: baseSwitchOther, Hosts: 3})
 	hs := s.c.StartHAProxies(t, 2, time.Second)
 	before := s.topology()
 	if err := hs[1].Pause(); err != nil {
@@ -349,7 +357,7 @@ func TestSwitchoverProxies(t *testing.T) {
 // traffic to the new master, and the new master's active-master record
 // names it.
 func TestFailoverRedirectsProxies(t *testing.T) {
-	s := newScenario(t, cluster.Options{Hosts: 3})
+	s := newScenario(t, cluster.Options{Base: baseSwitchOther, Hosts: 3})
 	hs := s.c.StartHAProxies(t, 2, time.Second)
 	s.assertProxiesTo(hs, 1)
 	if err := s.c.KillMySQL(1); err != nil {
