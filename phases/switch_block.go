@@ -21,6 +21,7 @@ const (
 	undoWritable    journal.Action = "old_master_writable"  // revert read_only=1 on the old master
 	undoOnlineStart journal.Action = "online_change_revert" // master_ip_online_change_script --command=start back to the old master
 	undoMarker      journal.Action = "marker_revert"        // the active-master record names the old master again
+	undoStartSlave  journal.Action = "start_slave"          // revert STOP SLAVE on the old master of a dual-master pair
 	actOnlineStart  journal.Action = "online_change_start"  // --command=start for the new master
 )
 
@@ -75,20 +76,47 @@ func planOnlineChange(st *State) {
 	}
 }
 
-// blockWrites (phase 2) stops writes on the old master: read_only (and
-// super_read_only where it exists, after the marker), then the sessions
-// that still hold written, uncommitted rows are killed (they can no longer
-// commit), and writes still running get BlockWait to finish before they
-// are killed too.
+// stopPairReplication (phase 2, dual-master pairs) stops the old master's
+// replication from the new one until the other replicas are repointed:
+// otherwise the new master's first writes would reach them through the
+// old master before they are repointed at the position recorded before
+// those writes, and be applied twice.
+func stopPairReplication(ctx context.Context, st *State) error {
+	if !st.dual {
+		return nil
+	}
+	o := st.Orig
+	if err := st.run.WillChange(ctx, journal.Undo{Host: o.Name(), Action: undoStartSlave}); err != nil {
+		return err
+	}
+	return execSQL(ctx, o, replsql.Stop(hostVersion(o), replsql.BothThreads))
+}
+
+// blockWrites (phase 2) stops writes on the old master with read_only. A
+// transaction that wrote can no longer commit (read_only refuses it), so
+// the binlog is final but for sessions allowed to write under read_only,
+// which phase 3 checks for; the stranded sessions are ended after the new
+// master took writes (endOldSessions). The undo of the marker is recorded
+// here too, so that no fsync falls inside the write-blocked window.
 func blockWrites(ctx context.Context, st *State) error {
 	o := st.Orig
-	if err := st.run.WillChange(ctx, journal.Undo{Host: o.Name(), Action: undoWritable}); err != nil {
-		return err
+	for _, a := range []journal.Action{undoWritable, undoMarker} {
+		if err := st.run.WillChange(ctx, journal.Undo{Host: o.Name(), Action: a}); err != nil {
+			return err
+		}
 	}
 	if err := execSQL(ctx, o, replsql.SetReadOnly(true)); err != nil {
 		return err
 	}
 	st.Report.WritesBlocked(st.deps.Now())
+	return nil
+}
+
+// endOldSessions (phase 3) ends the old master's client sessions that
+// still hold written rows (they cannot commit), and those still running a
+// write after --block-wait. They would otherwise hold locks and keep their
+// clients from reconnecting to the new master.
+func endOldSessions(ctx context.Context, st *State) error {
 	return st.endWriters(ctx)
 }
 
@@ -115,14 +143,14 @@ func (st *State) endWriters(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for writes on %s to end: %w", o.Name(), ctx.Err())
-		case <-time.After(2 * time.Millisecond):
+		case <-time.After(time.Millisecond):
 		}
 	}
 }
 
 func planBlockWrites(st *State) {
-	st.Report.Note(fmt.Sprintf("would set read_only=1 on %s, kill sessions holding uncommitted writes and, after %s, writes still running",
-		st.Orig.Name(), st.opts.switchLimits().BlockWait))
+	st.Report.Note(fmt.Sprintf("would set read_only=1 on %s and, once %s takes writes, kill the sessions left holding uncommitted writes and, after %s, writes still running",
+		st.Orig.Name(), st.NewMaster.Name(), st.opts.switchLimits().BlockWait))
 }
 
 // writeMarker (phase 2) writes the marker row on the old master: the
@@ -130,9 +158,6 @@ func planBlockWrites(st *State) {
 // server has caught up exactly when it holds that row.
 func writeMarker(ctx context.Context, st *State) error {
 	o := st.Orig
-	if err := st.run.WillChange(ctx, journal.Undo{Host: o.Name(), Action: undoMarker}); err != nil {
-		return err
-	}
 	rec := instance.ActiveMaster{Cluster: st.cluster, Master: st.NewMaster.Name(), Addr: st.NewMaster.Server.Addr(), RunID: st.opts.RunID,
 		Operation: string(OpSwitchover), State: instance.RecordSwitching, Prev: o.Name(), Written: st.deps.Now()}
 	if err := instance.ReplaceActiveMaster(ctx, o.DB, o.Name(), rec); err != nil {
@@ -199,9 +224,9 @@ func waitNewMasterMarker(ctx context.Context, st *State) error {
 	return nil
 }
 
-// waitForMarker polls h for the marker row every 2 ms: writes stay blocked
-// until the last replica has it, so a coarser poll would lengthen the
-// window by as much.
+// waitForMarker polls h for the marker row every millisecond: writes stay
+// blocked until the new master has it, so a coarser poll would lengthen
+// the window by as much.
 func waitForMarker(ctx context.Context, st *State, h *Host) error {
 	for {
 		ok, err := instance.HasMarker(ctx, h.DB, h.Name(), st.cluster, st.opts.RunID)
@@ -214,7 +239,7 @@ func waitForMarker(ctx context.Context, st *State, h *Host) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s has not applied the marker row (last error: %v): %w", h.Name(), err, ctx.Err())
-		case <-time.After(2 * time.Millisecond):
+		case <-time.After(time.Millisecond):
 		}
 	}
 }

@@ -74,7 +74,8 @@ func (st *State) findLiveMaster() error {
 		}
 		if m := st.hostByAddr(h.Status.Replica.MasterHost, h.Status.Replica.MasterPort); m != nil {
 			votes[m]++
-			if best == nil || votes[m] > votes[best] {
+			// A dual-master pair alone ties: the writable one is the master.
+			if best == nil || votes[m] > votes[best] || (votes[m] == votes[best] && best.Status.ReadOnly && !m.Status.ReadOnly) {
 				best = m
 			}
 		}

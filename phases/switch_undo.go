@@ -18,7 +18,7 @@ func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, 
 	switch u.Action {
 	case undoProxies:
 		return true, st.openProxiesTo(ctx, u.Host, u.Host)
-	case undoWritable, undoOnlineStart, undoMarker:
+	case undoWritable, undoOnlineStart, undoMarker, undoStartSlave:
 	default:
 		return false, nil
 	}
@@ -33,6 +33,8 @@ func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, 
 			st.Report.RolledBack()
 			st.Report.Note(fmt.Sprintf("%s takes writes again (read_only=0, undo)", h.Name()))
 		}
+	case undoStartSlave:
+		err = execSQL(ctx, h, replsql.Start(hostVersion(h), replsql.BothThreads))
 	case undoOnlineStart:
 		err = st.onlineChange(ctx, "start", st.switchTarget(h), h)
 	case undoMarker:
