@@ -12,6 +12,7 @@ func (l *loader) validate() {
 	}
 	l.checkDuplicateAddrs()
 	l.checkPromotable()
+	l.checkVIP()
 }
 
 // checkDuplicateAddrs rejects two servers with the same ip:port, as MHA does.
