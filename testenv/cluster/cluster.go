@@ -78,17 +78,22 @@ func (c *Cluster) up(ctx context.Context) error {
 	if err := os.MkdirAll(c.opts.Dir, 0o700); err != nil {
 		return fmt.Errorf("create dir: %w", err)
 	}
-	if c.opts.Netns {
-		if err := c.createNetwork(ctx); err != nil {
-			return err
-		}
-	}
 	tmpl, err := ensureTemplate(ctx, c.log)
 	if err != nil {
 		return err
 	}
 	if err := c.prepareFiles(ctx, tmpl); err != nil {
 		return err
+	}
+	if c.opts.Netns {
+		// Recorded before anything exists, so that Open finds even a
+		// network that failed half-way.
+		if err := c.saveState(); err != nil {
+			return err
+		}
+		if err := c.createNetwork(ctx); err != nil {
+			return err
+		}
 	}
 	if err := c.startProcesses(); err != nil {
 		return err
