@@ -2,6 +2,7 @@ package phases
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -39,4 +40,16 @@ func TestMoveVIPNeedsTheNewMastersAgent(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "add VIP 10.0.0.100/32 on server2: no agent") {
 		t.Fatalf("error %v", err)
 	}
+}
+
+// An old master that cannot be reached is a note naming the command to
+// run there, not an error.
+func TestReleaseVIPFromUnreachableHostIsANote(t *testing.T) {
+	st := planState(decide.ModeMySQLAutoPos, planHost("server2", "10.0.0.2", "8.4.3"))
+	st.cfg.VIP = netip.MustParsePrefix("10.0.0.100/32")
+	st.Dead.Server.VIPInterface = "eth0"
+	st.Dead.SSHErr = errors.New("dial tcp 10.0.0.1:22: connect: no route to host")
+	st.releaseVIP(context.Background(), st.Dead)
+	checkNotes(t, st, []string{"VIP 10.0.0.100/32 not removed from server1: no SSH connection (dial tcp 10.0.0.1:22: connect: no route to host); " +
+		"if that host comes back, remove it there first: `ip addr del 10.0.0.100/32 dev eth0`"})
 }
