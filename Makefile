@@ -46,8 +46,9 @@ chaos: deps
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-# mhago against MHA 0.58 on fresh test clusters (bench/cmd/mhago-bench),
-# then the Go micro-benchmarks (binlog engine, SSH copy, ...).
+# mhago against MHA 0.58 on fresh test clusters (bench/cmd/mhago-bench:
+# failovers, then a planned switchover), then the Go micro-benchmarks
+# (binlog engine, SSH copy, ...).
 RUNS      ?= 3
 BENCH_OUT ?= /tmp/mhago-bench
 bench: build

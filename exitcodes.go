@@ -32,6 +32,7 @@ const (
 	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was
 	exitAfterPONR         = 13 // failover failed after the point of no return; --resume or manual recovery
 	exitAbortIncomplete   = 14 // failover aborted before the point of no return, but not all it stopped was restarted
+	exitSwitchRefused     = 15 // switchover refused: lag, a long write or transaction, topology; nothing changed
 	exitInterrupted       = 130
 )
 
@@ -56,6 +57,9 @@ const exitStatusHelp = `EXIT STATUS:
         --resume, or by hand (see the report)
    14   failover aborted before the point of no return, but some of what it stopped is still stopped
         (the report lists it; --abandon restarts it)
+   15   switchover refused, nothing changed: a replica lags or does not replicate, a long write or
+        transaction runs on the master, a long query on the new master, or the topology is not one
+        master with its replicas (the message says which)
    130  interrupted before the point of no return; what the run stopped was restarted`
 
 // errUsage marks command-line mistakes.
@@ -91,6 +95,8 @@ func exitCode(err error) int {
 		return exitLogin
 	case errors.Is(err, phases.ErrAborted):
 		return exitAborted
+	case errors.Is(err, phases.ErrSwitchRefused):
+		return exitSwitchRefused
 	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage), errors.Is(err, phases.ErrNothingToResume):
 		return exitConfig
 	case errors.Is(err, phases.ErrManagerWorkdir), errors.Is(err, errManagerLog):

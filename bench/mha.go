@@ -61,21 +61,29 @@ func MHAConfig(c *cluster.Cluster, workdir string) (string, error) {
 // RunMHA fails over c's dead host 1 with MHA's own command line; its
 // output lines are timestamped as they arrive, for the phase timeline.
 func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (Run, error) {
+	r, lines, err := runMHASwitch(ctx, c, shimDir, "--master_state=dead",
+		"--dead_master_host="+c.IP(1), "--dead_master_ip="+c.IP(1), fmt.Sprintf("--dead_master_port=%d", c.Options().MySQLPort),
+		"--interactive=0", "--ignore_last_failover")
+	r.Spans = MHASpans(lines, r.Wall)
+	return r, err
+}
+
+// runMHASwitch writes MHA's app.cnf for c and runs masterha_master_switch
+// with it and args; Run.Log is its output.
+func runMHASwitch(ctx context.Context, c *cluster.Cluster, shimDir string, args ...string) (Run, []Line, error) {
 	workdir := filepath.Join(c.Dir(), "mha")
 	if err := os.MkdirAll(workdir, 0o700); err != nil {
-		return Run{}, err
+		return Run{}, nil, err
 	}
 	conf, err := MHAConfig(c, workdir)
 	if err != nil {
-		return Run{}, err
+		return Run{}, nil, err
 	}
 	confPath := filepath.Join(c.Dir(), "mha.cnf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		return Run{}, err
+		return Run{}, nil, err
 	}
-	cmd := exec.CommandContext(ctx, "masterha_master_switch", "--master_state=dead",
-		"--dead_master_host="+c.IP(1), "--dead_master_ip="+c.IP(1), fmt.Sprintf("--dead_master_port=%d", c.Options().MySQLPort),
-		"--conf="+confPath, "--interactive=0", "--ignore_last_failover")
+	cmd := exec.CommandContext(ctx, "masterha_master_switch", append([]string{"--conf=" + confPath}, args...)...)
 	cmd.Env = append(os.Environ(), ShimEnv(shimDir)...)
 	// MHA forks for the replicas' recovery: a run that hangs is stopped
 	// with all it started (its own process group), and nothing else.
@@ -85,7 +93,7 @@ func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (Run, error
 	cmd.Stdout, cmd.Stderr = pw, pw
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
-		return Run{}, fmt.Errorf("run masterha_master_switch: %w", err)
+		return Run{}, nil, fmt.Errorf("run masterha_master_switch: %w", err)
 	}
 	linesc := make(chan []Line, 1)
 	go func() { linesc <- ReadLines(pr, t0) }()
@@ -93,12 +101,12 @@ func RunMHA(ctx context.Context, c *cluster.Cluster, shimDir string) (Run, error
 	wall := time.Since(t0)
 	pw.Close()
 	lines := <-linesc
-	r := Run{Exit: cmd.ProcessState.ExitCode(), Wall: wall, Spans: MHASpans(lines, wall)}
+	r := Run{Exit: cmd.ProcessState.ExitCode(), Wall: wall}
 	for _, l := range lines {
 		r.Log += l.Text + "\n"
 	}
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		return r, fmt.Errorf("run masterha_master_switch: %w", err)
+		return r, lines, fmt.Errorf("run masterha_master_switch: %w", err)
 	}
-	return r, nil
+	return r, lines, nil
 }

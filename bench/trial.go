@@ -32,6 +32,9 @@ type Run struct {
 	Wall  time.Duration
 	Log   string
 	Spans []Span
+	// ToolBlocked is the write-blocked time the tool reports of itself
+	// (mhago switchover's write_blocked_ms); 0: it reports none.
+	ToolBlocked time.Duration
 }
 
 // Tool fails over a cluster whose host 1 is dead. Prepare runs before the

@@ -39,6 +39,8 @@ type Config struct {
 	Servers []Server
 	// BinlogServers are the [binlogN] blocks (GTID failover only), same order.
 	BinlogServers []Server
+	// Proxies are the [proxyN] blocks (mhago only), ordered like Servers.
+	Proxies []Proxy
 	// Default is what a server block inherits: the global file, the app
 	// [server default] and init_conf_load_script combined. Block is
 	// "server default"; per-block keys (hostname, ...) are empty.

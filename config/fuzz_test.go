@@ -10,6 +10,8 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(twoServers))
 	f.Add([]byte("[server default]\nuser=\"u\"\nping_interval=3\n" + twoServers))
+	f.Add([]byte(twoServers + "[proxy1]\ntype=haproxy\nhaproxy_socket=/run/h.sock\nhaproxy_backend=b\nhaproxy_servers=server1=db1\n" +
+		"[proxy2]\ntype=script\ncommand=/bin/lb\ntimeout=2s\n"))
 	opts := testOpts()
 	opts.SkipInitScript = true // never run commands chosen by the fuzzer
 	f.Fuzz(func(t *testing.T, data []byte) {

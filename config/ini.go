@@ -131,6 +131,7 @@ const (
 	kindDefault
 	kindServer
 	kindBinlog
+	kindProxy
 )
 
 // defaultSection is the name of the block every server inherits from.
@@ -140,7 +141,7 @@ func classifySection(name string) sectionKind {
 	if name == defaultSection {
 		return kindDefault
 	}
-	for prefix, kind := range map[string]sectionKind{"server": kindServer, "binlog": kindBinlog} {
+	for prefix, kind := range map[string]sectionKind{"server": kindServer, "binlog": kindBinlog, "proxy": kindProxy} {
 		rest, ok := strings.CutPrefix(name, prefix)
 		if ok && rest != "" && !strings.ContainsAny(rest, " \t") {
 			return kind

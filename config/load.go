@@ -154,6 +154,7 @@ func (l *loader) load(data []byte) *Config {
 	l.cfg.Default = l.readServer(&section{name: defaultSection}, layer{}, defaults)
 	l.cfg.Servers = l.readBlocks(sections, kindServer, defaults)
 	l.cfg.BinlogServers = l.readBlocks(sections, kindBinlog, defaults)
+	l.cfg.Proxies = l.readProxies(sections)
 	l.validate()
 	l.cfg.Warnings = l.warnings.list
 	return l.cfg
@@ -198,8 +199,8 @@ func (l *loader) appDefaults(sections []*section) layer {
 			out = l.toLayer(sec, l.name)
 		case kindInvalid:
 			l.ps.at(location{file: l.name, line: sec.line, section: sec.name}, "",
-				"invalid block name: must be [server default], [server<suffix>] or [binlog<suffix>] (no spaces)",
-				"rename it, e.g. [server1] or [binlog1]")
+				"invalid block name: must be [server default], [server<suffix>], [binlog<suffix>] or [proxy<suffix>] (no spaces)",
+				"rename it, e.g. [server1], [binlog1] or [proxy1]")
 		}
 	}
 	return out

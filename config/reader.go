@@ -18,6 +18,7 @@ type reader struct {
 	section location // the block header, for problems about unset keys
 	layers  []layer
 	where   map[string]Location
+	defs    map[string]keyDef // keyDefs, or proxyKeyDefs in a [proxyN] block
 }
 
 func (l *loader) newReader(sec *section, layers ...layer) *reader {
@@ -27,7 +28,7 @@ func (l *loader) newReader(sec *section, layers ...layer) *reader {
 		l.cfg.where[sec.name] = where
 	}
 	loc := location{file: l.name, line: sec.line, section: sec.name}
-	return &reader{l: l, section: loc, layers: layers, where: where}
+	return &reader{l: l, section: loc, layers: layers, where: where, defs: keyDefs}
 }
 
 // get returns the effective raw value of key and whether the file set it.
@@ -38,7 +39,7 @@ func (r *reader) get(key string) (value, bool) {
 			return v, true
 		}
 	}
-	return value{raw: keyDefs[key].def, loc: r.section}, false
+	return value{raw: r.defs[key].def, loc: r.section}, false
 }
 
 func (r *reader) problem(v value, key, msg, fix string) { r.l.ps.at(v.loc, key, msg, fix) }
@@ -58,7 +59,7 @@ func (r *reader) boolean(key string) bool {
 		return false
 	}
 	r.problem(v, key, fmt.Sprintf("%q is not a boolean", v.raw), "use 1 or 0")
-	return keyDefs[key].def == "1"
+	return r.defs[key].def == "1"
 }
 
 func (r *reader) integer(key string, lo, hi int) int {
@@ -67,7 +68,7 @@ func (r *reader) integer(key string, lo, hi int) int {
 	if err != nil || n < lo || n > hi {
 		r.problem(v, key, fmt.Sprintf("%q is not an integer between %d and %d", v.raw, lo, hi),
 			fmt.Sprintf("use a whole number from %d to %d", lo, hi))
-		n, _ = strconv.Atoi(keyDefs[key].def)
+		n, _ = strconv.Atoi(r.defs[key].def)
 	}
 	return n
 }
@@ -81,7 +82,7 @@ func (r *reader) duration(key string, minimum time.Duration) time.Duration {
 	if err != nil || d < minimum {
 		r.problem(v, key, fmt.Sprintf("%q is not a duration of at least %s", v.raw, minimum),
 			fmt.Sprintf("use seconds (\"30\") or a Go duration (\"30s\", \"2m\") >= %s", minimum))
-		d, _ = parseDuration(keyDefs[key].def)
+		d, _ = parseDuration(r.defs[key].def)
 	}
 	return d
 }
@@ -108,7 +109,7 @@ func (r *reader) workdir(key string) string {
 	p := r.absPath(v, key, v.raw)
 	switch {
 	case p == "":
-		r.problem(v, key, "empty directory", fmt.Sprintf("remove the line for the default %s, or write an absolute directory", keyDefs[key].def))
+		r.problem(v, key, "empty directory", fmt.Sprintf("remove the line for the default %s, or write an absolute directory", r.defs[key].def))
 	case !filepath.IsAbs(p):
 		// reported by absPath
 	// The raw value is checked too: expanding "~/" cleans the path and
@@ -158,7 +159,7 @@ func (r *reader) enum(key string, allowed ...string) string {
 	}
 	r.problem(v, key, fmt.Sprintf("%q is not one of %s", v.raw, strings.Join(allowed, ", ")),
 		"use one of "+strings.Join(allowed, ", "))
-	return keyDefs[key].def
+	return r.defs[key].def
 }
 
 // script returns a hook command after checking its first word is absolute.

@@ -12,6 +12,7 @@ func (l *loader) validate() {
 	}
 	l.checkDuplicateAddrs()
 	l.checkPromotable()
+	l.checkProxies()
 	l.checkVIP()
 }
 

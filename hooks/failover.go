@@ -12,6 +12,8 @@ const (
 	ReportScript         = "report_script"
 	SecondaryCheckScript = "secondary_check_script"
 	OnlineChangeScript   = "master_ip_online_change_script"
+	// ProxyCommand is the command= of a [proxyN] block with type=script.
+	ProxyCommand = "proxy_command"
 )
 
 // ExitProceed is the exit code by which a stop/start hook says "I failed, but

@@ -126,3 +126,12 @@ func DriverLogsTo(l *slog.Logger) {
 type driverLog struct{ l *slog.Logger }
 
 func (d driverLog) Print(v ...any) { d.l.Debug("go-sql-driver: " + fmt.Sprint(v...)) }
+
+// ErrorCode is the server's error number in err's chain, if any.
+func ErrorCode(err error) (uint16, bool) {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number, true
+	}
+	return 0, false
+}

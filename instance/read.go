@@ -187,3 +187,26 @@ func ReadParallelApplier(ctx context.Context, db *sql.DB) (replsql.ParallelAppli
 	err := db.QueryRowContext(ctx, replsql.ReadParallelApplier().SQL()).Scan(&p.Threads, &p.Mode)
 	return p, err
 }
+
+// BinlogPosition is the server's own binlog write position and its GTID
+// position (gtid_binlog_pos on MariaDB, gtid_executed on MySQL): the two
+// queries a switchover needs while writes are blocked, instead of a whole
+// Read.
+func BinlogPosition(ctx context.Context, db *sql.DB, name string, v repl.Version) (*BinlogStatus, string, error) {
+	q := replsql.ShowBinlogStatus(v)
+	b, err := readBinlogStatus(ctx, db, q)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s on %s: %w", q, name, Classify(err))
+	}
+	if b == nil {
+		return nil, "", fmt.Errorf("%s on %s: no binlog (log_bin=OFF)", q, name)
+	}
+	vars, err := globalVariables(ctx, db, "gtid_binlog_pos", "gtid_executed")
+	if err != nil {
+		return nil, "", fmt.Errorf("GTID position of %s: %w", name, Classify(err))
+	}
+	if v.MariaDB {
+		return b, vars["gtid_binlog_pos"], nil
+	}
+	return b, vars["gtid_executed"], nil
+}

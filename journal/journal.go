@@ -62,7 +62,11 @@ type Record struct {
 // Begin is the first record's data: who runs what, for the operator who
 // finds the run unfinished.
 type Begin struct {
-	Operation   string    `json:"operation"` // failover, resume, abandon
+	Operation string `json:"operation"` // failover, resume, abandon
+	// Op is what the run does to the cluster: failover (also when empty,
+	// in journals older than the field), switchover or rejoin. A resume
+	// continues the same operation.
+	Op          string    `json:"op,omitempty"`
 	Cluster     string    `json:"cluster"`
 	App         string    `json:"app"`
 	Config      string    `json:"config"`

@@ -136,8 +136,10 @@ func (st *State) lastFailedRun(remote *journal.Replay) *journal.Replay {
 	return nil
 }
 
-// chooseSteps picks the operation: a failover, or, with an earlier run
-// that did not finish, what the operator chose to do with it.
+// chooseSteps picks the steps: the operation's own, or, with an earlier
+// run that did not finish, what the operator chose to do with it. A resume
+// continues the earlier run's operation; an abandon restores what any
+// operation changed before its point of no return.
 func (st *State) chooseSteps() (steps []step, pastNoReturn bool, err error) {
 	p := st.prev
 	switch {
@@ -145,20 +147,47 @@ func (st *State) chooseSteps() (steps []step, pastNoReturn bool, err error) {
 		return nil, false, fmt.Errorf("%w: no unfinished run of cluster %s in %s or Redis, and the last one did not fail after its point of no return",
 			ErrNothingToResume, st.cluster, st.cfg.ManagerWorkdir)
 	case p == nil:
-		return failoverSteps(), false, nil
+		return st.opSteps(), false, nil
 	case st.opts.Abandon:
 		st.Report.Mode = report.ModeAbandon
 		st.Report.PointOfNoReturnPassed = p.PastNoReturn // by the run abandoned
 		return abandonSteps(p.PastNoReturn), false, nil
+	case st.opts.Resume && prevOp(p) != st.op:
+		return nil, false, fmt.Errorf("%w: run %s was a %s: finish it with `mhago %s --conf %s --resume`", ErrUnfinished, p.Run, prevOp(p), prevOp(p), st.cfg.Path)
 	case st.opts.Resume && p.PastNoReturn:
 		st.Report.Mode = report.ModeResume
 		st.Report.PointOfNoReturnPassed = true // by the run resumed
-		return resumeSteps(), true, nil
+		return st.resumeSteps(), true, nil
 	case st.opts.Resume:
 		st.Report.Mode = report.ModeResume
-		return restartSteps(), false, nil
+		return restartSteps(st.opSteps()), false, nil
 	}
 	return nil, false, st.unfinishedError()
+}
+
+// opSteps are the steps of a fresh run of the operation.
+func (st *State) opSteps() []step {
+	if st.op == OpSwitchover {
+		return switchoverSteps()
+	}
+	return failoverSteps()
+}
+
+// resumeSteps finish the earlier run's operation past its point of no
+// return.
+func (st *State) resumeSteps() []step {
+	if st.op == OpSwitchover {
+		return switchResumeSteps()
+	}
+	return resumeSteps()
+}
+
+// prevOp is the operation an earlier run did.
+func prevOp(p *journal.Replay) Operation {
+	if p.Begin.Op == "" {
+		return OpFailover
+	}
+	return Operation(p.Begin.Op)
 }
 
 // unfinishedError says where the earlier run stopped and both ways on.
@@ -172,8 +201,15 @@ func (st *State) unfinishedError() error {
 	if p.PastNoReturn {
 		undo = "changes nothing on the servers and leaves the error file until you have repaired the cluster"
 	}
-	return fmt.Errorf("%w: %s (journal %s).\n  To finish it (%s):\n    mhago failover --conf %s --resume\n  To close it without finishing it (%s):\n    mhago failover --conf %s --abandon",
-		ErrUnfinished, p.StoppedAt(), p.Source, what, st.cfg.Path, undo, st.cfg.Path)
+	op := prevOp(p)
+	if op == OpSwitchover {
+		what = "restores the old master, then switches afresh"
+		if p.PastNoReturn {
+			what = "finishes its plan: the same new master, the replicas repointed at the position it recorded"
+		}
+	}
+	return fmt.Errorf("%w: %s (journal %s).\n  To finish it (%s):\n    mhago %s --conf %s --resume\n  To close it without finishing it (%s):\n    mhago %s --conf %s --abandon",
+		ErrUnfinished, p.StoppedAt(), p.Source, what, op, st.cfg.Path, undo, op, st.cfg.Path)
 }
 
 // beginJournal starts this run's journal once the lock is held, after
@@ -184,7 +220,7 @@ func (st *State) beginJournal(ctx context.Context, fence int64) (*journal.Writer
 		return nil, st.unfinishedError()
 	}
 	host, _ := os.Hostname()
-	b := journal.Begin{Operation: string(st.Report.Mode), Cluster: st.cluster, App: st.cfg.App, Config: st.cfg.Path,
+	b := journal.Begin{Operation: string(st.Report.Mode), Op: string(st.op), Cluster: st.cluster, App: st.cfg.App, Config: st.cfg.Path,
 		ManagerHost: host, PID: os.Getpid(), Command: st.opts.Command, Fence: fence, Started: st.Report.Started}
 	if st.prev != nil {
 		b.Resumes = st.prev.Run

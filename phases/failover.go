@@ -57,6 +57,7 @@ func recoverySteps() []step {
 		{Name: phaseActivation, Kind: runner.Change, Deferred: true, Run: activateNewMaster},
 		{Name: "3.5 new master writable", Kind: runner.Change, Rerunnable: true, Run: makeNewMasterWritable},
 		{Name: phaseVIP, Kind: runner.Change, Rerunnable: true, Deferred: true, Run: moveNewMasterVIP, Plan: planVIP},
+		{Name: "3.5 proxies open", Kind: runner.Change, Rerunnable: true, Deferred: true, Run: redirectProxies},
 		{Name: "4 replica recovery", Kind: runner.Change, Rerunnable: true, Run: recoverReplicas, Plan: planReplicas},
 		{Name: "5 new master cleanup", Kind: runner.Change, Rerunnable: true, Run: cleanupNewMaster},
 		{Name: "publish topology", Kind: runner.Change, Rerunnable: true, Optional: true, Run: publishTopology},
@@ -67,7 +68,7 @@ func recoverySteps() []step {
 // Resume it finishes an earlier run, with Abandon it closes one. The
 // report is written in every case, also when the run fails.
 func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, error) {
-	st := newState(deps, opts)
+	st := newState(deps, opts, OpFailover)
 	defer st.close()
 	if err := st.prepare(ctx); err != nil {
 		return st.Report, st.finishUnstarted(err)
@@ -88,5 +89,5 @@ func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, err
 // because it should not run at all.
 func refused(err error) bool {
 	return errors.Is(err, ErrMasterAlive) || errors.Is(err, ErrGuard) || errors.Is(err, coord.ErrLocked) ||
-		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, instance.ErrAccessDenied)
+		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, ErrSwitchRefused) || errors.Is(err, instance.ErrAccessDenied)
 }

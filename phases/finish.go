@@ -21,7 +21,7 @@ import (
 	"github.com/mhago/mhago/report"
 )
 
-func newState(deps Deps, opts Options) *State {
+func newState(deps Deps, opts Options, op Operation) *State {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
@@ -38,12 +38,16 @@ func newState(deps Deps, opts Options) *State {
 		opts.ConfirmWait = 15 * time.Second
 	}
 	cfg := deps.Config
-	mode := report.ModeFailover
+	mode := string(op)
 	if opts.DryRun {
 		mode = report.ModeDryRun
 	}
-	st := &State{deps: deps, opts: opts, cfg: cfg, cluster: cfg.ClusterID(), log: deps.Log.With("run", opts.RunID),
+	st := &State{deps: deps, opts: opts, cfg: cfg, cluster: cfg.ClusterID(), op: op, log: deps.Log.With("run", opts.RunID),
 		Report: report.New(cfg.App, cfg.Path, opts.RunID, mode, deps.Now())}
+	st.Report.Operation = string(op)
+	if op == OpSwitchover {
+		st.Report.Switch = &report.Switchover{}
+	}
 	st.Report.Cluster = st.cluster
 	sshOpts := endpoints.SSHOptions(cfg, opts.AcceptNewHostKeys, st.log)
 	// Agent calls (a large apply) may run as long as a phase may.
@@ -164,6 +168,11 @@ func outcome(st *State, err error) string {
 func (st *State) writeGuards(runErr error) {
 	switch {
 	case st.opts.Abandon:
+	case st.op != OpFailover && st.run.PastNoReturn() && runErr != nil && !errors.Is(runErr, ErrPartial):
+		st.guard(st.writeErrorFile(runErr))
+	case st.op != OpFailover:
+		// A planned operation neither counts as a failover for the
+		// last-failover guard nor removes a server from the config.
 	case runErr == nil || errors.Is(runErr, ErrPartial):
 		st.guard(st.writeStateFile("complete", st.opts.RunID+"\n"))
 		st.guard(st.recordLastFailover(runErr))
@@ -201,8 +210,8 @@ func (st *State) recordLastFailover(runErr error) error {
 }
 
 func (st *State) writeErrorFile(cause error) error {
-	msg := fmt.Sprintf("run %s failed after the point of no return: %v\nfinish it with `mhago failover --conf %s --resume`, or repair the cluster by hand; then remove this file\n",
-		st.opts.RunID, cause, st.cfg.Path)
+	msg := fmt.Sprintf("run %s (%s) failed after the point of no return: %v\nfinish it with `mhago %s --conf %s --resume`, or repair the cluster by hand; then remove this file\n",
+		st.opts.RunID, st.op, cause, st.op, st.cfg.Path)
 	return st.writeStateFile("error", msg)
 }
 

@@ -140,6 +140,9 @@ func poll(ctx context.Context, limit time.Duration, cond func() (bool, error), w
 // undoChange reverts one recorded change (the runner's Undo): a
 // replication thread this run, or an earlier one, stopped.
 func undoChange(ctx context.Context, st *State, u journal.Undo) error {
+	if handled, err := st.undoSwitch(ctx, u); handled {
+		return err
+	}
 	h := st.host(u.Host)
 	if h == nil || h.DB == nil {
 		return fmt.Errorf("no MySQL connection to %s", u.Host)

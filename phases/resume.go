@@ -24,9 +24,9 @@ func resumeSteps() []step {
 
 // restartSteps resume an earlier run that stopped before its point of no
 // return: restore what it stopped, then fail over afresh.
-func restartSteps() []step {
+func restartSteps(fresh []step) []step {
 	var out []step
-	for _, s := range failoverSteps() {
+	for _, s := range fresh {
 		out = append(out, s)
 		if s.Kind == runner.TakeLock {
 			out = append(out, step{Name: "resume: restore what the earlier run stopped", Kind: runner.Change, Run: restoreEarlierRun, Plan: planRestore})

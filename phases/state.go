@@ -54,6 +54,8 @@ type Options struct {
 	ApplyWait time.Duration
 	RunID     string
 	Command   string // how mhago was started, for the lock holder
+	// Switch are the choices of a planned switchover.
+	Switch SwitchOptions
 }
 
 // Deps are the run's collaborators.
@@ -126,6 +128,7 @@ type State struct {
 	log     *slog.Logger
 	cfg     *config.Config
 	cluster string
+	op      Operation
 
 	run      *runner.Runner[*State]
 	pool     *remote.Pool
@@ -137,10 +140,15 @@ type State struct {
 	prev       *journal.Replay
 	superseded []*journal.Replay
 
-	Hosts    []*Host
-	Dead     *Host
-	Replicas []*Host // alive replicas of the dead master, config order
-	Skipped  []*Host // dead or broken replicas with ignore_fail
+	Hosts []*Host
+	Dead  *Host
+	// Orig is the live master a switchover replaces; markerEnd is its
+	// binlog position right after the marker row.
+	Orig      *Host
+	markerEnd *instance.BinlogStatus
+	dual      bool    // the old master replicates from the new one (dual-master pair)
+	Replicas  []*Host // alive replicas of the dead master, config order
+	Skipped   []*Host // dead or broken replicas with ignore_fail
 	// Unmanaged are third-tier replicas (multi_tier_slave=1), left as they
 	// are: they follow their relay master.
 	Unmanaged []*Host

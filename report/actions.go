@@ -14,6 +14,8 @@ func (r *Report) OperatorActions() []string {
 		return nil
 	case r.Outcome == OutcomeAbandoned:
 		return r.abandonedActions()
+	case r.Switch != nil:
+		return r.switchoverActions()
 	case r.Outcome == OutcomeRefused:
 		return []string{fmt.Sprintf("Failover refused (%s). This run changed nothing.", orText(r.Error, "see above"))}
 	case r.Outcome == OutcomeAbortIncomplete:

@@ -23,6 +23,10 @@ const (
 	ModeDryRun   = "dry-run"
 	ModeResume   = "resume"  // finishing an earlier run (--resume)
 	ModeAbandon  = "abandon" // closing an earlier run (--abandon)
+	// ModeSwitchover and ModeRejoin name the planned operations; the
+	// operation of any run is in Report.Operation.
+	ModeSwitchover = "switchover"
+	ModeRejoin     = "rejoin"
 )
 
 // Outcomes of a run.
@@ -83,6 +87,7 @@ type Report struct {
 	RunID                 string    `json:"run_id"`
 	Fence                 int64     `json:"fence"`
 	Mode                  string    `json:"mode"`
+	Operation             string    `json:"operation,omitempty"` // failover, switchover, rejoin
 	Interactive           bool      `json:"interactive"`
 	ManagerHost           string    `json:"manager_host,omitempty"`
 	LogPath               string    `json:"log_path,omitempty"`
@@ -93,13 +98,15 @@ type Report struct {
 	PointOfNoReturnPassed bool      `json:"point_of_no_return_passed"`
 	// MasterNotDead: the run refused because the master was not confirmed
 	// dead (it answers, a replica still reads from it, or it hangs unfenced).
-	MasterNotDead bool          `json:"master_not_dead,omitempty"`
-	DeadMaster    HostRef       `json:"dead_master"`
-	NewMaster     *HostRef      `json:"new_master,omitempty"`
-	Election      *Election     `json:"election,omitempty"`
-	Phases        []*Phase      `json:"phases"`
-	Hosts         []*HostResult `json:"hosts"`
-	Unsaved       []string      `json:"unrecoverable,omitempty"` // see Unrecoverable
+	MasterNotDead bool    `json:"master_not_dead,omitempty"`
+	DeadMaster    HostRef `json:"dead_master"`
+	// Switch is set by a planned switchover.
+	Switch    *Switchover   `json:"switchover,omitempty"`
+	NewMaster *HostRef      `json:"new_master,omitempty"`
+	Election  *Election     `json:"election,omitempty"`
+	Phases    []*Phase      `json:"phases"`
+	Hosts     []*HostResult `json:"hosts"`
+	Unsaved   []string      `json:"unrecoverable,omitempty"` // see Unrecoverable
 	// Lost bounds what this run could not recover: the dead master's
 	// binlog after these coordinates reached no replica and was not saved.
 	Lost  *Lost          `json:"lost,omitempty"`

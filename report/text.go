@@ -199,9 +199,14 @@ func (r *Report) hostInfo(name string) string {
 // mhago's details.
 func Text(r *Report) string {
 	var b strings.Builder
-	b.WriteString(Banner + "\n\n" + Subject(r) + "\n\n" + Body(r))
-	b.WriteString("\n----- mhago details -----\n\n")
+	if r.Switch != nil {
+		b.WriteString("----- Switchover Report -----\n\n" + switchoverSubject(r) + "\n\n")
+	} else {
+		b.WriteString(Banner + "\n\n" + Subject(r) + "\n\n" + Body(r))
+		b.WriteString("\n----- mhago details -----\n\n")
+	}
 	r.writeSummary(&b)
+	r.writeSwitchover(&b)
 	r.writeElection(&b)
 	r.writePhases(&b)
 	r.writeHosts(&b)

@@ -7,6 +7,10 @@ command -v mariadb-binlog >/dev/null 2>&1 || need+=(mariadb-client)
 [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Switchover tests put real proxies in front of the cluster; the VIP tests
+# run keepalived in network namespaces.
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+[ -x /usr/sbin/keepalived ] || command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
 # make bench compares with MHA 0.58 from Debian's packages.
 if [ "${BENCH:-0}" = 1 ]; then
   command -v masterha_master_switch >/dev/null 2>&1 || need+=(mha4mysql-manager)

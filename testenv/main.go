@@ -28,6 +28,7 @@ type cliArgs struct {
 	rows    int
 	workers int
 	dur     time.Duration
+	follow  bool
 }
 
 func main() {
@@ -56,6 +57,7 @@ func parseArgs(args []string) (cliArgs, error) {
 	fs.IntVar(&a.rows, "rows", 1000, "rows to insert (load)")
 	fs.IntVar(&a.workers, "workers", 4, "concurrent writers (load)")
 	fs.DurationVar(&a.dur, "duration", 30*time.Second, "time bound (load)")
+	fs.BoolVar(&a.follow, "follow", false, "as the application user, follow the master when writes are refused (load)")
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -168,13 +170,20 @@ func load(ctx context.Context, c *cluster.Cluster, a cliArgs) error {
 	if host == 0 {
 		host = 1
 	}
-	l, err := c.StartLoad(ctx, cluster.LoadOptions{Host: host, Rows: a.rows, Duration: a.dur, Workers: a.workers})
+	l, err := c.StartLoad(ctx, cluster.LoadOptions{Host: host, Rows: a.rows, Duration: a.dur, Workers: a.workers, Follow: a.follow})
 	if err != nil {
 		return err
 	}
 	r := l.Wait()
 	fmt.Printf("acked %d rows (max id %d) in %s, errors %d, last error %v\n",
 		len(r.Acked), r.MaxAcked, r.Elapsed.Round(time.Millisecond), r.Errors, r.LastErr)
+	if a.follow {
+		for addr, ids := range r.AckedBy {
+			fmt.Printf("acked on %s: %d\n", addr, len(ids))
+		}
+		fmt.Printf("refused %d, %d write-blocked windows, longest %s (one worker: %s)\n",
+			r.Refused, len(r.Windows), r.Blocked.Round(time.Millisecond), r.BlockedWorkerMax.Round(time.Millisecond))
+	}
 	return nil
 }
 

@@ -30,6 +30,8 @@ type state struct {
 	Hosts   []HostState `json:"hosts"`
 	// Network is what netns mode created, nil in loopback mode.
 	Network *Network `json:"network,omitempty"`
+	// HAProxies are the haproxies StartHAProxy started.
+	HAProxies []HAProxyState `json:"haproxies,omitempty"`
 }
 
 // Cluster is a running (or partly running) test environment.
@@ -128,7 +130,9 @@ func (c *Cluster) prepareFiles(ctx context.Context, tmpl string) error {
 }
 
 func (c *Cluster) writeSecrets() error {
-	for path, v := range map[string]string{c.PasswordFile(): c.opts.Password, c.ReplPasswordFile(): c.opts.ReplPassword} {
+	secrets := map[string]string{c.PasswordFile(): c.opts.Password, c.ReplPasswordFile(): c.opts.ReplPassword,
+		c.AppPasswordFile(): c.opts.AppPassword}
+	for path, v := range secrets {
 		if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
@@ -177,6 +181,11 @@ func Open(dir string, logger *slog.Logger) (*Cluster, error) {
 	if c.opts.ReplPassword, err = readSecret(c.ReplPasswordFile()); err != nil {
 		return nil, err
 	}
+	// A cluster started before the application user existed has no file;
+	// only a follow load needs it.
+	if pw, err := readSecret(c.AppPasswordFile()); err == nil {
+		c.opts.AppPassword = pw
+	}
 	return c, nil
 }
 
@@ -214,13 +223,17 @@ func (c *Cluster) setProc(set func(st *state)) error {
 	return c.saveState()
 }
 
-// Procs lists every process the cluster knows of (redis first).
+// Procs lists every process the cluster knows of (redis first, then the
+// hosts', then the haproxies).
 func (c *Cluster) Procs() []Proc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	procs := []Proc{c.st.Redis}
 	for _, h := range c.st.Hosts {
 		procs = append(procs, h.MySQL, h.SSHD)
+	}
+	for _, h := range c.st.HAProxies {
+		procs = append(procs, h.Proc)
 	}
 	return procs
 }
@@ -341,6 +354,9 @@ func (c *Cluster) PasswordFile() string { return filepath.Join(c.opts.Dir, "mysq
 
 // ReplPasswordFile holds the replication user's password.
 func (c *Cluster) ReplPasswordFile() string { return filepath.Join(c.opts.Dir, "repl.password") }
+
+// AppPasswordFile holds the password of AppUser.
+func (c *Cluster) AppPasswordFile() string { return filepath.Join(c.opts.Dir, "app.password") }
 
 // Password is the admin (mhago) password.
 func (c *Cluster) Password() string { return c.opts.Password }

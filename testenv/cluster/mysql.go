@@ -170,6 +170,27 @@ func (c *Cluster) adminConfig(i int) *mysql.Config {
 	return cfg
 }
 
+// AppUser is the application's account: it may only read and insert into
+// mhago_test, so read_only (which binds every user without SUPER/READ_ONLY
+// ADMIN on MariaDB 10.11) refuses its writes everywhere but on a master,
+// as it refuses an application's.
+const AppUser = "mhago_app"
+
+// appConfig is the DSN config of AppUser at addr (ip:port).
+func (c *Cluster) appConfig(addr string) *mysql.Config {
+	cfg := mysql.NewConfig()
+	cfg.User = AppUser
+	cfg.Passwd = c.opts.AppPassword
+	cfg.Net = "tcp"
+	cfg.Addr = addr
+	cfg.Timeout = time.Second
+	cfg.ReadTimeout = 5 * time.Second
+	cfg.WriteTimeout = 5 * time.Second
+	cfg.InterpolateParams = true
+	cfg.Logger = quietLogger
+	return cfg
+}
+
 // quietLogger silences go-sql-driver's own logging ("unexpected EOF" after
 // a kill), which would otherwise print to stderr; errors still reach callers.
 var quietLogger mysql.Logger = log.New(io.Discard, "", 0)
@@ -190,6 +211,8 @@ func (c *Cluster) bootstrapMaster(ctx context.Context) error {
 		fmt.Sprintf("GRANT ALL PRIVILEGES ON *.* TO 'mhago'@'%s' WITH GRANT OPTION", c.clientHosts()),
 		fmt.Sprintf("CREATE USER 'repl'@'%s' IDENTIFIED BY %s", c.clientHosts(), quoteString(c.opts.ReplPassword)),
 		fmt.Sprintf("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%s'", c.clientHosts()),
+		fmt.Sprintf("CREATE USER '%s'@'%s' IDENTIFIED BY %s", AppUser, c.clientHosts(), quoteString(c.opts.AppPassword)),
+		fmt.Sprintf("GRANT SELECT, INSERT ON mhago_test.* TO '%s'@'%s'", AppUser, c.clientHosts()),
 		"CREATE DATABASE mhago_test",
 		"CREATE TABLE mhago_test.load (id BIGINT AUTO_INCREMENT PRIMARY KEY, worker INT, " +
 			"payload VARCHAR(200), created TIMESTAMP(6)) ENGINE=InnoDB",

@@ -57,10 +57,11 @@ type Options struct {
 	// (SetEnv): the benchmark preloads its MHA shim into the node tools
 	// MHA runs over SSH.
 	SSHDEnv []string `json:"sshd_env,omitempty"`
-	// Password and ReplPassword default to random values; they are written to
-	// files in Dir and never stored in state.json.
+	// Password, ReplPassword and AppPassword default to random values;
+	// they are written to files in Dir and never stored in state.json.
 	Password     string        `json:"-"`
 	ReplPassword string        `json:"-"`
+	AppPassword  string        `json:"-"`             // of AppUser; random by default
 	StartTimeout time.Duration `json:"start_timeout"` // readiness bound per process
 	Logger       *slog.Logger  `json:"-"`             // nil discards
 }
@@ -96,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ReplPassword == "" {
 		o.ReplPassword = randomHex(12)
+	}
+	if o.AppPassword == "" {
+		o.AppPassword = randomHex(12)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

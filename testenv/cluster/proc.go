@@ -103,6 +103,8 @@ func (p Proc) signal(sig syscall.Signal) error {
 func stopProcs(grace time.Duration, procs ...Proc) error {
 	for _, p := range procs {
 		_ = p.signal(syscall.SIGTERM)
+		// A paused (SIGSTOPped) process acts on SIGTERM only once continued.
+		_ = p.signal(syscall.SIGCONT)
 	}
 	if waitDead(grace, procs...) {
 		return nil

@@ -1,7 +1,8 @@
 // Command mhago-bench is `make bench`: mhago against MHA 0.58 on fresh
 // testenv clusters, four scenarios, several interleaved runs each; then
 // mhago with 2 and with 8 replicas, and its two ways of applying a large
-// relay-log backlog. It prints the tables and writes them, the raw
+// relay-log backlog; then a planned switchover by both tools under a load
+// that follows the master. It prints the tables and writes them, the raw
 // results and one phase timeline (SVG) per scenario into -out.
 package main
 
@@ -25,10 +26,10 @@ func main() {
 	mhago := flag.String("mhago", "bin/mhago", "the mhago binary (make build)")
 	out := flag.String("out", "/tmp/mhago-bench", "directory for results.json, tables.md and the timelines")
 	base := flag.Int("base", 239, "testenv base: hosts at 127.0.$MHAGO_TESTENV_NET.(base+i)")
-	only := flag.String("only", "", "\"mhago\": leave MHA out")
+	only := flag.String("only", "", "comma list: \"mhago\" leaves MHA out, \"switchover\" runs only the switchover scenario")
 	scale := flag.Bool("scale", true, "also time mhago with 2 and with 8 replicas")
 	applyMB := flag.Int("apply-mb", 100, "also compare the two apply paths on a backlog of this many MB (0: skip)")
-	table := flag.String("table", "", "print the table of an earlier run's results.json and exit")
+	table := flag.String("table", "", "print the table of an earlier run's results.json or switchover.json and exit")
 	flag.Parse()
 	if *table != "" {
 		if err := printTable(*table); err != nil {
@@ -52,9 +53,22 @@ func run(ctx context.Context, runs int, mhagoBin, out string, base int, only str
 	if err != nil {
 		return err
 	}
+	onlyMhago, onlySwitch := false, false
+	for _, o := range strings.Split(only, ",") {
+		switch o {
+		case "":
+		case "mhago":
+			onlyMhago = true
+		case "switchover":
+			onlySwitch = true
+		default:
+			return fmt.Errorf("-only %q: want mhago, switchover or both, comma-separated", o)
+		}
+	}
 	tools := []bench.Tool{bench.MHA(shim), bench.Mhago(bin)}
-	if only == "mhago" {
-		tools = tools[1:]
+	switchTools := []bench.Tool{bench.MHASwitchover(shim), bench.MhagoSwitchover(bin)}
+	if onlyMhago {
+		tools, switchTools = tools[1:], switchTools[1:]
 	} else if _, err := exec.LookPath("masterha_master_switch"); err != nil {
 		return fmt.Errorf("MHA 0.58 is not installed: apt-get install mha4mysql-manager mha4mysql-node (or -only mhago)")
 	}
@@ -62,6 +76,47 @@ func run(ctx context.Context, runs int, mhagoBin, out string, base int, only str
 		return err
 	}
 	env := bench.Env{Dir: filepath.Join(out, "work"), ShimDir: shim, Base: base, Hosts: 4}
+	var md strings.Builder
+	if !onlySwitch {
+		if err := failovers(ctx, env, tools, runs, bin, out, scale, applyMB, &md); err != nil {
+			return err
+		}
+	}
+	if err := switchovers(ctx, env, switchTools, runs, out, &md); err != nil {
+		return err
+	}
+	fmt.Println("\n" + md.String())
+	return os.WriteFile(filepath.Join(out, "tables.md"), []byte(md.String()), 0o644)
+}
+
+// switchovers runs the planned switchover runs times per tool, interleaved.
+func switchovers(ctx context.Context, env bench.Env, tools []bench.Tool, runs int, out string, md *strings.Builder) error {
+	var results []bench.SwitchResult
+	started := time.Now()
+	for i := range runs {
+		for _, tool := range tools {
+			r, err := bench.SwitchTrial(ctx, env, tool)
+			if err != nil {
+				return fmt.Errorf("%s, switchover, run %d: %w", tool.Name, i+1, err)
+			}
+			fmt.Println(r)
+			name := fmt.Sprintf("switchover-%s-%d.log", strings.ReplaceAll(r.Tool, " ", "_"), len(results))
+			if r.Problem != "" {
+				name = "failed-" + name
+			}
+			os.WriteFile(filepath.Join(out, name), []byte(r.Log), 0o644)
+			results = append(results, r)
+		}
+	}
+	fmt.Fprintf(md, "\nPlanned switchover of a 4-host cluster to host 2, the old master as new slave, under 4 unprivileged writers that follow the master; %d runs per tool, interleaved; took %s.\n\n",
+		runs, time.Since(started).Round(time.Second))
+	bench.WriteSwitchTable(md, results)
+	raw, _ := json.MarshalIndent(results, "", "  ")
+	return os.WriteFile(filepath.Join(out, "switchover.json"), raw, 0o644)
+}
+
+// failovers runs the failover scenarios (and the scale and apply rows).
+func failovers(ctx context.Context, env bench.Env, tools []bench.Tool, runs int, bin, out string, scale bool, applyMB int, md *strings.Builder) error {
 	var results []bench.Result
 	started := time.Now()
 	for _, sc := range bench.Scenarios {
@@ -79,22 +134,17 @@ func run(ctx context.Context, runs int, mhagoBin, out string, base int, only str
 			}
 		}
 	}
-	var md strings.Builder
-	fmt.Fprintf(&md, "4 hosts (1 master, 3 replicas), 4 writers, %d runs per tool and scenario, interleaved; took %s.\n\n", runs, time.Since(started).Round(time.Second))
-	bench.WriteTable(&md, results)
+	fmt.Fprintf(md, "4 hosts (1 master, 3 replicas), 4 writers, %d runs per tool and scenario, interleaved; took %s.\n\n", runs, time.Since(started).Round(time.Second))
+	bench.WriteTable(md, results)
 	if scale {
-		if err := scaleRows(ctx, env, bin, runs, &md, &results); err != nil {
+		if err := scaleRows(ctx, env, bin, runs, md, &results); err != nil {
 			return err
 		}
 	}
 	if applyMB > 0 {
-		if err := applyRow(ctx, env, applyMB, &md); err != nil {
+		if err := applyRow(ctx, env, applyMB, md); err != nil {
 			return err
 		}
-	}
-	fmt.Println("\n" + md.String())
-	if err := os.WriteFile(filepath.Join(out, "tables.md"), []byte(md.String()), 0o644); err != nil {
-		return err
 	}
 	if err := writeTimelines(out, results); err != nil {
 		return err
@@ -178,11 +228,20 @@ func writeTimelines(out string, results []bench.Result) error {
 	return nil
 }
 
-// printTable prints the scenarios' table of a results.json again.
+// printTable prints the scenarios' table of a results.json (or the
+// switchover table of a switchover.json) again.
 func printTable(path string) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if filepath.Base(path) == "switchover.json" {
+		var sw []bench.SwitchResult
+		if err := json.Unmarshal(raw, &sw); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		bench.WriteSwitchTable(os.Stdout, sw)
+		return nil
 	}
 	var results []bench.Result
 	if err := json.Unmarshal(raw, &results); err != nil {
