@@ -375,6 +375,14 @@ func (a *Agent) Hash(ctx context.Context, path string) (*proto.HashResult, error
 	return resp.Hash, err
 }
 
+// VIP adds, removes or looks for a virtual IP on an interface of the
+// agent's host (proto.VIPAdd also sends gratuitous ARPs). The agent needs
+// root or CAP_NET_ADMIN there to change addresses.
+func (a *Agent) VIP(ctx context.Context, r proto.VIPRequest) (*proto.VIPResult, error) {
+	resp, err := a.Call(ctx, proto.CmdVIP, proto.Request{VIP: &r})
+	return resp.VIP, err
+}
+
 // Login tries a MySQL login from the agent's host (the replication user
 // against a candidate master, as that host's IO thread would). A refused
 // login is a result with OK false, not an error.

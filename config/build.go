@@ -46,6 +46,7 @@ func (l *loader) readApp(defaults layer) {
 		Phase:        r.duration("phase_timeout", minDuration),
 	}
 	c.AgentPath = r.path("agent_path")
+	c.VIP = r.vip()
 	c.clusterID = r.clusterID()
 }
 
@@ -194,6 +195,7 @@ func (l *loader) readServer(sec *section, own, defaults layer) Server {
 	s.MasterPIDFile = r.path("master_pid_file")
 	s.ClientBindir = r.path("client_bindir")
 	s.ClientLibdir = r.path("client_libdir")
+	s.VIPInterface = r.ifaceName("vip_interface")
 	r.readFlags(&s)
 	if sec.name != defaultSection {
 		r.resolveIPs(&s)

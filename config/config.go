@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +70,10 @@ type Config struct {
 	// AgentPath is a prebuilt node agent binary to copy to the nodes; "" lets
 	// the caller decide (for example, the running binary itself).
 	AgentPath string
+
+	// VIP is the built-in virtual IP (vip) that failover moves to the new
+	// master with a gratuitous ARP; the zero Prefix when unset.
+	VIP netip.Prefix
 
 	// Warnings are non-fatal findings (ignored keys, a missing global file,
 	// secret files readable by others).
@@ -163,6 +168,9 @@ type Server struct {
 	ClientBindir  string
 	ClientLibdir  string
 	NodeLabel     string
+	// VIPInterface is the interface that carries the VIP on this server
+	// (vip_interface).
+	VIPInterface string
 }
 
 // Addr is the MySQL address ip:port (IPv6 in brackets).

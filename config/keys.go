@@ -89,6 +89,7 @@ var keyDefs = map[string]keyDef{
 	// mhago only, per server.
 	"password_file":      {scopeServer, "", false},
 	"repl_password_file": {scopeServer, "", false},
+	"vip_interface":      {scopeServer, "", false},
 
 	// mhago only, application level.
 	"cluster_id":                   {scopeApp, "", false},
@@ -109,6 +110,7 @@ var keyDefs = map[string]keyDef{
 	"phase_timeout":                {scopeApp, "10m", false},
 	"agent_path":                   {scopeApp, "", false},
 	"hook_password_args":           {scopeApp, "0", false},
+	"vip":                          {scopeApp, "", false},
 }
 
 // KnownKeys returns every accepted key name, sorted.

@@ -13,6 +13,7 @@ func (l *loader) validate() {
 	l.checkDuplicateAddrs()
 	l.checkPromotable()
 	l.checkProxies()
+	l.checkVIP()
 }
 
 // checkDuplicateAddrs rejects two servers with the same ip:port, as MHA does.

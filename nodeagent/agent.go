@@ -61,6 +61,8 @@ func handleRequest(ctx context.Context, cmd string, req proto.Request, version s
 		return result(login(ctx, *req.Login))
 	case cmd == proto.CmdHash && req.Hash != nil:
 		return result(hashFile(*req.Hash))
+	case cmd == proto.CmdVIP && req.VIP != nil:
+		return result(vipCall(ctx, *req.VIP))
 	}
 	return fail(proto.CodeBadRequest, fmt.Errorf("unknown command %q or missing request body", cmd))
 }

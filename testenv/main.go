@@ -3,7 +3,7 @@
 //
 //	go run ./testenv up|down|status|kill-mysql N|start-mysql N|stop-sshd N|start-sshd N|
 //	    stop-io N|stop-sql N|start-slave N|rotate-hostkey N|flush-logs N|load|checksum
-//	    [--dir DIR] [--hosts 4] [--gtid] [--base 10] [--max-binlog-size N]
+//	    [--dir DIR] [--hosts 4] [--gtid] [--netns] [--base 10] [--max-binlog-size N]
 package main
 
 import (
@@ -53,6 +53,7 @@ func parseArgs(args []string) (cliArgs, error) {
 	fs.IntVar(&a.opts.Base, "base", cluster.DefaultBase, "host i listens on 127.0.$MHAGO_TESTENV_NET.(base+i) (up)")
 	fs.BoolVar(&a.opts.GTID, "gtid", false, "replicate with MASTER_USE_GTID=slave_pos (up)")
 	fs.BoolVar(&a.opts.DualMaster, "dual-master", false, "hosts 1 and 2 replicate from each other, host 2 read_only (up)")
+	fs.BoolVar(&a.opts.Netns, "netns", false, "every host in its own network namespace on a bridge, at 10.$MHAGO_TESTENV_NET.(base).(10+i), with a VIP on host 1 (up; needs root)")
 	fs.Int64Var(&a.opts.MaxBinlogSize, "max-binlog-size", cluster.DefaultMaxBinlogSize, "max_binlog_size (up)")
 	fs.IntVar(&a.rows, "rows", 1000, "rows to insert (load)")
 	fs.IntVar(&a.workers, "workers", 4, "concurrent writers (load)")

@@ -19,6 +19,7 @@ const (
 	CmdApply   = "apply"
 	CmdLogin   = "login"
 	CmdHash    = "hash"
+	CmdVIP     = "vip"
 	// CmdSession keeps the agent running for a whole run: it reads one
 	// Envelope per request from stdin and answers each with an Envelope
 	// on stdout, so a host pays for starting a process (and the SSH
@@ -48,6 +49,7 @@ type Request struct {
 	Apply  *ApplyRequest  `json:"apply,omitempty"`
 	Login  *LoginRequest  `json:"login,omitempty"`
 	Hash   *HashRequest   `json:"hash,omitempty"`
+	VIP    *VIPRequest    `json:"vip,omitempty"`
 }
 
 // Response is the envelope of every answer.
@@ -64,6 +66,7 @@ type Response struct {
 	Apply   *ApplyResult   `json:"apply,omitempty"`
 	Login   *LoginResult   `json:"login,omitempty"`
 	Hash    *HashResult    `json:"hash,omitempty"`
+	VIP     *VIPResult     `json:"vip,omitempty"`
 }
 
 // HashRequest asks for the SHA-256 of a file on the host (a diff copied
@@ -76,6 +79,43 @@ type HashRequest struct {
 type HashResult struct {
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
+}
+
+// VIPOp is what a vip call does with the address.
+type VIPOp string
+
+// The vip operations. Add and del are idempotent: adding an address the
+// interface has, or removing one it lacks, changes nothing and succeeds.
+const (
+	VIPAdd   VIPOp = "add"   // add it, then send gratuitous ARPs (also when it was there)
+	VIPDel   VIPOp = "del"   // remove it
+	VIPCheck VIPOp = "check" // say whether the interface has it
+)
+
+// VIPRequest adds, removes or looks for a virtual IP on one interface of
+// the host.
+type VIPRequest struct {
+	Op        VIPOp  `json:"op"`
+	Address   string `json:"address"` // IPv4 with prefix, e.g. 10.0.1.100/32
+	Interface string `json:"interface"`
+	// ARPCount is how many gratuitous ARPs add sends (0: DefaultARPCount),
+	// ARPIntervalMS the pause between two (0: DefaultARPIntervalMS).
+	ARPCount      int `json:"arp_count,omitempty"`
+	ARPIntervalMS int `json:"arp_interval_ms,omitempty"`
+}
+
+// Defaults of a vip add: a few announcements, in case the first is lost.
+const (
+	DefaultARPCount      = 3
+	DefaultARPIntervalMS = 100
+)
+
+// VIPResult is the interface's state after the call.
+type VIPResult struct {
+	Present bool   `json:"present"` // the interface has the address
+	Changed bool   `json:"changed"` // this call added or removed it
+	MAC     string `json:"mac"`     // the interface's hardware address
+	ARPSent int    `json:"arp_sent,omitempty"`
 }
 
 // Error codes let mhago react to a cause without parsing text.

@@ -43,6 +43,10 @@ func (c *Cluster) AppConfig() string {
 	kv("ssh_known_hosts_file", c.KnownHostsFile())
 	kv("redis_address", c.RedisAddr())
 	kv("ssh_connection_timeout", 5)
+	if c.opts.Netns {
+		kv("vip", c.VIP()+"/32")
+		kv("vip_interface", c.VIPInterface())
+	}
 	for i := 1; i <= c.opts.Hosts; i++ {
 		fmt.Fprintf(&b, "\n[server%d]\n", i)
 		kv("hostname", c.IP(i))

@@ -28,6 +28,8 @@ type state struct {
 	Options Options     `json:"options"`
 	Redis   Proc        `json:"redis"`
 	Hosts   []HostState `json:"hosts"`
+	// Network is what netns mode created, nil in loopback mode.
+	Network *Network `json:"network,omitempty"`
 	// HAProxies are the haproxies StartHAProxy started.
 	HAProxies []HAProxyState `json:"haproxies,omitempty"`
 }
@@ -84,6 +86,16 @@ func (c *Cluster) up(ctx context.Context) error {
 	}
 	if err := c.prepareFiles(ctx, tmpl); err != nil {
 		return err
+	}
+	if c.opts.Netns {
+		// Recorded before anything exists, so that Open finds even a
+		// network that failed half-way.
+		if err := c.saveState(); err != nil {
+			return err
+		}
+		if err := c.createNetwork(ctx); err != nil {
+			return err
+		}
 	}
 	if err := c.startProcesses(); err != nil {
 		return err
@@ -255,7 +267,8 @@ func (c *Cluster) stopAll() error {
 			live = append(live, p)
 		}
 	}
-	return stopProcs(15*time.Second, live...)
+	// The namespaces go once nothing runs in them.
+	return errors.Join(stopProcs(15*time.Second, live...), c.removeNetwork())
 }
 
 func (c *Cluster) checkHost(i int) error {
@@ -274,8 +287,23 @@ func (c *Cluster) Dir() string { return c.opts.Dir }
 // N is the number of hosts.
 func (c *Cluster) N() int { return c.opts.Hosts }
 
-// IP of host i (1-based): 127.0.Net.(Base+i).
-func (c *Cluster) IP(i int) string { return fmt.Sprintf("127.0.%d.%d", c.opts.Net, c.opts.Base+i) }
+// IP of host i (1-based): 127.0.Net.(Base+i), or 10.Net.Base.(10+i) in
+// netns mode.
+func (c *Cluster) IP(i int) string {
+	if c.opts.Netns {
+		return fmt.Sprintf("%s.%d", c.subnet(), netnsHost0+i)
+	}
+	return fmt.Sprintf("127.0.%d.%d", c.opts.Net, c.opts.Base+i)
+}
+
+// clientHosts is the MySQL account host pattern that covers the manager
+// and every host.
+func (c *Cluster) clientHosts() string {
+	if c.opts.Netns {
+		return c.subnet() + ".%"
+	}
+	return "127.%"
+}
 
 // MySQLAddr is host i's ip:port.
 func (c *Cluster) MySQLAddr(i int) string { return fmt.Sprintf("%s:%d", c.IP(i), c.opts.MySQLPort) }

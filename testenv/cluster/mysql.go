@@ -48,7 +48,7 @@ func (c *Cluster) myCnf(i int) string {
 		"socket=" + c.Socket(i),
 		"pid-file=" + filepath.Join(h, "mysqld.pid"),
 		"log_error=" + c.MySQLLog(i),
-		"bind-address=" + c.IP(i),
+		"bind-address=" + c.bindAddress(i),
 		fmt.Sprintf("port=%d", c.opts.MySQLPort),
 		fmt.Sprintf("server_id=%d", i),
 		"log_bin=" + filepath.Join(c.BinlogDir(i), "mysql-bin"),
@@ -81,12 +81,26 @@ func (c *Cluster) myCnf(i int) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
+// bindAddress is host i's own address; in netns mode every address of its
+// namespace (its own and the VIP, when it holds it), which no other
+// namespace can reach but through the bridge.
+func (c *Cluster) bindAddress(i int) string {
+	if c.opts.Netns {
+		return "0.0.0.0"
+	}
+	return c.IP(i)
+}
+
 func (c *Cluster) spawnMySQL(i int) error {
 	bin, err := findBinary("mariadbd")
 	if err != nil {
 		return err
 	}
-	p, err := spawn(c.MySQLLog(i), []string{bin, "--defaults-file=" + c.myCnfPath(i)})
+	argv, err := c.inHost(i, []string{bin, "--defaults-file=" + c.myCnfPath(i)})
+	if err != nil {
+		return err
+	}
+	p, err := spawn(c.MySQLLog(i), argv)
 	if err != nil {
 		return fmt.Errorf("host %d mariadbd: %w", i, err)
 	}
@@ -194,12 +208,12 @@ func (c *Cluster) bootstrapMaster(ctx context.Context) error {
 	}
 	defer db.Close()
 	stmts := []string{
-		fmt.Sprintf("CREATE USER 'mhago'@'127.%%' IDENTIFIED BY %s", quoteString(c.opts.Password)),
-		"GRANT ALL PRIVILEGES ON *.* TO 'mhago'@'127.%' WITH GRANT OPTION",
-		fmt.Sprintf("CREATE USER 'repl'@'127.%%' IDENTIFIED BY %s", quoteString(c.opts.ReplPassword)),
-		"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.%'",
-		fmt.Sprintf("CREATE USER '%s'@'127.%%' IDENTIFIED BY %s", AppUser, quoteString(c.opts.AppPassword)),
-		fmt.Sprintf("GRANT SELECT, INSERT ON mhago_test.* TO '%s'@'127.%%'", AppUser),
+		fmt.Sprintf("CREATE USER 'mhago'@'%s' IDENTIFIED BY %s", c.clientHosts(), quoteString(c.opts.Password)),
+		fmt.Sprintf("GRANT ALL PRIVILEGES ON *.* TO 'mhago'@'%s' WITH GRANT OPTION", c.clientHosts()),
+		fmt.Sprintf("CREATE USER 'repl'@'%s' IDENTIFIED BY %s", c.clientHosts(), quoteString(c.opts.ReplPassword)),
+		fmt.Sprintf("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%s'", c.clientHosts()),
+		fmt.Sprintf("CREATE USER '%s'@'%s' IDENTIFIED BY %s", AppUser, c.clientHosts(), quoteString(c.opts.AppPassword)),
+		fmt.Sprintf("GRANT SELECT, INSERT ON mhago_test.* TO '%s'@'%s'", AppUser, c.clientHosts()),
 		"CREATE DATABASE mhago_test",
 		"CREATE TABLE mhago_test.load (id BIGINT AUTO_INCREMENT PRIMARY KEY, worker INT, " +
 			"payload VARCHAR(200), created TIMESTAMP(6)) ENGINE=InnoDB",

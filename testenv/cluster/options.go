@@ -53,6 +53,10 @@ type Options struct {
 	ParallelReplication int `json:"parallel_replication,omitempty"`
 	// BinlogFormat is ROW (default), STATEMENT or MIXED.
 	BinlogFormat string `json:"binlog_format,omitempty"`
+	// Netns puts every host in its own network namespace on a bridge
+	// (10.Net.Base.(10+i)/24, see netns.go) and configures a VIP on host
+	// 1 (vip= in app.cnf); it needs root and iproute2.
+	Netns bool `json:"netns,omitempty"`
 	// SSHDEnv are NAME=VALUE pairs every sshd sets for its sessions
 	// (SetEnv): the benchmark preloads its MHA shim into the node tools
 	// MHA runs over SSH.
@@ -125,6 +129,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("testenv: parallel_replication %d outside [0, 256]", o.ParallelReplication)
 	case o.BinlogFormat != "ROW" && o.BinlogFormat != "STATEMENT" && o.BinlogFormat != "MIXED":
 		return fmt.Errorf("testenv: binlog_format %q is not ROW, STATEMENT or MIXED", o.BinlogFormat)
+	case o.Netns && (o.Base > 255 || netnsHost0+o.Hosts >= vipHost):
+		return fmt.Errorf("testenv: netns mode needs base <= 255 (10.%d.<base>.0/24) and at most %d hosts", o.Net, vipHost-netnsHost0-1)
 	case len(o.Dir) > 60:
 		// Unix socket paths must stay below ~100 bytes.
 		return fmt.Errorf("testenv: dir %q too long for unix socket paths (max 60 chars)", o.Dir)

@@ -130,7 +130,11 @@ func (c *Cluster) spawnSSHD(i int) error {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		return fmt.Errorf("create sshd privsep dir /run/sshd: %w", err)
 	}
-	p, err := spawn(c.SSHDLog(i), []string{bin, "-D", "-e", "-f", c.sshdConfigPath(i)})
+	argv, err := c.inHost(i, []string{bin, "-D", "-e", "-f", c.sshdConfigPath(i)})
+	if err != nil {
+		return err
+	}
+	p, err := spawn(c.SSHDLog(i), argv)
 	if err != nil {
 		return fmt.Errorf("host %d sshd: %w", i, err)
 	}

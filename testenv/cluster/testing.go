@@ -85,6 +85,9 @@ func lastLines(s string, n int) string {
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
 	RequireBinaries(t)
+	if opts.Netns {
+		RequireNetns(t)
+	}
 	ownDir := opts.Dir == ""
 	if ownDir {
 		base := opts.Base
@@ -137,4 +140,18 @@ func RequireBinaries(t testing.TB) {
 	if err := EnsurePackages(ctx); err != nil {
 		t.Fatalf("CI=true and server binaries missing: %v", err)
 	}
+}
+
+// RequireNetns skips (or, under CI=true, fails) a test that needs network
+// namespaces where it cannot make them.
+func RequireNetns(t testing.TB) {
+	t.Helper()
+	why := NetnsSupported()
+	if why == "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true: %s", why)
+	}
+	t.Skip(why)
 }

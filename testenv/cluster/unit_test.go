@@ -63,6 +63,8 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative parallel replication", Options{ParallelReplication: -1}, false},
 		{"too many hosts", Options{Base: 250, Hosts: 10}, false},
 		{"long dir", Options{Dir: "/tmp/" + strings.Repeat("x", 80)}, false},
+		{"netns", Options{Netns: true, Base: 200, Hosts: 3}, true},
+		{"netns hosts reach the VIP", Options{Netns: true, Base: 10, Hosts: 240}, false},
 	} {
 		err := tc.opts.withDefaults().validate()
 		if (err == nil) != tc.ok {

@@ -16,7 +16,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: mhago-agent version|status|save|find|diff|apply|login < request.json, or mhago-agent session")
+		fmt.Fprintln(os.Stderr, "usage: mhago-agent version|status|save|find|diff|apply|login|hash|vip < request.json, or mhago-agent session")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
