@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -421,4 +422,24 @@ func TestDualMasterSwitchover(t *testing.T) {
 		t.Fatalf("checksums differ: %v", err)
 	}
 	t.Logf("dual-master switchover: write-blocked window clients %s, mhago %.1f ms", res.Blocked, rep.Switch.WriteBlockedMS)
+}
+
+// TestSwitchoverMovesVIPNetns: in network-namespace mode the built-in VIP
+// leaves the old master before writes are blocked and answers on the new
+// master once it takes writes.
+func TestSwitchoverMovesVIPNetns(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: 244, Hosts: 3, Netns: true})
+	if id := vipServerID(t, s.c); id != s.serverID(1) {
+		t.Fatalf("before the switchover VIP:3306 is server_id %d", id)
+	}
+	code, rep := s.switchover("--new-master", "server2", "--orig-master-is-new-slave")
+	if code != 0 {
+		t.Fatalf("switchover: exit %d: %s", code, rep.Error)
+	}
+	if got, err := s.c.VIPHolders(s.ctx); err != nil || !slices.Equal(got, []int{2}) {
+		t.Fatalf("VIP on hosts %v (%v), want only host 2", got, err)
+	}
+	if id := vipServerID(t, s.c); id != s.serverID(2) {
+		t.Fatalf("after the switchover VIP:3306 is server_id %d, want host 2's", id)
+	}
 }

@@ -21,7 +21,7 @@ import (
 // root namespace learned the new MAC from the gratuitous ARP before it
 // sent anything, and VIP:3306 answers with the new master's server_id.
 func TestFailoverMovesVIPNetns(t *testing.T) {
-	s := newScenario(t, cluster.Options{Base: 240, Hosts: 3, Netns: true})
+	s := newScenario(t, cluster.Options{Base: 244, Hosts: 3, Netns: true})
 	if id := vipServerID(t, s.c); id != 1 {
 		t.Fatalf("before the failover VIP:3306 is server_id %d, want 1", id)
 	}

@@ -16,7 +16,7 @@ import (
 // namespace (a neighbour on the bridge) learns the new holder's MAC from
 // the gratuitous ARP alone, before it sends anything to the VIP again.
 func TestAgentVIPNetns(t *testing.T) {
-	e := newEnv(t, cluster.Options{Base: 80, Hosts: 2, Netns: true})
+	e := newEnv(t, cluster.Options{Base: 98, Hosts: 2, Netns: true})
 	ctx := context.Background()
 	vip := e.c.VIP() + "/32"
 	req := func(op proto.VIPOp) proto.VIPRequest {

@@ -18,6 +18,11 @@ func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, 
 	switch u.Action {
 	case undoProxies:
 		return true, st.openProxiesTo(ctx, u.Host, u.Host)
+	case undoVIPBack:
+		if h := st.host(u.Host); h != nil {
+			return true, st.vipBack(ctx, h)
+		}
+		return true, fmt.Errorf("VIP back on %s: not in the config", u.Host)
 	case undoWritable, undoOnlineStart, undoMarker, undoStartSlave:
 	default:
 		return false, nil
