@@ -205,8 +205,8 @@ func (st *State) superReadOnly(ctx context.Context, h *Host, on bool) error {
 }
 
 func planMarker(st *State) {
-	st.Report.Note(fmt.Sprintf("would write the marker row (%s, run_id %s) on %s and wait until every replica holds it",
-		instance.ActiveMasterTable, st.opts.RunID, st.Orig.Name()))
+	st.Report.Note(fmt.Sprintf("would create %s on %s if missing, then write the marker row (run_id %s) there once writes are blocked",
+		instance.ActiveMasterTable, st.Orig.Name(), st.opts.RunID))
 }
 
 // waitNewMasterMarker (phase 3) waits until the new master has applied

@@ -20,8 +20,8 @@ func openNewMaster(ctx context.Context, st *State) error {
 }
 
 func planOpenNewMaster(st *State) {
-	st.Report.Note(fmt.Sprintf("would stop replication on %s once it holds the marker, record its binlog position, and set read_only=0 on it",
-		st.NewMaster.Name()))
+	st.Report.Note(fmt.Sprintf("would wait until %s holds the marker, record its binlog position and set read_only=0 on it (the point of no return), then stop and reset its replication from %s",
+		st.NewMaster.Name(), st.Orig.Name()))
 	st.Report.HostResult(st.NewMaster.Name(), st.NewMaster.Server.Addr(), report.RoleNewMaster).Plan()
 }
 
