@@ -267,3 +267,32 @@ func TestLockHostHolderStillStarting(t *testing.T) {
 		t.Fatalf("holder without a pid: %v", err)
 	}
 }
+
+// TestLazyPhaseRecords: phase records are written without an fsync of
+// their own, yet read back like any other once the file is closed, and
+// only phase records are lazy.
+func TestLazyPhaseRecords(t *testing.T) {
+	for k, want := range map[Kind]bool{KindPhase: true, KindPhaseEnd: true, KindUndo: false, KindDecision: false, KindNoReturn: false, KindStep: false, KindEnd: false} {
+		if lazy(k) != want {
+			t.Errorf("lazy(%s) = %t, want %t", k, !want, want)
+		}
+	}
+	dir := t.TempDir()
+	w := create(t, dir, nil, nil)
+	ctx := context.Background()
+	for _, rec := range []Record{{Kind: KindPhase, Phase: "2 block writes"}, {Kind: KindPhaseEnd, Phase: "2 block writes"}, {Kind: KindPhase, Phase: "2 marker"}} {
+		if err := w.Append(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Read(w.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LastPhase != "2 marker" || r.LastPhaseEnded {
+		t.Fatalf("replay stopped at %q (ended %t), want the lazy record of phase 2 marker", r.LastPhase, r.LastPhaseEnded)
+	}
+}
