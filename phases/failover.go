@@ -56,6 +56,7 @@ func recoverySteps() []step {
 		// being repointed: the run goes on and ends failed (exit 13).
 		{Name: phaseActivation, Kind: runner.Change, Deferred: true, Run: activateNewMaster},
 		{Name: "3.5 new master writable", Kind: runner.Change, Rerunnable: true, Run: makeNewMasterWritable},
+		{Name: "3.5 active-master record", Kind: runner.Change, Rerunnable: true, Optional: true, Run: recordActiveMaster},
 		{Name: "4 replica recovery", Kind: runner.Change, Rerunnable: true, Run: recoverReplicas, Plan: planReplicas},
 		{Name: "5 new master cleanup", Kind: runner.Change, Rerunnable: true, Run: cleanupNewMaster},
 		{Name: "publish topology", Kind: runner.Change, Rerunnable: true, Optional: true, Run: publishTopology},
