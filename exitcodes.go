@@ -32,6 +32,7 @@ const (
 	exitAborted           = 12 // failover aborted before the point of no return; cluster as it was
 	exitAfterPONR         = 13 // failover failed after the point of no return; --resume or manual recovery
 	exitAbortIncomplete   = 14 // failover aborted before the point of no return, but not all it stopped was restarted
+	exitDiverged          = 15 // rejoin refused: the host holds transactions the cluster never received
 	exitInterrupted       = 130
 )
 
@@ -48,7 +49,8 @@ const exitStatusHelp = `EXIT STATUS:
    9    failover refused by a guard: last failover too recent, a leftover <cluster>.failover.error
         file, the topology changed while waiting for the lock, an earlier run did not finish (the
         message prints the --resume and --abandon commands), or check --failover-if-dead without
-        redis_address (no lock) and without --no-lock
+        redis_address (no lock) and without --no-lock; rejoin refused before any change (the host is
+        the master or unreachable, no current master, no coordinates, its binlog lost transactions)
    10   failover completed, but some replica could not be recovered (see the report)
    11   another mhago holds the failover lock, here or on another manager host (the message names it)
    12   failover aborted before the point of no return: the cluster was left as it was
@@ -56,6 +58,9 @@ const exitStatusHelp = `EXIT STATUS:
         --resume, or by hand (see the report)
    14   failover aborted before the point of no return, but some of what it stopped is still stopped
         (the report lists it; --abandon restarts it)
+   15   rejoin refused: the host holds transactions the cluster never received (the report lists
+        them as binlog file:pos ranges or GTIDs, and where the saved copy of its binlog is); nothing
+        was changed
    130  interrupted before the point of no return; what the run stopped was restarted`
 
 // errUsage marks command-line mistakes.
@@ -83,6 +88,8 @@ func exitCode(err error) int {
 		return exitPartial
 	case errors.Is(err, coord.ErrLocked), errors.Is(err, journal.ErrBusy):
 		return exitLocked
+	case errors.Is(err, phases.ErrDiverged):
+		return exitDiverged
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
 	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock):

@@ -185,9 +185,9 @@ func ErrantMySQL(host, master repl.MySQLGTIDSet) repl.MySQLGTIDSet {
 // BinlogExtra is what a host's binlog holds past where the cluster's copy
 // of its history ends (file/pos mode).
 type BinlogExtra struct {
-	From, To            repl.Coordinates
+	From, To             repl.Coordinates
 	Events, Transactions int
-	FirstGTID, LastGTID string
+	FirstGTID, LastGTID  string
 }
 
 // String names the range for the operator.

@@ -76,10 +76,7 @@ func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, err
 	if err != nil {
 		return st.Report, st.finishUnstarted(err)
 	}
-	st.run = runner.New(runner.Config[*State]{Steps: steps, State: st, DryRun: opts.DryRun,
-		Timeout: st.cfg.Timeouts.Phase, Report: st.Report, Log: st.log, Warn: st.deps.Warn,
-		Lock: st.lockFunc(), Begin: st.beginJournal, Undo: undoChange, Refused: refused,
-		PastNoReturn: pastNoReturn})
+	st.run = st.newRunner(steps, pastNoReturn)
 	runErr := st.run.Run(ctx)
 	return st.Report, st.finish(ctx, runErr)
 }
@@ -88,5 +85,6 @@ func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, err
 // because it should not run at all.
 func refused(err error) bool {
 	return errors.Is(err, ErrMasterAlive) || errors.Is(err, ErrGuard) || errors.Is(err, coord.ErrLocked) ||
-		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, instance.ErrAccessDenied)
+		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, instance.ErrAccessDenied) ||
+		errors.Is(err, ErrDiverged)
 }

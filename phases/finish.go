@@ -164,7 +164,8 @@ func outcome(st *State, err error) string {
 // the dead master's block after a full success when asked.
 func (st *State) writeGuards(runErr error) {
 	switch {
-	case st.opts.Abandon:
+	case st.opts.Abandon, st.op != OpFailover:
+		// The guard files are the failover's: a rejoin leaves none.
 	case runErr == nil || errors.Is(runErr, ErrPartial):
 		st.guard(st.writeStateFile("complete", st.opts.RunID+"\n"))
 		st.guard(st.recordLastFailover(runErr))

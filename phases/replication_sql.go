@@ -186,7 +186,8 @@ func undoStatement(h *Host, u journal.Undo) (replsql.Statement, error) {
 		return replsql.Start(hostVersion(h), replsql.IOThread), nil
 	case undoStartSQL:
 		return replsql.Start(hostVersion(h), replsql.SQLThread), nil
-
+	case undoWritable:
+		return replsql.SetReadOnly(false), nil
 	}
 	return replsql.Statement{}, fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
 }

@@ -54,6 +54,7 @@ type Options struct {
 	ApplyWait time.Duration
 	RunID     string
 	Command   string // how mhago was started, for the lock holder
+	Host      string // rejoin: config block or hostname[:port] of the host (--host)
 }
 
 // Deps are the run's collaborators.
@@ -163,6 +164,8 @@ type State struct {
 
 	Report      *report.Report
 	ReportPaths [2]string // JSON and text report files
+
+	rejoin *rejoinState // set by a rejoin only
 }
 
 // errors callers map to exit codes.
