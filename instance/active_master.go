@@ -104,9 +104,9 @@ func WriteActiveMaster(ctx context.Context, db *sql.DB, name string, r ActiveMas
 func ReadActiveMaster(ctx context.Context, db *sql.DB, name, cluster string) (r ActiveMaster, ok bool, err error) {
 	row := db.QueryRowContext(ctx, `SELECT cluster, master, addr, run_id, operation, state, prev, prev_file, prev_pos, prev_gtid,
 		file, pos, gtid, written FROM `+ActiveMasterTable+` WHERE cluster = ?`, cluster)
-	var state string
+	var state, written string
 	err = row.Scan(&r.Cluster, &r.Master, &r.Addr, &r.RunID, &r.Operation, &state, &r.Prev, &r.PrevFile, &r.PrevPos, &r.PrevGTID,
-		&r.File, &r.Pos, &r.GTID, &r.Written)
+		&r.File, &r.Pos, &r.GTID, &written)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), isNoSuchTable(err):
 		return ActiveMaster{}, false, nil
@@ -114,6 +114,11 @@ func ReadActiveMaster(ctx context.Context, db *sql.DB, name, cluster string) (r 
 		return ActiveMaster{}, false, fmt.Errorf("read active-master record on %s: %w", name, Classify(err))
 	}
 	r.State = RecordState(state)
+	// The connections do not ask the driver to parse times (parseTime):
+	// DATETIME(6) arrives as text.
+	if r.Written, err = time.Parse("2006-01-02 15:04:05.999999", written); err != nil {
+		return ActiveMaster{}, false, fmt.Errorf("read active-master record on %s: written %q: %w", name, written, err)
+	}
 	return r, true, nil
 }
 

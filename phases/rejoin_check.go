@@ -44,7 +44,8 @@ func readRejoinCoordinates(ctx context.Context, st *State) error {
 		return nil
 	}
 	r := rj.record
-	st.Report.Rejoin.HistoryEnd = fmt.Sprintf("%s:%d%s", r.PrevFile, r.PrevPos, suffixGTID(r.PrevGTID))
+	st.Report.Rejoin.HistoryEnd = fmt.Sprintf("%s:%d", r.PrevFile, r.PrevPos)
+	st.Report.Rejoin.HistoryEndGTID = r.PrevGTID
 	st.Report.Rejoin.CoordinatesFrom = from
 	return nil
 }
@@ -178,7 +179,7 @@ func extraOf(from repl.Coordinates, res *proto.ExtractResult) decide.BinlogExtra
 
 // checkBinlogReaches makes sure the host's binlog file holds from.
 func (st *State) checkBinlogReaches(ctx context.Context, h *Host, from repl.Coordinates) error {
-	s, err := h.Agent.Status(ctx, proto.StatusRequest{BinlogDirs: h.Server.MasterBinlogDirs, Workdir: h.Server.RemoteWorkdir})
+	s, err := h.Agent.Status(ctx, proto.StatusRequest{BinlogDirs: h.Server.MasterBinlogDirs, Prefix: from.Prefix(), Workdir: h.Server.RemoteWorkdir})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type Rejoin struct {
 	// and CoordinatesFrom where that was read (the active-master record,
 	// a failover journal).
 	HistoryEnd      string `json:"history_end,omitempty"`
+	HistoryEndGTID  string `json:"history_end_gtid,omitempty"`
 	CoordinatesFrom string `json:"coordinates_from,omitempty"`
 	// Extra lists what the host holds that the cluster never received
 	// (binlog file:pos ranges or GTIDs); a rejoin with any is refused.
@@ -51,7 +52,7 @@ func rejoinText(r *Report) string {
 	line("host", j.Host)
 	line("master", j.Master)
 	line("mode", j.Mode)
-	line("history ends", strings.TrimSpace(j.HistoryEnd+" "+parenthesized(j.CoordinatesFrom)))
+	line("history ends", strings.TrimSpace(j.HistoryEnd+" "+gtidText(j.HistoryEndGTID)+" "+parenthesized(j.CoordinatesFrom)))
 	if len(j.Extra) > 0 {
 		fmt.Fprintf(&b, "  %-14s %d transactions the cluster never received:\n", "extra:", j.ExtraTransactions)
 		for _, x := range j.Extra {
@@ -87,4 +88,11 @@ func (r *Report) rejoinActions() []string {
 		return []string{"The host was pointed at the master but did not catch up (see the error): repair its replication, then run `mhago rejoin` again; it checks what is already done."}
 	}
 	return []string{fmt.Sprintf("Rejoin not done (%s); nothing that stays was changed. Fix the cause and run it again.", orText(r.Error, "see above"))}
+}
+
+func gtidText(g string) string {
+	if g == "" {
+		return ""
+	}
+	return "GTID " + g
 }
