@@ -12,9 +12,9 @@ import (
 )
 
 // rejoin runs mhago rejoin --json and decodes the report it prints.
-func (s *scenario) rejoin(host string) (int, *report.Report) {
+func (s *scenario) rejoin(host string, args ...string) (int, *report.Report) {
 	s.t.Helper()
-	code, out, _ := runCLI(s.t, "rejoin", "--conf", s.c.ConfigPath(), "--host", host, "--json")
+	code, out, _ := runCLI(s.t, append([]string{"rejoin", "--conf", s.c.ConfigPath(), "--host", host, "--json"}, args...)...)
 	rep := &report.Report{}
 	if err := json.Unmarshal([]byte(out), rep); err != nil || rep.Rejoin == nil {
 		s.t.Fatalf("rejoin output is not a rejoin report (exit %d): %v", code, err)
@@ -93,7 +93,17 @@ func testRejoin(t *testing.T, opts cluster.Options) {
 	nm := s.killAndFailOver(1, 2, 3, 4)
 	s.assertWakingFirst(1)
 
-	code, rep := s.rejoin("server1")
+	// The plan changes nothing.
+	code, rep := s.rejoin("server1", "--dry-run")
+	if code != exitOK || rep.Outcome != report.OutcomePlanned || rep.PointOfNoReturnPassed ||
+		!strings.Contains(strings.Join(rep.Notes, "\n"), "plan: on server1: STOP SLAVE") {
+		t.Fatalf("dry run: exit %d, outcome %s, notes %v", code, rep.Outcome, rep.Notes)
+	}
+	if st, _ := s.c.SlaveStatus(s.ctx, 1); len(st) != 0 || s.variable(1, "read_only") != "0" {
+		t.Fatalf("the dry run changed server1: %v", st)
+	}
+
+	code, rep = s.rejoin("server1")
 	if code != exitOK || rep.Outcome != report.OutcomeSuccess || !rep.Rejoin.Joined || rep.Rejoin.Master != fmt.Sprintf("server%d", nm) {
 		t.Fatalf("clean rejoin: exit %d, outcome %s, %+v: %s", code, rep.Outcome, rep.Rejoin, rep.Error)
 	}
