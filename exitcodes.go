@@ -92,7 +92,8 @@ func exitCode(err error) int {
 		return exitDiverged
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
-	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock):
+	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock),
+		errors.Is(err, phases.ErrCannotRejoin):
 		return exitGuard
 	case errors.Is(err, instance.ErrAccessDenied) && !errors.Is(err, phases.ErrAborted):
 		return exitLogin

@@ -44,6 +44,28 @@ func (s *scenario) insert(i, n int, note string) {
 	}
 }
 
+// assertActiveMaster: every alive server holds the active-master record
+// naming the new master and the dead one it replaced (written once the
+// new master was writable, also by a resumed run).
+func (s *scenario) assertActiveMaster(conf, dead string) {
+	s.t.Helper()
+	nm := s.reportIn(conf).NewMaster.Name
+	for i := 1; i <= s.c.N(); i++ {
+		if !s.c.MySQLRunning(i) {
+			continue
+		}
+		db, err := s.c.DB(i)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		var master, prev, file string
+		err = db.QueryRowContext(s.ctx, "SELECT master, prev, file FROM mhago.active_master").Scan(&master, &prev, &file)
+		if err != nil || master != nm || prev != dead || file == "" {
+			s.t.Fatalf("host %d active-master record: master %q prev %q file %q (%v), want %s replacing %s", i, master, prev, file, err, nm, dead)
+		}
+	}
+}
+
 // killAndFailOver kills the master's mysqld with nothing in flight (every
 // replica has read all), fails over and restarts the old master: it comes
 // back writable, as its my.cnf says, beside the new master.
@@ -107,7 +129,7 @@ func testRejoin(t *testing.T, opts cluster.Options) {
 	if code != exitOK || rep.Outcome != report.OutcomeSuccess || !rep.Rejoin.Joined || rep.Rejoin.Master != fmt.Sprintf("server%d", nm) {
 		t.Fatalf("clean rejoin: exit %d, outcome %s, %+v: %s", code, rep.Outcome, rep.Rejoin, rep.Error)
 	}
-	if len(rep.Rejoin.Extra) != 0 || !rep.PointOfNoReturnPassed {
+	if len(rep.Rejoin.Extra) != 0 || !rep.PointOfNoReturnPassed || !strings.HasPrefix(rep.Rejoin.CoordinatesFrom, "active-master record on server") {
 		t.Fatalf("clean rejoin report: %+v", rep.Rejoin)
 	}
 	st, err := s.c.SlaveStatus(s.ctx, 1)

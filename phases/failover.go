@@ -86,5 +86,5 @@ func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, err
 func refused(err error) bool {
 	return errors.Is(err, ErrMasterAlive) || errors.Is(err, ErrGuard) || errors.Is(err, coord.ErrLocked) ||
 		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, instance.ErrAccessDenied) ||
-		errors.Is(err, ErrDiverged)
+		errors.Is(err, ErrDiverged) || errors.Is(err, ErrCannotRejoin)
 }

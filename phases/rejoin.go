@@ -16,6 +16,10 @@ import (
 // received; the rejoin changed nothing.
 var ErrDiverged = errors.New("rejoin refused: the host holds transactions the cluster never received")
 
+// ErrCannotRejoin: the rejoin stopped before it changed anything because
+// it cannot be done safely as things are (exit 9, like a failover guard).
+var ErrCannotRejoin = errors.New("rejoin refused")
+
 // rejoinState is what a rejoin knows beyond the failover's State: the
 // host, and the coordinates where the cluster's copy of its history ends.
 type rejoinState struct {
@@ -70,13 +74,13 @@ func connectRejoin(ctx context.Context, st *State) error {
 	st.connectAll(ctx)
 	h := st.findHost(st.opts.Host)
 	if h == nil {
-		return fmt.Errorf("%w: --host %q is no server of %s (give its block name, hostname or ip:port)", ErrGuard, st.opts.Host, st.cfg.Path)
+		return fmt.Errorf("%w: --host %q is no server of %s (give its block name, hostname or ip:port)", ErrCannotRejoin, st.opts.Host, st.cfg.Path)
 	}
 	st.rejoin.host = h
 	st.Report.Rejoin.Host = h.Name()
 	st.Report.HostResult(h.Name(), h.Server.Addr(), report.RoleReplica)
 	if h.Status == nil {
-		return fmt.Errorf("%w: %s does not answer over MySQL (%v): start it (it stays out of the cluster until it rejoins)", ErrGuard, h.Name(), h.SQLErr)
+		return fmt.Errorf("%w: %s does not answer over MySQL (%v): start it (it stays out of the cluster until it rejoins)", ErrCannotRejoin, h.Name(), h.SQLErr)
 	}
 	return nil
 }
@@ -103,10 +107,10 @@ func findCurrentMaster(ctx context.Context, st *State) error {
 	}
 	name, err := decide.CurrentMaster(servers, host.Name(), st.topologyMaster(ctx))
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrGuard, err)
+		return fmt.Errorf("%w: %w", ErrCannotRejoin, err)
 	}
 	if name == host.Name() {
-		return fmt.Errorf("%w: %s is the current master: there is nothing to rejoin", ErrGuard, name)
+		return fmt.Errorf("%w: %s is the current master: there is nothing to rejoin", ErrCannotRejoin, name)
 	}
 	m := st.host(name)
 	st.NewMaster = m

@@ -147,10 +147,10 @@ func (st *State) filePosDivergence(ctx context.Context) (decide.Divergence, erro
 	h, r := st.rejoin.host, st.rejoin.record
 	if r == nil || r.PrevFile == "" {
 		return decide.Divergence{}, fmt.Errorf("%w: in file/pos mode a rejoin needs the position where the cluster's copy of %s's binlog ends, and no active-master record or failover journal holds it; rebuild %s from a backup of %s",
-			ErrGuard, h.Name(), h.Name(), st.NewMaster.Name())
+			ErrCannotRejoin, h.Name(), h.Name(), st.NewMaster.Name())
 	}
 	if h.SSH == nil {
-		return decide.Divergence{}, fmt.Errorf("%w: %s: no SSH connection to read its binlog (%v)", ErrGuard, h.Name(), h.SSHErr)
+		return decide.Divergence{}, fmt.Errorf("%w: %s: no SSH connection to read its binlog (%v)", ErrCannotRejoin, h.Name(), h.SSHErr)
 	}
 	var err error
 	if h.Agent, err = agentctl.Deploy(ctx, h.SSH, h.Server.RemoteWorkdir, st.opts.RunID, st.deps.Agent); err != nil {
@@ -187,7 +187,7 @@ func (st *State) checkBinlogReaches(ctx context.Context, h *Host, from repl.Coor
 		for _, f := range d.Files {
 			if f.Name == from.File && uint64(f.Size) < from.Pos {
 				return fmt.Errorf("%w: %s's binlog %s is %d bytes long, but the cluster holds its events up to %s: it lost committed transactions (a crash without sync_binlog=1?) and cannot rejoin at the master's coordinates; rebuild it from a backup of %s",
-					ErrGuard, h.Name(), f.Name, f.Size, from, st.NewMaster.Name())
+					ErrCannotRejoin, h.Name(), f.Name, f.Size, from, st.NewMaster.Name())
 			}
 			if f.Name == from.File {
 				return nil
@@ -195,7 +195,7 @@ func (st *State) checkBinlogReaches(ctx context.Context, h *Host, from repl.Coor
 		}
 	}
 	return fmt.Errorf("%w: %s holds no binlog %s in %s: rebuild it from a backup of %s",
-		ErrGuard, h.Name(), from.File, strings.Join(h.Server.MasterBinlogDirs, ", "), st.NewMaster.Name())
+		ErrCannotRejoin, h.Name(), from.File, strings.Join(h.Server.MasterBinlogDirs, ", "), st.NewMaster.Name())
 }
 
 // savedCopyText says where the failover's copy of the host's binlog is,
