@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mhago/mhago/replsql"
 )
 
 // checkWaking is the check name of a waking old master.
@@ -56,12 +58,13 @@ func unknownMaster(writable []string) []Finding {
 	}
 	return []Finding{{Severity: SevFail, Category: CatReplication, Check: checkWaking,
 		Message: fmt.Sprintf("%d servers accept writes and replicate from nobody (%s), and nothing tells which is the cluster's master", len(writable), strings.Join(writable, ", ")),
-		Fix:     "investigate now: find the one clients must write to, stop writes to the others (SET GLOBAL read_only=1), then run `mhago rejoin --conf <app.cnf> --host <other>` for each"}}
+		Fix: "investigate now: find the one clients must write to, stop writes to the others (" + replsql.SetReadOnly(true).String() +
+			"), then run `mhago rejoin --conf <app.cnf> --host <other>` for each"}}
 }
 
 func wakingFix(host, ref string) string {
-	return fmt.Sprintf("stop writes to %s now (SET GLOBAL read_only=1, or keep clients away), then run `mhago rejoin --conf <app.cnf> --host %s`: it joins it to %s, or refuses and lists the transactions %s holds that the cluster never received",
-		host, host, ref, host)
+	return fmt.Sprintf("stop writes to %s now (%s, or keep clients away), then run `mhago rejoin --conf <app.cnf> --host %s`: it joins it to %s, or refuses and lists the transactions %s holds that the cluster never received",
+		host, replsql.SetReadOnly(true), host, ref, host)
 }
 
 // referenceMaster is the master the cluster follows, "" when unknown.

@@ -147,7 +147,7 @@ func (st *State) chooseSteps() (steps []step, pastNoReturn bool, err error) {
 	case p == nil:
 		return failoverSteps(), false, nil
 	case st.opts.Resume && p.Begin.Operation == string(OpRejoin):
-		return nil, false, fmt.Errorf("%w: run %s was a rejoin, which is not resumed: close it with `mhago failover --conf %s --abandon` (it makes the host writable again if the rejoin had set read_only), then run the rejoin again",
+		return nil, false, fmt.Errorf("%w: run %s was a rejoin, which is not resumed: close it with `mhago failover --conf %s --abandon` (it makes the host writable again if the rejoin had made it read-only), then run the rejoin again",
 			ErrUnfinished, p.Run, st.cfg.Path)
 	case st.opts.Abandon:
 		st.Report.Mode = report.ModeAbandon
