@@ -33,6 +33,7 @@ const (
 	exitAfterPONR         = 13 // failover failed after the point of no return; --resume or manual recovery
 	exitAbortIncomplete   = 14 // failover aborted before the point of no return, but not all it stopped was restarted
 	exitSwitchRefused     = 15 // switchover refused: lag, a long write or transaction, topology; nothing changed
+	exitDiverged          = 16 // rejoin refused: the host holds transactions the cluster never received
 	exitInterrupted       = 130
 )
 
@@ -49,7 +50,8 @@ const exitStatusHelp = `EXIT STATUS:
    9    failover refused by a guard: last failover too recent, a leftover <cluster>.failover.error
         file, the topology changed while waiting for the lock, an earlier run did not finish (the
         message prints the --resume and --abandon commands), or check --failover-if-dead without
-        redis_address (no lock) and without --no-lock
+        redis_address (no lock) and without --no-lock; rejoin refused before any change (the host is
+        the master or unreachable, no current master, no coordinates, its binlog lost transactions)
    10   failover completed, but some replica could not be recovered (see the report)
    11   another mhago holds the failover lock, here or on another manager host (the message names it)
    12   failover aborted before the point of no return: the cluster was left as it was
@@ -60,6 +62,9 @@ const exitStatusHelp = `EXIT STATUS:
    15   switchover refused, nothing changed: a replica lags or does not replicate, a long write or
         transaction runs on the master, a long query on the new master, or the topology is not one
         master with its replicas (the message says which)
+   16   rejoin refused: the host holds transactions the cluster never received (the report lists
+        them as binlog file:pos ranges or GTIDs, and where the saved copy of its binlog is); nothing
+        was changed
    130  interrupted before the point of no return; what the run stopped was restarted`
 
 // errUsage marks command-line mistakes.
@@ -87,9 +92,12 @@ func exitCode(err error) int {
 		return exitPartial
 	case errors.Is(err, coord.ErrLocked), errors.Is(err, journal.ErrBusy):
 		return exitLocked
+	case errors.Is(err, phases.ErrDiverged):
+		return exitDiverged
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
-	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock):
+	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock),
+		errors.Is(err, phases.ErrCannotRejoin):
 		return exitGuard
 	case errors.Is(err, instance.ErrAccessDenied) && !errors.Is(err, phases.ErrAborted):
 		return exitLogin

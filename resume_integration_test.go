@@ -127,6 +127,7 @@ func TestFailoverKilledAtEachPhaseBoundary(t *testing.T) {
 		{"3.5 new master position", true},
 		{"3.5 new master activation", true},
 		{"3.5 new master writable", true},
+		{"3.5 active-master record", true},
 		{"4 replica recovery", true},
 		{"5 new master cleanup", true},
 		{"publish topology", true},
@@ -143,6 +144,7 @@ func TestFailoverKilledAtEachPhaseBoundary(t *testing.T) {
 			code, out := s.failoverText(conf)
 			if !tc.unfinished {
 				s.checkDone(conf, code, out, acked, "")
+				s.assertActiveMaster(conf, "server1")
 				return
 			}
 			if code != exitGuard || !strings.Contains(out, "--resume") || !strings.Contains(out, "--abandon") ||
@@ -151,6 +153,7 @@ func TestFailoverKilledAtEachPhaseBoundary(t *testing.T) {
 			}
 			code, out = s.failoverText(conf, "--resume")
 			s.checkDone(conf, code, out, acked, killedElection(t, s.c.ManagerDir()))
+			s.assertActiveMaster(conf, "server1")
 			if n := strings.Count(readFile(t, s.c.Dir()+"/hook.log"), "--command=start"); n != 1 {
 				t.Errorf("master_ip_failover_script --command=start ran %d times, want once", n)
 			}

@@ -61,7 +61,18 @@ func Evaluate(in Input) Result {
 	e.checkManager()
 	e.checkRedis()
 	e.checkHooks()
+	e.putFirst(wakingMasters(in, master))
 	return e.res
+}
+
+// putFirst puts the most urgent findings before all others.
+func (e *evaluation) putFirst(fs []Finding) {
+	for _, f := range fs {
+		if !slices.Contains(e.res.Failed, f.Category) {
+			e.res.Failed = append(e.res.Failed, f.Category)
+		}
+	}
+	e.res.Findings = append(fs, e.res.Findings...)
 }
 
 // findMaster decides which configured host is the master: the only alive

@@ -81,6 +81,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Input, Result) 
 	var redisObs *RedisObs
 	if ro, ok := endpoints.Redis(cfg); ok {
 		wg.Go(func() { redisObs = &RedisObs{Addr: ro.Addr, Err: coord.Ping(ctx, ro)} })
+		wg.Go(func() { in.TopologyMaster = topologyMaster(ctx, ro, cfg.ClusterID()) })
 	}
 	if in.Manager != nil {
 		wg.Go(func() { in.Manager.Unfinished = unfinishedRun(ctx, cfg) })
@@ -137,6 +138,11 @@ func observeSQL(ctx context.Context, cfg *config.Config, s config.Server, h *Hos
 	}
 	defer db.Close()
 	h.Status, h.SQLErr = instance.Read(ctx, db, s.Block)
+	if h.Status != nil {
+		if r, ok, err := instance.ReadActiveMaster(ctx, db, s.Block, cfg.ClusterID()); err == nil && ok {
+			h.ActiveMaster = r.Master
+		}
+	}
 	if h.Status == nil || !h.Status.LogBin || s.NoMaster {
 		return
 	}
@@ -291,4 +297,16 @@ func unfinishedRun(ctx context.Context, cfg *config.Config) string {
 		return "" // an unreachable Redis is its own finding
 	}
 	return r.StoppedAt()
+}
+
+// topologyMaster is the master the Redis topology names, "" when none or
+// Redis does not answer (the Redis check reports that).
+func topologyMaster(ctx context.Context, ro coord.Options, cluster string) string {
+	c := coord.NewClient(ro)
+	defer c.Close()
+	t, err := coord.ReadTopology(ctx, c, ro.KeyPrefix, cluster)
+	if err != nil || t == nil {
+		return ""
+	}
+	return t.Master.Name
 }

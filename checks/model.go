@@ -90,6 +90,9 @@ type HostObs struct {
 	Status *instance.Status
 	// ReplGrant is nil when it was not checked (host down or not a candidate).
 	ReplGrant *GrantObs
+	// ActiveMaster is the master its active-master record names ("" when
+	// it holds none).
+	ActiveMaster string
 }
 
 // SSHObs is what was seen over SSH on one host.
@@ -216,7 +219,10 @@ type Input struct {
 	Hosts []HostObs
 	// Redis is nil when redis_address is not set.
 	Redis *RedisObs
-	Hooks []HookObs
+	// TopologyMaster is the master the Redis topology names ("" when none
+	// or unread).
+	TopologyMaster string
+	Hooks          []HookObs
 	// ReplLogins are the replication user's logins tried from replica
 	// hosts to candidate masters (nil when none could be planned).
 	ReplLogins []ReplLoginObs

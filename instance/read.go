@@ -215,3 +215,13 @@ func BinlogPosition(ctx context.Context, db *sql.DB, name string, v repl.Version
 	}
 	return b, vars["gtid_executed"], nil
 }
+
+// GTIDBinlogState is MariaDB's @@gtid_binlog_state: the last GTID each
+// server wrote in each domain, as this server's binlog holds them.
+func GTIDBinlogState(ctx context.Context, db *sql.DB, name string) (string, error) {
+	vars, err := globalVariables(ctx, db, "gtid_binlog_state")
+	if err != nil {
+		return "", fmt.Errorf("read gtid_binlog_state on %s: %w", name, Classify(err))
+	}
+	return vars["gtid_binlog_state"], nil
+}

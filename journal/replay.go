@@ -254,6 +254,27 @@ func Latest(dir, cluster string) (*Replay, error) {
 	return Read(matches[len(matches)-1])
 }
 
+// History reads the ended journals of cluster in dir, newest first (a
+// rejoin looks for the failover that replaced the host it rejoins).
+func History(dir, cluster string) ([]*Replay, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, cluster+".journal.*.*"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(matches)))
+	var out []*Replay
+	for _, m := range matches {
+		r, err := Read(m)
+		if err != nil {
+			return out, err
+		}
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // Active reads the journals of cluster in dir whose runs have not ended,
 // newest first. A journal that already holds its end record (a crash
 // between the record and the rename) is archived here and left out.

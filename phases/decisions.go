@@ -18,6 +18,9 @@ const (
 	actHookStart journal.Action = "ip_failover_start" // master_ip_failover_script --command=start
 	undoStartIO  journal.Action = "start_io_thread"   // revert a STOP SLAVE IO_THREAD
 	undoStartSQL journal.Action = "start_sql_thread"  // revert a STOP SLAVE SQL_THREAD
+	// undoWritable reverts a read_only=1 on a host that was writable: a
+	// switchover's old master, a rejoining host.
+	undoWritable journal.Action = "set_writable"
 )
 
 // Names of the decisions a resumed run restores.

@@ -152,6 +152,9 @@ func (st *State) chooseSteps() (steps []step, pastNoReturn bool, err error) {
 		st.Report.Mode = report.ModeAbandon
 		st.Report.PointOfNoReturnPassed = p.PastNoReturn // by the run abandoned
 		return abandonSteps(p.PastNoReturn), false, nil
+	case st.opts.Resume && prevOp(p) == OpRejoin:
+		return nil, false, fmt.Errorf("%w: run %s was a rejoin, which is not resumed: close it with `mhago %s --conf %s --abandon` (it makes the host writable again if the rejoin had made it read-only), then run the rejoin again",
+			ErrUnfinished, p.Run, st.op, st.cfg.Path)
 	case st.opts.Resume && prevOp(p) != st.op:
 		return nil, false, fmt.Errorf("%w: run %s was a %s: finish it with `mhago %s --conf %s --resume`", ErrUnfinished, p.Run, prevOp(p), prevOp(p), st.cfg.Path)
 	case st.opts.Resume && p.PastNoReturn:

@@ -58,6 +58,7 @@ func recoverySteps() []step {
 		{Name: "3.5 new master writable", Kind: runner.Change, Rerunnable: true, Run: makeNewMasterWritable},
 		{Name: phaseVIP, Kind: runner.Change, Rerunnable: true, Deferred: true, Run: moveNewMasterVIP, Plan: planVIP},
 		{Name: "3.5 proxies open", Kind: runner.Change, Rerunnable: true, Deferred: true, Run: redirectProxies},
+		{Name: "3.5 active-master record", Kind: runner.Change, Rerunnable: true, Optional: true, Run: recordActiveMaster},
 		{Name: "4 replica recovery", Kind: runner.Change, Rerunnable: true, Run: recoverReplicas, Plan: planReplicas},
 		{Name: "5 new master cleanup", Kind: runner.Change, Rerunnable: true, Run: cleanupNewMaster},
 		{Name: "publish topology", Kind: runner.Change, Rerunnable: true, Optional: true, Run: publishTopology},
@@ -68,7 +69,13 @@ func recoverySteps() []step {
 // Resume it finishes an earlier run, with Abandon it closes one. The
 // report is written in every case, also when the run fails.
 func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, error) {
-	st := newState(deps, opts, OpFailover)
+	return runOperation(ctx, newState(deps, opts, OpFailover))
+}
+
+// runOperation runs a failover or a switchover, or what the operator chose
+// to do with an earlier run that did not finish: the steps differ, the
+// runner and the ending are the same.
+func runOperation(ctx context.Context, st *State) (*report.Report, error) {
 	defer st.close()
 	if err := st.prepare(ctx); err != nil {
 		return st.Report, st.finishUnstarted(err)
@@ -77,17 +84,24 @@ func Failover(ctx context.Context, deps Deps, opts Options) (*report.Report, err
 	if err != nil {
 		return st.Report, st.finishUnstarted(err)
 	}
-	st.run = runner.New(runner.Config[*State]{Steps: steps, State: st, DryRun: opts.DryRun,
+	st.run = st.newRunner(steps, pastNoReturn)
+	runErr := st.run.Run(ctx)
+	return st.Report, st.finish(ctx, runErr)
+}
+
+// newRunner builds the runner of an operation's steps with the state's
+// lock, journal, undo and report.
+func (st *State) newRunner(steps []step, pastNoReturn bool) *runner.Runner[*State] {
+	return runner.New(runner.Config[*State]{Steps: steps, State: st, DryRun: st.opts.DryRun,
 		Timeout: st.cfg.Timeouts.Phase, Report: st.Report, Log: st.log, Warn: st.deps.Warn,
 		Lock: st.lockFunc(), Begin: st.beginJournal, Undo: undoChange, Refused: refused,
 		PastNoReturn: pastNoReturn})
-	runErr := st.run.Run(ctx)
-	return st.Report, st.finish(ctx, runErr)
 }
 
 // refused reports errors that stop a run before it changed anything,
 // because it should not run at all.
 func refused(err error) bool {
 	return errors.Is(err, ErrMasterAlive) || errors.Is(err, ErrGuard) || errors.Is(err, coord.ErrLocked) ||
-		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, ErrSwitchRefused) || errors.Is(err, instance.ErrAccessDenied)
+		errors.Is(err, ErrUnfinished) || errors.Is(err, journal.ErrBusy) || errors.Is(err, ErrSwitchRefused) || errors.Is(err, instance.ErrAccessDenied) ||
+		errors.Is(err, ErrDiverged) || errors.Is(err, ErrCannotRejoin)
 }

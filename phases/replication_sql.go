@@ -189,7 +189,6 @@ func undoStatement(h *Host, u journal.Undo) (replsql.Statement, error) {
 		return replsql.Start(hostVersion(h), replsql.IOThread), nil
 	case undoStartSQL:
 		return replsql.Start(hostVersion(h), replsql.SQLThread), nil
-
 	}
 	return replsql.Statement{}, fmt.Errorf("unknown change %q on %s", u.Action, u.Host)
 }

@@ -56,6 +56,7 @@ type Options struct {
 	Command   string // how mhago was started, for the lock holder
 	// Switch are the choices of a planned switchover.
 	Switch SwitchOptions
+	Host   string // rejoin: config block or hostname[:port] of the host (--host)
 }
 
 // Deps are the run's collaborators.
@@ -170,6 +171,8 @@ type State struct {
 
 	Report      *report.Report
 	ReportPaths [2]string // JSON and text report files
+
+	rejoin *rejoinState // set by a rejoin only
 }
 
 // errors callers map to exit codes.

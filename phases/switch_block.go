@@ -18,7 +18,6 @@ import (
 // Changes a switchover makes before its point of no return, each recorded
 // for undo before it is made.
 const (
-	undoWritable    journal.Action = "old_master_writable"  // revert read_only=1 on the old master
 	undoOnlineStart journal.Action = "online_change_revert" // master_ip_online_change_script --command=start back to the old master
 	undoMarker      journal.Action = "marker_revert"        // the active-master record names the old master again
 	undoStartSlave  journal.Action = "start_slave"          // revert STOP SLAVE on the old master of a dual-master pair

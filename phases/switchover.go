@@ -56,21 +56,7 @@ func switchoverSteps() []step {
 // live master to opts.NewMaster (or the replica MHA's rules pick). The
 // report is written in every case.
 func Switchover(ctx context.Context, deps Deps, opts Options) (*report.Report, error) {
-	st := newState(deps, opts, OpSwitchover)
-	defer st.close()
-	if err := st.prepare(ctx); err != nil {
-		return st.Report, st.finishUnstarted(err)
-	}
-	steps, pastNoReturn, err := st.chooseSteps()
-	if err != nil {
-		return st.Report, st.finishUnstarted(err)
-	}
-	st.run = runner.New(runner.Config[*State]{Steps: steps, State: st, DryRun: opts.DryRun,
-		Timeout: st.cfg.Timeouts.Phase, Report: st.Report, Log: st.log, Warn: st.deps.Warn,
-		Lock: st.lockFunc(), Begin: st.beginJournal, Undo: undoChange, Refused: refused,
-		PastNoReturn: pastNoReturn})
-	runErr := st.run.Run(ctx)
-	return st.Report, st.finish(ctx, runErr)
+	return runOperation(ctx, newState(deps, opts, OpSwitchover))
 }
 
 // switchLimits are the operator's limits with MHA's defaults filled in.

@@ -116,6 +116,8 @@ type Report struct {
 	// Remaining is what a run that otherwise finished left undone (a step
 	// whose failure did not stop it), each with the way to finish it.
 	Remaining []Remaining `json:"remaining,omitempty"`
+	// Rejoin is set by a rejoin run.
+	Rejoin *Rejoin `json:"rejoin,omitempty"`
 
 	mu       sync.Mutex
 	scrubber *redact.Scrubber

@@ -198,6 +198,9 @@ func (r *Report) hostInfo(name string) string {
 // Text is the whole text report: MHA's banner, subject and body, then
 // mhago's details.
 func Text(r *Report) string {
+	if r.IsRejoin() {
+		return rejoinText(r)
+	}
 	var b strings.Builder
 	if r.Switch != nil {
 		b.WriteString("----- Switchover Report -----\n\n" + switchoverSubject(r) + "\n\n")
