@@ -443,3 +443,21 @@ func TestSwitchoverMovesVIPNetns(t *testing.T) {
 		t.Fatalf("after the switchover VIP:3306 is server_id %d, want host 2's", id)
 	}
 }
+
+// TestRejoinAfterSwitchover: an old master left out of a switchover (no
+// --orig-master-is-new-slave) joins the new master with mhago rejoin, at
+// the coordinates of the switchover's active-master record.
+func TestRejoinAfterSwitchover(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: baseSwitchOther, Hosts: 3})
+	if code, rep := s.switchover("--new-master", "server2"); code != 0 {
+		t.Fatalf("switchover: exit %d: %s", code, rep.Error)
+	}
+	code, rep := s.rejoin("server1")
+	if code != 0 || rep.Rejoin == nil || !rep.Rejoin.Joined {
+		t.Fatalf("rejoin: exit %d, %+v: %s", code, rep.Rejoin, rep.Error)
+	}
+	if err := s.c.Exec(s.ctx, 2, "INSERT INTO mhago_test.load (worker, payload, created) VALUES (7, 'after rejoin', NOW(6))"); err != nil {
+		t.Fatal(err)
+	}
+	s.assertSwitched(2, nil)
+}

@@ -145,11 +145,12 @@ type State struct {
 	Dead  *Host
 	// Orig is the live master a switchover replaces; markerEnd is its
 	// binlog position right after the marker row.
-	Orig      *Host
-	markerEnd *instance.BinlogStatus
-	dual      bool    // the old master replicates from the new one (dual-master pair)
-	Replicas  []*Host // alive replicas of the dead master, config order
-	Skipped   []*Host // dead or broken replicas with ignore_fail
+	Orig       *Host
+	markerEnd  *instance.BinlogStatus
+	markerGTID string
+	dual       bool    // the old master replicates from the new one (dual-master pair)
+	Replicas   []*Host // alive replicas of the dead master, config order
+	Skipped    []*Host // dead or broken replicas with ignore_fail
 	// Unmanaged are third-tier replicas (multi_tier_slave=1), left as they
 	// are: they follow their relay master.
 	Unmanaged []*Host

@@ -166,11 +166,11 @@ func writeMarker(ctx context.Context, st *State) error {
 	if err := st.superReadOnly(ctx, o, true); err != nil {
 		return err
 	}
-	b, _, err := instance.BinlogPosition(ctx, o.DB, o.Name(), hostVersion(o))
+	b, gtid, err := instance.BinlogPosition(ctx, o.DB, o.Name(), hostVersion(o))
 	if err != nil {
 		return err
 	}
-	st.markerEnd = b
+	st.markerEnd, st.markerGTID = b, gtid
 	return nil
 }
 

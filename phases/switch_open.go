@@ -143,14 +143,18 @@ func cleanupSwitched(ctx context.Context, st *State) error {
 
 // writeActiveRecord writes the active-master record on the new master: it
 // reaches every replica, and names the master that the old one, should it
-// wake up writable, cannot contradict.
+// wake up writable, cannot contradict. Prev* is where the old master's
+// history ends (its binlog right after the marker), which a later rejoin
+// of the old master compares its binlog with.
 func writeActiveRecord(ctx context.Context, st *State) error {
 	nm := st.NewMaster
 	rec := instance.ActiveMaster{Cluster: st.cluster, Master: nm.Name(), Addr: nm.Server.Addr(), RunID: st.opts.RunID,
 		Operation: string(st.op), State: instance.RecordActive, Prev: st.Orig.Name(),
 		File: st.NewMasterFile, Pos: st.NewMasterPos, GTID: st.NewMasterGTID, Written: st.deps.Now()}
-	if prev, ok, err := instance.ReadActiveMaster(ctx, nm.DB, nm.Name(), st.cluster); err == nil && ok && prev.RunID == st.opts.RunID {
-		rec.PrevFile, rec.PrevPos, rec.PrevGTID = prev.PrevFile, prev.PrevPos, prev.PrevGTID
+	if b := st.markerEnd; b != nil {
+		rec.PrevFile, rec.PrevPos, rec.PrevGTID = b.File, b.Pos, st.markerGTID
+	} else if prev, ok, err := instance.ReadActiveMaster(ctx, nm.DB, nm.Name(), st.cluster); err == nil && ok && prev.RunID == st.opts.RunID {
+		rec.PrevFile, rec.PrevPos, rec.PrevGTID = prev.PrevFile, prev.PrevPos, prev.PrevGTID // a resumed run
 	}
 	return instance.WriteActiveMaster(ctx, nm.DB, nm.Name(), rec)
 }
