@@ -18,7 +18,7 @@ func switchoverFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "dry-run", Usage: "run every read-only step and print the plan; change nothing anywhere (Redis included)"},
 		&cli.StringFlag{Name: "new-master", Usage: "promote this replica (`BLOCK`, hostname or ip:port); default: MHA's rules, every replica counting as latest"},
-		&cli.BoolFlag{Name: "orig-master-is-new-slave", Aliases: []string{"orig_master_is_new_slave"}, Usage: "make the old master a replica of the new one (it keeps read_only=1 either way)"},
+		&cli.BoolFlag{Name: "orig-master-is-new-slave", Aliases: []string{"orig_master_is_new_slave"}, Usage: "make the old master a replica of the new one (it stays read-only either way)"},
 		&cli.DurationFlag{Name: "running-updates-limit", Aliases: []string{"running_updates_limit"}, Value: lim.RunningUpdates, Usage: "refuse while a write, or a transaction that changed rows, has run longer than this on the master"},
 		&cli.DurationFlag{Name: "max-lag", Aliases: []string{"seconds_behind_master"}, Value: lim.ReplicaLag, Usage: "refuse while a replica is further behind (Seconds_Behind_Master)"},
 		&cli.DurationFlag{Name: "running-seconds-limit", Aliases: []string{"running_seconds_limit"}, Value: lim.NewMasterQueries, Usage: "refuse while a query has run longer than this on the new master"},
@@ -37,7 +37,7 @@ func switchoverCommand() *cli.Command {
 		Usage: "move the master to a replica while both are alive (MHA's masterha_master_switch --master_state=alive)",
 		Description: `Refuses while a replica lags or a long write runs on the master; then, under
 the Redis lock and journaled: master_ip_online_change_script --command=stop,
-every [proxyN] stops traffic to the old master, read_only=1 on the old master
+every [proxyN] stops traffic to the old master, read_only on the old master
 (sessions still holding uncommitted writes are killed; writes still running
 get --block-wait, then are killed), a marker row in mhago.active_master on
 the old master, a wait until every replica holds that row, the new master

@@ -148,7 +148,7 @@ func (st *State) endWriters(ctx context.Context) error {
 }
 
 func planBlockWrites(st *State) {
-	st.Report.Note(fmt.Sprintf("would set read_only=1 on %s and, once %s takes writes, kill the sessions left holding uncommitted writes and, after %s, writes still running",
+	st.Report.Note(fmt.Sprintf("would turn read_only on on %s and, once %s takes writes, kill the sessions left holding uncommitted writes and, after %s, writes still running",
 		st.Orig.Name(), st.NewMaster.Name(), st.opts.switchLimits().BlockWait))
 }
 

@@ -84,7 +84,7 @@ func (st *State) findLiveMaster() error {
 		return fmt.Errorf("%w: no server replicates from a configured server", ErrTopology)
 	}
 	if best.Status.ReadOnly {
-		return fmt.Errorf("%w: the master %s has read_only=1: it does not take writes now (an earlier switchover stopped half-way? see `mhago check`); set read_only=0 on the right master first", ErrSwitchRefused, best.Server)
+		return fmt.Errorf("%w: the master %s has read_only on: it does not take writes now (an earlier switchover stopped half-way? see `mhago check`); turn read_only off on the right master first", ErrSwitchRefused, best.Server)
 	}
 	st.Orig = best
 	st.Report.SetOrigMaster(best.Name(), best.Server.Addr())

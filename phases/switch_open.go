@@ -20,7 +20,7 @@ func openNewMaster(ctx context.Context, st *State) error {
 }
 
 func planOpenNewMaster(st *State) {
-	st.Report.Note(fmt.Sprintf("would wait until %s holds the marker, record its binlog position and set read_only=0 on it (the point of no return), then stop and reset its replication from %s",
+	st.Report.Note(fmt.Sprintf("would wait until %s holds the marker, record its binlog position and turn read_only off on it (the point of no return), then stop and reset its replication from %s",
 		st.NewMaster.Name(), st.Orig.Name()))
 	st.Report.HostResult(st.NewMaster.Name(), st.NewMaster.Server.Addr(), report.RoleNewMaster).Plan()
 }
@@ -99,7 +99,7 @@ func planRepointSwitched(st *State) {
 // it already replicates from the new master and only needs its threads.
 func origAsReplica(ctx context.Context, st *State) error {
 	if !st.opts.Switch.OrigMasterIsNewSlave && !st.dualMaster() {
-		st.Report.Note(fmt.Sprintf("%s keeps read_only=1 and replicates from nobody (pass --orig-master-is-new-slave to make it a replica of %s)",
+		st.Report.Note(fmt.Sprintf("%s stays read-only and replicates from nobody (pass --orig-master-is-new-slave to make it a replica of %s)",
 			st.Orig.Name(), st.NewMaster.Name()))
 		return nil
 	}

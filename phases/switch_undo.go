@@ -36,7 +36,7 @@ func (st *State) undoSwitch(ctx context.Context, u journal.Undo) (handled bool, 
 		err = execSQL(ctx, h, replsql.SetReadOnly(false))
 		if err == nil {
 			st.Report.RolledBack()
-			st.Report.Note(fmt.Sprintf("%s takes writes again (read_only=0, undo)", h.Name()))
+			st.Report.Note(fmt.Sprintf("%s takes writes again (read_only off, undo)", h.Name()))
 		}
 	case undoStartSlave:
 		err = execSQL(ctx, h, replsql.Start(hostVersion(h), replsql.BothThreads))

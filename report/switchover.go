@@ -126,7 +126,7 @@ func (r *Report) switchoverActions() []string {
 		return []string{fmt.Sprintf("Switchover refused (%s). This run changed nothing; %s is still the master.", orText(r.Error, "see above"), orig)}
 	case !r.PointOfNoReturnPassed && r.Outcome == OutcomeAbortIncomplete:
 		return []string{"The switchover stopped before the new master took writes, but not everything could be restored (see Notes): once no other manager acts, run `mhago switchover --conf " +
-			r.Config + " --abandon`; it restores the rest from the run journal (read_only=0 on " + orig + ", replication, proxies)."}
+			r.Config + " --abandon`; it restores the rest from the run journal (read_only off on " + orig + ", replication, proxies)."}
 	case !r.PointOfNoReturnPassed:
 		return []string{fmt.Sprintf("The switchover was rolled back: %s takes writes as before. Fix the error above and switch again.", orig)}
 	}
