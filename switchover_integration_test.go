@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -460,4 +462,46 @@ func TestRejoinAfterSwitchover(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.assertSwitched(2, nil)
+}
+
+// TestSwitchoverOnlineChangeHook: master_ip_online_change_script gets
+// MHA's arguments, --command=stop before writes are blocked and
+// --command=start once the new master takes writes; a stop that fails
+// aborts the switchover, and the undo calls --command=start back to the
+// old master.
+func TestSwitchoverOnlineChangeHook(t *testing.T) {
+	s := newScenario(t, cluster.Options{Base: baseSwitchOther, Hosts: 3})
+	log := filepath.Join(t.TempDir(), "calls")
+	hook := writeHook(t, t.TempDir(), `echo "$*" >> `+log+`
+case "$*" in *--command=stop*--new_master_host=`+s.c.IP(3)+`*) exit 1;; esac`)
+	conf := s.withHooks("master_ip_online_change_script=" + hook)
+	calls := func() []string {
+		b, _ := os.ReadFile(log)
+		os.Remove(log)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	code, out, _ := runCLI(t, "switchover", "--conf", conf, "--new-master", "server2", "--orig-master-is-new-slave", "--json")
+	if rep := decodeReport(t, code, out); code != 0 {
+		t.Fatalf("switchover: exit %d: %s", code, rep.Error)
+	}
+	got := calls()
+	prefix := func(cmd, orig, nw int) string {
+		return fmt.Sprintf("--command=%s --orig_master_host=%s --orig_master_ip=%s --orig_master_port=3306 --orig_master_user=mhago --new_master_host=%s --new_master_ip=%s --new_master_port=3306 --new_master_user=mhago --orig_master_ssh_user=root --new_master_ssh_user=root",
+			map[int]string{0: "stop", 1: "start"}[cmd], s.c.IP(orig), s.c.IP(orig), s.c.IP(nw), s.c.IP(nw))
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], prefix(0, 1, 2)) || !strings.HasPrefix(got[1], prefix(1, 1, 2)) ||
+		!strings.HasSuffix(got[0], "--orig_master_is_new_slave") {
+		t.Fatalf("hook calls:\n%s\nwant stop then start from host 1 to host 2", strings.Join(got, "\n"))
+	}
+	code, out, _ = runCLI(t, "switchover", "--conf", conf, "--new-master", "server3", "--json")
+	if rep := decodeReport(t, code, out); code != exitAborted || rep.Switch.RolledBack {
+		t.Fatalf("failing stop hook: exit %d, rolled back %t: %s", code, rep.Switch.RolledBack, rep.Error)
+	}
+	got = calls()
+	if len(got) != 2 || !strings.HasPrefix(got[0], prefix(0, 2, 3)) || !strings.HasPrefix(got[1], prefix(1, 3, 2)) {
+		t.Fatalf("hook calls after a failing stop:\n%s\nwant the stop, then start back to host 2", strings.Join(got, "\n"))
+	}
+	if topo := s.topology(); !strings.HasSuffix(topo[2], "read_only=0") {
+		t.Fatalf("host 2 does not take writes after the aborted switchover: %v", topo)
+	}
 }
