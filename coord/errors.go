@@ -66,10 +66,10 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // redisErr wraps err for op. Failures to get an answer wrap ErrUnreachable;
 // an answer that is an error (auth, wrong type, script) and our own
 // cancellation do not, since retrying elsewhere would not help.
-func redisErr(op string, c *redis.Client, err error) error {
+func redisErr(op string, c *Client, err error) error {
 	var re redis.Error
 	if errors.As(err, &re) || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%s on redis %s: %w", op, c.Options().Addr, err)
+		return fmt.Errorf("%s on redis %s: %w", op, c.Where(), err)
 	}
-	return fmt.Errorf("%w: %s on redis %s: %w", ErrUnreachable, op, c.Options().Addr, err)
+	return fmt.Errorf("%w: %s on redis %s: %w", ErrUnreachable, op, c.Where(), err)
 }

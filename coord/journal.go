@@ -15,17 +15,17 @@ import (
 // manager host can see where a run stopped and finish it. The list holds
 // one run: the next run's first record replaces it.
 type JournalMirror struct {
-	c   *redis.Client
+	c   *Client
 	key string
 }
 
 // NewJournalMirror mirrors the journal of cluster under prefix.
-func NewJournalMirror(c *redis.Client, prefix, cluster string) *JournalMirror {
+func NewJournalMirror(c *Client, prefix, cluster string) *JournalMirror {
 	return &JournalMirror{c: c, key: Key(prefix, cluster, "journal")}
 }
 
 // Where is the list's key.
-func (m *JournalMirror) Where() string { return "redis " + m.c.Options().Addr + " key " + m.key }
+func (m *JournalMirror) Where() string { return "redis " + m.c.Where() + " key " + m.key }
 
 // Reset replaces the list with the new run's first record, atomically.
 func (m *JournalMirror) Reset(ctx context.Context, first journal.Record) error {

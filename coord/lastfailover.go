@@ -22,7 +22,7 @@ type LastFailover struct {
 func lastFailoverKey(prefix, cluster string) string { return Key(prefix, cluster, "last-failover") }
 
 // SetLastFailover records a completed failover.
-func SetLastFailover(ctx context.Context, c *redis.Client, prefix, cluster string, l LastFailover) error {
+func SetLastFailover(ctx context.Context, c *Client, prefix, cluster string, l LastFailover) error {
 	b, err := json.Marshal(l)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func SetLastFailover(ctx context.Context, c *redis.Client, prefix, cluster strin
 }
 
 // GetLastFailover returns the last completed failover, or nil.
-func GetLastFailover(ctx context.Context, c *redis.Client, prefix, cluster string) (*LastFailover, error) {
+func GetLastFailover(ctx context.Context, c *Client, prefix, cluster string) (*LastFailover, error) {
 	key := lastFailoverKey(prefix, cluster)
 	raw, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {

@@ -69,7 +69,7 @@ type lockValue struct {
 // Lock is a held failover lock. It renews itself until Release, until the
 // context given to Acquire is done, or until it is lost.
 type Lock struct {
-	c        *redis.Client
+	c        *Client
 	key      string
 	fenceK   string
 	value    string // exact stored value; it embeds our token
@@ -115,7 +115,7 @@ return 0`)
 // ctx bounds the lock's life: when it is done renewal stops (the lock is not
 // released and expires after its TTL), so pass the run's context, not a
 // short per-call timeout.
-func Acquire(ctx context.Context, c *redis.Client, o LockOptions) (*Lock, error) {
+func Acquire(ctx context.Context, c *Client, o LockOptions) (*Lock, error) {
 	l, err := newLock(c, o, rand.Text())
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func Acquire(ctx context.Context, c *redis.Client, o LockOptions) (*Lock, error)
 }
 
 // newLock validates the options and builds an unclaimed lock for token.
-func newLock(c *redis.Client, o LockOptions, token string) (*Lock, error) {
+func newLock(c *Client, o LockOptions, token string) (*Lock, error) {
 	if c == nil {
 		return nil, errors.New("acquire failover lock: nil redis client")
 	}

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 func testOwner(run string) Holder {
@@ -299,7 +297,7 @@ func TestAcquireRaceOneWinner(t *testing.T) {
 	}
 }
 
-func raceAcquire(ctx context.Context, c *redis.Client, app string, n int) ([]*Lock, []error) {
+func raceAcquire(ctx context.Context, c *Client, app string, n int) ([]*Lock, []error) {
 	var (
 		mu    sync.Mutex
 		wg    sync.WaitGroup

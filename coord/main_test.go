@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // The tests run against a real redis-server of their own on 127.0.N.80,
@@ -114,7 +112,7 @@ func (s *redisServer) stop() {
 
 // needRedis returns a client to the test server, skipping (or failing under
 // CI=true) when redis-server is not installed.
-func needRedis(t *testing.T) *redis.Client {
+func needRedis(t *testing.T) *Client {
 	t.Helper()
 	if redisStartErr != nil {
 		t.Fatal(redisStartErr)

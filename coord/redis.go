@@ -34,17 +34,30 @@ type Options struct {
 	Timeout   time.Duration
 }
 
-// NewClient returns a go-redis client with bounded dial and I/O timeouts, so
-// a dead Redis costs seconds, not the default minutes of retries.
-func NewClient(o Options) *redis.Client {
+// Client is the Redis every coord function takes. It is go-redis's
+// universal client, so that one server, a Sentinel-managed master or a
+// Redis Cluster serve alike, plus what messages and waits need to know.
+type Client struct {
+	redis.UniversalClient
+	where   string        // the address(es), for messages
+	timeout time.Duration // the I/O bound, for blocking reads
+}
+
+// Where names the Redis in messages.
+func (c *Client) Where() string { return c.where }
+
+// NewClient returns a client with bounded dial and I/O timeouts, so a dead
+// Redis costs seconds, not the default minutes of retries.
+func NewClient(o Options) *Client {
 	if o.Timeout <= 0 {
 		o.Timeout = 3 * time.Second
 	}
-	return redis.NewClient(&redis.Options{
+	u := redis.NewClient(&redis.Options{
 		Addr: o.Addr, Password: o.Password, DB: o.DB,
 		DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout,
 		MaxRetries: 1, DisableIdentity: true,
 	})
+	return &Client{UniversalClient: u, where: o.Addr, timeout: o.Timeout}
 }
 
 // Ping checks that Redis answers and accepts our credentials.

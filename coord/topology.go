@@ -55,7 +55,7 @@ func TopologyKey(prefix, cluster string) string { return Key(prefix, cluster, "t
 // PublishTopology stores t as JSON under TopologyKey and publishes it on the
 // channel of the same name. Empty t.Cluster and t.UpdatedAt are filled in. It
 // fails with ErrStaleFence if the stored topology has a higher fence.
-func PublishTopology(ctx context.Context, c *redis.Client, prefix, cluster string, t Topology) error {
+func PublishTopology(ctx context.Context, c *Client, prefix, cluster string, t Topology) error {
 	key := TopologyKey(prefix, cluster)
 	raw, err := encodeTopology(cluster, t)
 	if err != nil {
@@ -90,7 +90,7 @@ func encodeTopology(cluster string, t Topology) (string, error) {
 
 // ReadTopology returns the stored topology, or nil and no error if none was
 // published.
-func ReadTopology(ctx context.Context, c *redis.Client, prefix, cluster string) (*Topology, error) {
+func ReadTopology(ctx context.Context, c *Client, prefix, cluster string) (*Topology, error) {
 	key := TopologyKey(prefix, cluster)
 	raw, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -116,7 +116,7 @@ const watchIdle = 30 * time.Second
 // again, so fn may see the same topology twice (compare Fence/UpdatedAt).
 // fn runs on the caller's goroutine, one call at a time. Malformed messages
 // are skipped. Only the first subscription's failure is returned.
-func WatchTopology(ctx context.Context, c *redis.Client, prefix, cluster string, fn func(Topology)) error {
+func WatchTopology(ctx context.Context, c *Client, prefix, cluster string, fn func(Topology)) error {
 	w := &topoWatch{c: c, prefix: prefix, cluster: cluster, key: TopologyKey(prefix, cluster), fn: fn}
 	ps, err := w.subscribe(ctx)
 	if err != nil {
@@ -134,7 +134,7 @@ func WatchTopology(ctx context.Context, c *redis.Client, prefix, cluster string,
 }
 
 type topoWatch struct {
-	c                    *redis.Client
+	c                    *Client
 	prefix, cluster, key string
 	fn                   func(Topology)
 }
@@ -146,7 +146,7 @@ func (w *topoWatch) subscribe(ctx context.Context) (*redis.PubSub, error) {
 	ps := w.c.Subscribe(ctx)
 	err := ps.Subscribe(ctx, w.key)
 	if err == nil {
-		_, err = ps.ReceiveTimeout(ctx, w.c.Options().ReadTimeout)
+		_, err = ps.ReceiveTimeout(ctx, w.c.timeout)
 	}
 	if err != nil {
 		_ = ps.Close()

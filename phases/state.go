@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
@@ -133,7 +131,7 @@ type State struct {
 
 	run      *runner.Runner[*State]
 	pool     *remote.Pool
-	redis    *redis.Client
+	redis    *coord.Client
 	mirror   *coord.JournalMirror
 	hostLock *journal.HostLock
 	// prev is the earlier run this one resumes or abandons; superseded
