@@ -6,6 +6,7 @@ import (
 
 	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/configsync"
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
@@ -34,6 +35,8 @@ const (
 	exitAbortIncomplete   = 14 // failover aborted before the point of no return, but not all it stopped was restarted
 	exitSwitchRefused     = 15 // switchover refused: lag, a long write or transaction, topology; nothing changed
 	exitDiverged          = 16 // rejoin refused: the host holds transactions the cluster never received
+	exitStaleConfig       = 17 // the config file is older than the cluster's version in Redis: mhago config pull
+	exitConfigSync        = 18 // config push or pull refused: Redis older than the file, a later run's fence, a secret in a block, a result that does not load
 	exitInterrupted       = 130
 )
 
@@ -65,6 +68,11 @@ const exitStatusHelp = `EXIT STATUS:
    16   rejoin refused: the host holds transactions the cluster never received (the report lists
         them as binlog file:pos ranges or GTIDs, and where the saved copy of its binlog is); nothing
         was changed
+   17   the config file is older than the cluster's config version in Redis and differs from it:
+        failover, switchover and config push refused (the message prints mhago config pull --conf FILE)
+   18   config pull or push refused, the file unchanged: Redis holds an older version than the file
+        (pull never goes back; push the file if it is right), a later run already pushed, a block
+        carries a password, or the pulled config would not load here
    130  interrupted before the point of no return; what the run stopped was restarted`
 
 // errUsage marks command-line mistakes.
@@ -94,6 +102,11 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, phases.ErrDiverged):
 		return exitDiverged
+	case errors.Is(err, configsync.ErrStaleConfig):
+		return exitStaleConfig
+	case errors.Is(err, configsync.ErrOlderVersion), errors.Is(err, configsync.ErrStaleFence), errors.Is(err, configsync.ErrSecret),
+		errors.Is(err, configsync.ErrInvalidPushed), errors.Is(err, configsync.ErrLayout):
+		return exitConfigSync
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
 	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock),
@@ -105,9 +118,10 @@ func exitCode(err error) int {
 		return exitAborted
 	case errors.Is(err, phases.ErrSwitchRefused):
 		return exitSwitchRefused
-	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage), errors.Is(err, phases.ErrNothingToResume):
+	case errors.Is(err, config.ErrInvalid), errors.Is(err, errConfigRead), errors.Is(err, errUsage), errors.Is(err, phases.ErrNothingToResume),
+		errors.Is(err, errNoRedisAddress):
 		return exitConfig
-	case errors.Is(err, phases.ErrManagerWorkdir), errors.Is(err, errManagerLog):
+	case errors.Is(err, phases.ErrManagerWorkdir), errors.Is(err, errManagerLog), errors.Is(err, errConfigRedis):
 		return exitEnvironment
 	case errors.Is(err, checks.ErrMasterUnreachable):
 		return exitMasterUnreachable

@@ -27,6 +27,9 @@ func checkGuards(ctx context.Context, st *State) error {
 	if err := st.lastFailoverGuard(ctx); err != nil {
 		return err
 	}
+	if err := checkConfigVersion(ctx, st); err != nil {
+		return err
+	}
 	return st.lastRunGuard(st.mirroredRun(ctx))
 }
 

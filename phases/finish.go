@@ -110,6 +110,9 @@ func (st *State) finish(ctx context.Context, runErr error) error {
 		if !refused(runErr) && st.Dead != nil {
 			st.callReportScript(ctx)
 		}
+		if runErr == nil && !st.opts.Abandon && st.op != OpRejoin {
+			st.pushConfig(ctx) // before the lock is released, with the run's fence
+		}
 	}
 	if err := st.run.Finish(ctx, outcome, runErr); err != nil {
 		st.warn("ending the run: " + err.Error())

@@ -81,7 +81,11 @@ func (o Options) switchLimits() SwitchOptions {
 }
 
 // checkSwitchGuards refuses while an earlier run left the cluster half
-// changed (its error file).
+// changed (its error file), or the config file is older than the
+// cluster's.
 func checkSwitchGuards(ctx context.Context, st *State) error {
-	return st.errorFileGuard()
+	if err := st.errorFileGuard(); err != nil {
+		return err
+	}
+	return checkConfigVersion(ctx, st)
 }

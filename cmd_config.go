@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/configsync"
+	"github.com/mhago/mhago/coord"
+	"github.com/mhago/mhago/endpoints"
+	"github.com/mhago/mhago/hooks"
+)
+
+// errConfigRedis: config push, pull or watch could not reach Redis.
+var errConfigRedis = errors.New("config sync needs redis")
+
+// errNoRedisAddress: config push, pull or watch without redis_address.
+var errNoRedisAddress = errors.New("no redis configured")
+
+func configSyncFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "conf", Usage: "this manager host's MHA app.cnf (`FILE`)"},
+		&cli.StringFlag{Name: "global-conf", Usage: "optional global defaults (`FILE`), like MHA's /etc/masterha_default.cnf"},
+		&cli.BoolFlag{Name: "json", Usage: "machine-readable output on stdout"},
+	}
+}
+
+func configCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "keep the cluster part of several manager hosts' config files in agreement through Redis",
+		Description: `The cluster part of a config file is its [serverN], [binlogN] and [proxyN]
+blocks and the cluster keys of [server default] (cluster_id, vip,
+vip_interface, port, user, repl_user, master_binlog_dir, remote_workdir,
+client_bindir, client_libdir, master_pid_file, disable_log_bin,
+handle_raw_binlog, skip_reset_slave, check_repl_delay, check_repl_filter,
+latest_priority, multi_tier_slave, use_gtid_auto_pos). Everything else
+(passwords, SSH keys, Redis, hooks, manager_workdir, manager_log, log_level,
+timeouts, comments, layout) is this host's and is never pushed or changed.
+The version a file holds is its config_version. A successful failover or
+switchover pushes by itself; failover and switchover refuse (exit 17) to act
+on a file older than Redis's version with another cluster part.
+
+` + exitStatusHelp,
+		Subcommands: withUsageErrors(configPushCommand(), configPullCommand(), configWatchCommand()),
+	}
+}
+
+func configPushCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "push",
+		Usage: "store this file's cluster part in Redis as a new version and announce it",
+		Description: `Refused (exit 17) when Redis holds a newer version with another cluster part:
+pull first. Blocks may not carry a literal password (use password_file= or
+${VARIABLE}, or keep it in [server default]). Records the new version in the file.
+
+Example:
+   mhago config push --conf /etc/mha/app1.cnf`,
+		Flags:  configSyncFlags(),
+		Action: runConfigPush,
+	}
+}
+
+func configPullCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "pull",
+		Usage: "rewrite this file's cluster part to the newest version in Redis",
+		Description: `Keeps every other line byte for byte, saves the old file as FILE.vN.bak,
+checks the result loads, and replaces the file atomically. Never goes back to
+an older version (exit 18).
+
+Example:
+   mhago config pull --conf /etc/mha/app1.cnf`,
+		Flags:  configSyncFlags(),
+		Action: runConfigPull,
+	}
+}
+
+func configWatchCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "watch",
+		Usage: "pull now, then on every new version, until stopped; optionally run a command after each rewrite",
+		Description: `Survives Redis restarts: it reconnects with backoff and reads the stored
+version again, so a version announced while it was disconnected is pulled
+too. --exec runs through /bin/sh after each rewrite, bounded by
+--exec-timeout, with MHAGO_CONFIG, MHAGO_CONFIG_VERSION and MHAGO_CLUSTER in
+its environment; its output is shown (secrets masked); a failure is a
+warning. Stops on SIGINT or SIGTERM with exit 0.
+
+Example:
+   mhago config watch --conf /etc/mha/app1.cnf --exec 'systemctl restart mha-manager'`,
+		Flags: append(configSyncFlags(),
+			&cli.StringFlag{Name: "exec", Usage: "shell `COMMAND` to run after each rewrite"},
+			&cli.DurationFlag{Name: "exec-timeout", Value: time.Minute, Usage: "how long --exec may run before it is killed"}),
+		Action: runConfigWatch,
+	}
+}
+
+// configClient loads --conf and opens its Redis.
+func configClient(c *cli.Context) (*config.Config, *coord.Client, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return nil, nil, reportConfigError(c, err)
+	}
+	ro, ok := endpoints.Redis(cfg)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: redis_address is not set in %s (fix: set it in [server default])", errNoRedisAddress, cfg.Path)
+	}
+	return cfg, coord.NewClient(ro), nil
+}
+
+// redisFailure marks an unreachable Redis for the exit code.
+func redisFailure(err error) error {
+	if errors.Is(err, coord.ErrUnreachable) {
+		return fmt.Errorf("%w: %w", errConfigRedis, err)
+	}
+	return err
+}
+
+func runConfigPush(c *cli.Context) error {
+	cfg, rc, err := configClient(c)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	pub, err := configsync.Push(c.Context, rc, cfg, 0, "")
+	if err != nil {
+		return redisFailure(err)
+	}
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, pub)
+	}
+	_, err = fmt.Fprintf(c.App.Writer, "%s: pushed version %d of cluster %s's config to redis %s (fence %d)\n",
+		cfg.Path, pub.Version, cfg.ClusterID(), rc.Where(), pub.Fence)
+	return err
+}
+
+// pullResult is what pull prints with --json.
+type pullResult struct {
+	Config  string `json:"config"`
+	Changed bool   `json:"changed"`
+	Version int64  `json:"version"`
+	Backup  string `json:"backup,omitempty"`
+}
+
+func runConfigPull(c *cli.Context) error {
+	cfg, rc, err := configClient(c)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	changed, v, err := configsync.Pull(c.Context, rc, cfg)
+	if err != nil {
+		return redisFailure(err)
+	}
+	res := pullResult{Config: cfg.Path, Changed: changed, Version: v}
+	if changed {
+		res.Backup = configsync.BackupPath(cfg.Path, cfg.ConfigVersion)
+	}
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, res)
+	}
+	return printPull(c, res)
+}
+
+func printPull(c *cli.Context, r pullResult) error {
+	var err error
+	switch {
+	case r.Changed:
+		_, err = fmt.Fprintf(c.App.Writer, "%s: pulled version %d (the old file is %s)\n", r.Config, r.Version, r.Backup)
+	case r.Version == 0:
+		_, err = fmt.Fprintf(c.App.Writer, "%s: nothing published in redis yet\n", r.Config)
+	default:
+		_, err = fmt.Fprintf(c.App.Writer, "%s: up to date at version %d\n", r.Config, r.Version)
+	}
+	return err
+}
+
+// watchEvent is one line of watch --json.
+type watchEvent struct {
+	Event   string        `json:"event"` // pulled or exec
+	Version int64         `json:"version"`
+	Exec    *hooks.Result `json:"exec,omitempty"`
+}
+
+func runConfigWatch(c *cli.Context) error {
+	cfg, rc, err := configClient(c)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	log, closeLog, err := newLogger(c, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	enc := json.NewEncoder(c.App.Writer)
+	onChange := func(v int64) error {
+		if c.Bool("json") {
+			_ = enc.Encode(watchEvent{Event: "pulled", Version: v})
+		} else {
+			fmt.Fprintf(c.App.Writer, "%s: pulled version %d\n", cfg.Path, v)
+		}
+		if cmd := c.String("exec"); cmd != "" {
+			runWatchExec(c, cfg, cmd, v, enc)
+		}
+		return nil
+	}
+	err = configsync.WatchWith(c.Context, rc, cfg, configsync.WatchOptions{OnChange: onChange, Log: log})
+	if errors.Is(err, context.Canceled) {
+		return nil // stopped by a signal: the watch's normal end
+	}
+	return redisFailure(err)
+}
+
+// runWatchExec runs --exec like a hook: through the shell, bounded, its
+// output captured and masked; a failure is a warning.
+func runWatchExec(c *cli.Context, cfg *config.Config, cmd string, v int64, enc *json.Encoder) {
+	res := hooks.Run(c.Context, hooks.Call{Name: "config watch --exec", Path: cmd, Timeout: c.Duration("exec-timeout"),
+		Env: []string{"MHAGO_CONFIG=" + cfg.Path, "MHAGO_CONFIG_VERSION=" + strconv.FormatInt(v, 10), "MHAGO_CLUSTER=" + cfg.ClusterID()},
+		Scrub: scrubber(c).Secrets})
+	if c.Bool("json") {
+		_ = enc.Encode(watchEvent{Event: "exec", Version: v, Exec: &res})
+	} else if res.Output != "" {
+		fmt.Fprint(c.App.Writer, res.Output)
+	}
+	if err := res.Error(); err != nil {
+		fmt.Fprintf(c.App.ErrWriter, "mhago: warning: after version %d: %v\n", v, err)
+	}
+}
