@@ -223,7 +223,7 @@ func runConfigWatch(c *cli.Context) error {
 // output captured and masked; a failure is a warning.
 func runWatchExec(c *cli.Context, cfg *config.Config, cmd string, v int64, enc *json.Encoder) {
 	res := hooks.Run(c.Context, hooks.Call{Name: "config watch --exec", Path: cmd, Timeout: c.Duration("exec-timeout"),
-		Env: []string{"MHAGO_CONFIG=" + cfg.Path, "MHAGO_CONFIG_VERSION=" + strconv.FormatInt(v, 10), "MHAGO_CLUSTER=" + cfg.ClusterID()},
+		Env:   []string{"MHAGO_CONFIG=" + cfg.Path, "MHAGO_CONFIG_VERSION=" + strconv.FormatInt(v, 10), "MHAGO_CLUSTER=" + cfg.ClusterID()},
 		Scrub: scrubber(c).Secrets})
 	if c.Bool("json") {
 		_ = enc.Encode(watchEvent{Event: "exec", Version: v, Exec: &res})
