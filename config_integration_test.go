@@ -18,8 +18,9 @@ import (
 )
 
 // baseConfigSync is the loopback block of the config sync test (3 hosts:
-// 211..213, redis on .210).
-const baseConfigSync = 210
+// 171..173, redis on .170), one only main-package tests use (they run one
+// at a time); agentctl's tests hold 200-231 at the same time.
+const baseConfigSync = 170
 
 // TestConfigSyncAcrossManagers: two manager hosts' config files (other
 // names, other local settings) of one real cluster. A switchover pushes a
