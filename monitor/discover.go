@@ -9,8 +9,8 @@ import (
 	"github.com/mhago/mhago/decide"
 )
 
-// errNoMaster: no server could be named the master.
-var errNoMaster = errors.New("no master found")
+// ErrNoMaster: no server could be named the master.
+var ErrNoMaster = errors.New("no master found")
 
 // pickMaster names the master among the servers read: the only one that
 // answered and replicates from nobody, else the one the replicas point at
@@ -50,7 +50,7 @@ func pickMaster(obs []serverObs) (config.Server, error) {
 		}
 	}
 	return config.Server{}, fmt.Errorf("%w: %d servers replicate from nobody and no replica points at a configured server%s "+
-		"(fix: start the master's mysqld, or repair replication so that the replicas point at it)", errNoMaster, len(roots), suffix(why))
+		"(fix: start the master's mysqld, or repair replication so that the replicas point at it)", ErrNoMaster, len(roots), suffix(why))
 }
 
 func suffix(why []string) string {

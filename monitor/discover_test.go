@@ -46,7 +46,7 @@ func TestPickMaster(t *testing.T) {
 		})
 	}
 	_, err := pickMaster([]serverObs{{Server: s1, Err: down}, {Server: s2, Err: down}})
-	if !errors.Is(err, errNoMaster) || !strings.Contains(err.Error(), "server1: connection refused") || !strings.Contains(err.Error(), "fix:") {
+	if !errors.Is(err, ErrNoMaster) || !strings.Contains(err.Error(), "server1: connection refused") || !strings.Contains(err.Error(), "fix:") {
 		t.Fatalf("nobody answered: got %v", err)
 	}
 }

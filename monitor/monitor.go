@@ -22,6 +22,8 @@ type Sync interface {
 	// Watch pulls at start and on every publication, then calls onChange;
 	// it returns when ctx ends or onChange fails.
 	Watch(ctx context.Context, cfg *config.Config, onChange func(version int64) error) error
+	// Latest is the newest published version (0: none).
+	Latest(ctx context.Context, cfg *config.Config) (int64, error)
 }
 
 // Deps are the monitor's collaborators.
@@ -110,6 +112,7 @@ func (m *monitor) discover(ctx context.Context) error {
 		master, err := pickMaster(obs)
 		if err == nil {
 			m.watchMaster(master)
+			m.recordVersion(ctx)
 			return nil
 		}
 		if m.opts.Once || ctx.Err() != nil {
@@ -254,5 +257,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// recordVersion puts the config version in use in the metrics: the
+// published one, when the local config is not older.
+func (m *monitor) recordVersion(ctx context.Context) {
+	if m.deps.Sync == nil || m.deps.Metrics == nil || m.deps.Sync.CheckFresh(ctx, m.cfg) != nil {
+		return
+	}
+	if v, err := m.deps.Sync.Latest(ctx, m.cfg); err == nil {
+		m.deps.Metrics.configVersion(v)
 	}
 }
