@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mhago/mhago/agentctl"
+	"github.com/mhago/mhago/checks"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/monitor"
 	"github.com/mhago/mhago/phases"
@@ -62,6 +63,9 @@ func runMonitor(c *cli.Context) error {
 		return err
 	}
 	defer closeLog()
+	if !c.Bool("once") {
+		startupCheck(c, cfg, log)
+	}
 	metrics := monitor.NewMetrics(cfg.ClusterID())
 	if addr := c.String("metrics-addr"); addr != "" {
 		stop, err := serveMetrics(c.Context, addr, c.Bool("metrics-allow-remote"), metrics, 3*cfg.PingInterval+10*time.Second, log)
@@ -79,6 +83,26 @@ func runMonitor(c *cli.Context) error {
 		Failover: monitorFailover(c, log), Sync: sync, Log: log, Metrics: metrics}
 	return monitor.Run(c.Context, deps, monitor.Options{Once: c.Bool("once"), Reload: reloads(c.Context, hup),
 		AwaitPublish: c.Duration("await-publish")})
+}
+
+// startupCheck runs the check once at start, as MHA's manager checks the
+// whole cluster before its ping loop: its findings go to the log, and it
+// leaves the node agent cached on every host, so that a failover does not
+// spend a second pushing it. A failing check does not keep the monitor
+// from starting: an unwatched cluster is worse.
+func startupCheck(c *cli.Context, cfg *config.Config, log *slog.Logger) {
+	start := time.Now()
+	_, res, err := observe(c, cfg)
+	if err != nil {
+		log.Warn("startup check did not run", "phase", "monitor", "err", err)
+		return
+	}
+	for _, f := range res.Findings {
+		if f.Severity == checks.SevFail {
+			log.Warn("startup check: "+f.Message, "phase", "monitor", "host", f.Host, "check", f.Check, "fix", f.Fix)
+		}
+	}
+	log.Info("startup check done", "phase", "monitor", "worst", res.Worst(), "took", time.Since(start).Round(time.Millisecond))
 }
 
 // reloads turns SIGHUP into the monitor's reload requests.

@@ -190,6 +190,11 @@ func TestMonitorThreeManagersOneFailover(t *testing.T) {
 			t.Errorf("%s: %d failover runs broke or aborted:\n%s", h.name, n, tail(h.logText(), 30))
 		}
 	}
+	for _, h := range hosts {
+		if os.Getenv("MONITOR_TEST_DUMP") != "" {
+			t.Logf("%s stdout:\n%s", h.name, h.out.String())
+		}
+	}
 	if done != 1 {
 		t.Errorf("%d monitors failed over, want exactly 1", done)
 	}

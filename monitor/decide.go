@@ -145,12 +145,12 @@ func Classify(err error) Outcome {
 
 // Backoff is how long the monitor waits before it may start another
 // failover after one came to o: an aborted run is not retried in a tight
-// loop, a refused one waits for the cluster to settle.
+// loop, a refused or lost one waits for the cluster to settle.
 func Backoff(o Outcome, interval time.Duration) time.Duration {
 	switch o {
 	case OutcomeAborted:
 		return 10 * interval
-	case OutcomeRefused, OutcomeAlive:
+	case OutcomeRefused, OutcomeAlive, OutcomeLost:
 		return 3 * interval
 	}
 	return 0

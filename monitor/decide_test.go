@@ -83,7 +83,7 @@ func TestClassify(t *testing.T) {
 
 func TestBackoff(t *testing.T) {
 	iv := time.Second
-	for o, want := range map[Outcome]time.Duration{OutcomeDone: 0, OutcomeLost: 0, OutcomeAborted: 10 * iv, OutcomeRefused: 3 * iv, OutcomeAlive: 3 * iv} {
+	for o, want := range map[Outcome]time.Duration{OutcomeDone: 0, OutcomeLost: 3 * iv, OutcomeAborted: 10 * iv, OutcomeRefused: 3 * iv, OutcomeAlive: 3 * iv} {
 		if got := Backoff(o, iv); got != want {
 			t.Errorf("Backoff(%s) = %s, want %s", o, got, want)
 		}
