@@ -48,7 +48,11 @@ func (l *loader) readApp(defaults layer) {
 	c.AgentPath = r.path("agent_path")
 	c.VIP = r.vip()
 	c.clusterID = r.clusterID()
+	c.ConfigVersion = int64(r.integer("config_version", 0, maxConfigVersion))
 }
+
+// maxConfigVersion keeps config_version exact in Redis's Lua numbers.
+const maxConfigVersion = 1<<53 - 1
 
 // clusterIDPattern keeps a cluster id usable in Redis keys and file names.
 var clusterIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)

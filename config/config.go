@@ -71,6 +71,11 @@ type Config struct {
 	// the caller decide (for example, the running binary itself).
 	AgentPath string
 
+	// ConfigVersion (config_version) is the version of the cluster
+	// configuration this file holds, as `mhago config push|pull` recorded
+	// it; 0 when the file was never synchronised through Redis.
+	ConfigVersion int64
+
 	// VIP is the built-in virtual IP (vip) that failover moves to the new
 	// master with a gratuitous ARP; the zero Prefix when unset.
 	VIP netip.Prefix

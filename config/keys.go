@@ -111,6 +111,7 @@ var keyDefs = map[string]keyDef{
 	"agent_path":                   {scopeApp, "", false},
 	"hook_password_args":           {scopeApp, "0", false},
 	"vip":                          {scopeApp, "", false},
+	"config_version":               {scopeApp, "0", false},
 }
 
 // KnownKeys returns every accepted key name, sorted.
