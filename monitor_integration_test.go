@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/configsync"
+	"github.com/mhago/mhago/coord"
+	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
@@ -166,7 +170,7 @@ func TestMonitorThreeManagersOneFailover(t *testing.T) {
 	c := cluster.Start(t, cluster.Options{Hosts: 4})
 	hosts := writeManagerConfigs(t, c, 3, "1")
 	for _, h := range hosts {
-		h.start(t)
+		h.start(t, "--await-publish", "20s")
 	}
 	waitAll(t, hosts, 30*time.Second, "monitors server1", func(h *managerHost) bool { return h.monitoring("server1") })
 	time.Sleep(1500 * time.Millisecond) // a few healthy cycles first
@@ -204,9 +208,54 @@ func TestMonitorThreeManagersOneFailover(t *testing.T) {
 	if writable > 2*time.Second {
 		t.Logf("WARNING: kill to writable %s is above the 2 s target (machine load?)", writable)
 	}
+	sameClusterConfig(t, hosts)
 	for _, h := range hosts {
 		if code := h.stop(t); code != exitOK {
 			t.Errorf("%s: stopped with exit %d, want 0:\n%s", h.name, code, tail(h.out.String(), 20))
+		}
+	}
+}
+
+// sameClusterConfig requires the three files to hold one cluster part,
+// and, once a version was published, that version's.
+func sameClusterConfig(t *testing.T, hosts []*managerHost) {
+	t.Helper()
+	var parts []string
+	for _, h := range hosts {
+		b, err := os.ReadFile(h.conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := configsync.Extract(string(b))
+		if err != nil {
+			t.Fatalf("%s: %v", h.conf, err)
+		}
+		parts = append(parts, p)
+	}
+	cfg, err := config.Load(hosts[0].conf, config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, _ := endpoints.Redis(cfg)
+	rc := coord.NewClient(ro)
+	defer rc.Close()
+	pub, err := configsync.Latest(context.Background(), rc, ro.KeyPrefix, cfg.ClusterID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub != nil {
+		want, err := configsync.Extract(pub.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, want)
+		t.Logf("published config version %d (fence %d, by %s)", pub.Version, pub.Fence, pub.By)
+	} else {
+		t.Log("no config version published (the failover does not push yet): comparing the files only")
+	}
+	for i, p := range parts[1:] {
+		if p != parts[0] {
+			t.Errorf("cluster config %d differs from the first:\n%s\n---\n%s", i+1, parts[0], p)
 		}
 	}
 }

@@ -75,7 +75,9 @@ func (m *monitor) ensureFresh(ctx context.Context) error {
 var errPublished = errors.New("published")
 
 // awaitPublished waits, bounded, until the winner of the lock publishes
-// its config (Sync.Watch rewrites the local file before it tells us).
+// its config (Sync.Watch rewrites the local file before it tells us), or
+// the servers already show another master: a winner whose push failed
+// must not leave the losers blind for the whole bound.
 func (m *monitor) awaitPublished(ctx context.Context) {
 	if m.deps.Sync == nil {
 		return
@@ -83,12 +85,27 @@ func (m *monitor) awaitPublished(ctx context.Context) {
 	wctx, cancel := context.WithTimeout(ctx, m.opts.AwaitPublish)
 	defer cancel()
 	start := time.Now()
+	go m.awaitNewMaster(wctx, cancel)
 	err := m.deps.Sync.Watch(wctx, m.cfg, func(v int64) error {
 		m.log.Info("the winner's config is published", "version", v, "waited", time.Since(start).Round(time.Millisecond))
 		return errPublished
 	})
 	if !errors.Is(err, errPublished) {
-		m.log.Warn("no config published by the winner of the lock in time; monitoring with the local one", "waited", time.Since(start).Round(time.Millisecond), "err", err)
+		m.log.Warn("no config published by the winner of the lock while waiting; going on with the local one",
+			"waited", time.Since(start).Round(time.Millisecond), "err", err)
+	}
+}
+
+// awaitNewMaster ends the wait (cancel) once the servers name another
+// master than the dead one, each ping_interval.
+func (m *monitor) awaitNewMaster(ctx context.Context, cancel context.CancelFunc) {
+	for sleep(ctx, m.interval()) {
+		master, err := pickMaster(readServers(ctx, m.cfg, m.cfg.Servers, m.interval()))
+		if err == nil && master.Block != m.master.Block {
+			m.log.Info("the servers show a new master before any config was published", "host", master.Block)
+			cancel()
+			return
+		}
 	}
 }
 
