@@ -30,6 +30,10 @@ type managerHost struct {
 
 // writeManagerConfigs copies the cluster's app.cnf into n manager configs
 // whose host-local keys differ, with ping_interval set to interval.
+// baseMonitor is the monitor tests' loopback block (4 hosts: 181..184,
+// redis on .180), one only main-package tests use: they run one at a time.
+const baseMonitor = 180
+
 func writeManagerConfigs(t *testing.T, c *cluster.Cluster, n int, interval string) []*managerHost {
 	t.Helper()
 	base, err := os.ReadFile(c.ConfigPath())
@@ -167,7 +171,7 @@ func TestMonitorThreeManagersOneFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts a cluster")
 	}
-	c := cluster.Start(t, cluster.Options{Hosts: 4})
+	c := cluster.Start(t, cluster.Options{Base: baseMonitor, Hosts: 4})
 	hosts := writeManagerConfigs(t, c, 3, "1")
 	for _, h := range hosts {
 		h.start(t, "--await-publish", "20s")
@@ -267,7 +271,7 @@ func TestMonitorSlowMasterNotFailedOver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: starts a cluster")
 	}
-	c := cluster.Start(t, cluster.Options{Hosts: 3})
+	c := cluster.Start(t, cluster.Options{Base: baseMonitor, Hosts: 3})
 	hosts := writeManagerConfigs(t, c, 1, "1")
 	h := hosts[0]
 	h.start(t)
