@@ -28,12 +28,12 @@ type managerHost struct {
 	out             bytes.Buffer
 }
 
-// writeManagerConfigs copies the cluster's app.cnf into n manager configs
-// whose host-local keys differ, with ping_interval set to interval.
 // baseMonitor is the monitor tests' loopback block (4 hosts: 181..184,
 // redis on .180), one only main-package tests use: they run one at a time.
 const baseMonitor = 180
 
+// writeManagerConfigs copies the cluster's app.cnf into n manager configs
+// whose host-local keys differ, with ping_interval set to interval.
 func writeManagerConfigs(t *testing.T, c *cluster.Cluster, n int, interval string) []*managerHost {
 	t.Helper()
 	base, err := os.ReadFile(c.ConfigPath())

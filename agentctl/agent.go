@@ -383,6 +383,13 @@ func (a *Agent) VIP(ctx context.Context, r proto.VIPRequest) (*proto.VIPResult, 
 	return resp.VIP, err
 }
 
+// Probe asks the agent's host whether it reaches a MySQL server (see
+// proto.ProbeRequest).
+func (a *Agent) Probe(ctx context.Context, r proto.ProbeRequest) (*proto.ProbeResult, error) {
+	resp, err := a.Call(ctx, proto.CmdProbe, proto.Request{Probe: &r})
+	return resp.Probe, err
+}
+
 // Login tries a MySQL login from the agent's host (the replication user
 // against a candidate master, as that host's IO thread would). A refused
 // login is a result with OK false, not an error.

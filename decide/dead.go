@@ -23,6 +23,13 @@ type ReplicaView struct {
 	// MasterMatches is whether the replica replicates from the master being
 	// judged; other replicas are not counted.
 	MasterMatches bool
+	// Unreachable: the replica's own host could not open a TCP connection
+	// to the master's MySQL port (Why says how it failed). An IO thread
+	// that still says Yes then holds a connection to a master that
+	// vanished without a reset (host gone, packets dropped), which it
+	// notices only after slave_net_timeout.
+	Unreachable bool
+	Why         string
 }
 
 // Evidence is everything observed about a master suspected dead.
@@ -117,6 +124,8 @@ func checkReplicas(v *verdict, ev Evidence) {
 		switch {
 		case !r.MasterMatches:
 			v.dead("%s: replicates from another master, not counted", r.Name)
+		case r.IORunning == "Yes" && r.Unreachable:
+			v.dead("%s: IO thread still says Yes, but its host cannot reach %s (%s): the connection is dead and not yet timed out", r.Name, ev.Host, r.Why)
 		case r.IORunning == "Yes":
 			v.alive("%s: IO thread still connected to %s (Slave_IO_Running=Yes)", r.Name, ev.Host)
 		default:

@@ -59,6 +59,12 @@ func TestConfirmDead(t *testing.T) {
 		{"a hung mysqld that shutdown_script can fence is dead once the replicas agree", func(e *Evidence) {
 			e.TCPOpen, e.TCPSilent, e.CanFence = true, true, true
 		}, true, []string{"server1: the MySQL port accepts TCP connections but mysqld sends no greeting: it is hung; shutdown_script must fence it before another master is promoted"}},
+		{"a replica whose IO thread says Yes but whose host cannot reach the vanished master is stale", func(e *Evidence) {
+			e.Replicas[0].IORunning, e.Replicas[0].Unreachable, e.Replicas[0].Why = "Yes", true, "dial tcp 10.0.0.11:3306: i/o timeout"
+		}, true, []string{"server2: IO thread still says Yes, but its host cannot reach server1 (dial tcp 10.0.0.11:3306: i/o timeout): the connection is dead and not yet timed out"}},
+		{"a replica whose host still reaches the master keeps it alive", func(e *Evidence) {
+			e.Replicas[0].IORunning, e.Replicas[0].Unreachable = "Yes", false
+		}, false, []string{"server2: IO thread still connected to server1 (Slave_IO_Running=Yes)"}},
 		{"a hung mysqld a replica still reads from is not dead, fence or not", func(e *Evidence) {
 			e.TCPOpen, e.TCPSilent, e.CanFence = true, true, true
 			e.Replicas[0].IORunning = "Yes"

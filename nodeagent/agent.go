@@ -63,6 +63,8 @@ func handleRequest(ctx context.Context, cmd string, req proto.Request, version s
 		return result(hashFile(*req.Hash))
 	case cmd == proto.CmdVIP && req.VIP != nil:
 		return result(vipCall(ctx, *req.VIP))
+	case cmd == proto.CmdProbe && req.Probe != nil:
+		return result(probe(ctx, *req.Probe))
 	}
 	return fail(proto.CodeBadRequest, fmt.Errorf("unknown command %q or missing request body", cmd))
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/internal/netprobe"
+	"github.com/mhago/mhago/nodeagent/proto"
 )
 
 // confirmDeadMaster gathers independent evidence that the master is down:
@@ -17,17 +19,24 @@ import (
 // operator's secondary_check_script. A refused login or a replica still
 // connected proves it alive, and the run stops before changing anything.
 func confirmDeadMaster(ctx context.Context, st *State) error {
-	port := probePort(ctx, st.Dead.Server.Addr())
+	// The port probe of a vanished host takes its whole timeout: it runs
+	// while the replicas are asked.
+	portDone := make(chan netprobe.Reach, 1)
+	go func() {
+		reach, _ := netprobe.Probe(ctx, st.Dead.Server.Addr(), greetingWait)
+		portDone <- reach
+	}()
 	ev := decide.Evidence{Host: st.Dead.Name(), SQLErr: errString(st.Dead.SQLErr),
 		SQLUnreachable: errors.Is(st.Dead.SQLErr, instance.ErrUnreachable),
 		AccessDenied:   errors.Is(st.Dead.SQLErr, instance.ErrAccessDenied),
-		TCPOpen:        port != portClosed, TCPSilent: port == portSilent,
-		CanFence: st.cfg.Scripts.Shutdown != ""}
+		CanFence:       st.cfg.Scripts.Shutdown != ""}
 	reachable := st.Dead.SSHErr == nil
 	ev.SSHReachable = &reachable
 	st.SSHReachable = reachable
 	ev.Replicas = st.waitReplicasDisconnected(ctx)
 	ev.SecondaryCheck = st.secondaryCheck(ctx)
+	port := <-portDone
+	ev.TCPOpen, ev.TCPSilent = port != netprobe.Unreachable, port == netprobe.Silent
 	dead, reasons := decide.ConfirmDead(ev)
 	for _, r := range reasons {
 		st.Report.Note(r)
@@ -39,42 +48,23 @@ func confirmDeadMaster(ctx context.Context, st *State) error {
 	return nil
 }
 
-// portState is what a plain TCP connect to the MySQL port finds.
-type portState int
-
-const (
-	portClosed    portState = iota // refused or unreachable
-	portAnswering                  // mysqld sent its greeting
-	portSilent                     // accepted, but no greeting: mysqld is hung
-)
-
-// greetingWait bounds the wait for mysqld's greeting, which a running
-// server sends at once.
+// greetingWait bounds the connect to the master's MySQL port and the wait
+// for mysqld's greeting, which a running server sends at once.
 const greetingWait = 2 * time.Second
 
-// probePort tells a dead mysqld from a hung one: the kernel accepts TCP
-// connections for a stopped process, but only a running mysqld greets.
-func probePort(ctx context.Context, addr string) portState {
-	d := net.Dialer{Timeout: 2 * time.Second}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return portClosed
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(greetingWait))
-	if _, err := c.Read(make([]byte, 1)); err != nil {
-		return portSilent
-	}
-	return portAnswering
-}
-
 // waitReplicasDisconnected re-reads the replicas until none has a running
-// IO thread, or ConfirmWait passes: a master that vanished without a TCP
-// reset is noticed by a replica only after slave_net_timeout.
+// IO thread, or ConfirmWait passes. A master that vanished without a TCP
+// reset (host gone, packets dropped) is noticed by a replica only after
+// slave_net_timeout, so each replica whose IO thread still says Yes is
+// asked, through its node agent, whether its own host reaches the master:
+// when none does, the wait ends there.
 func (st *State) waitReplicasDisconnected(ctx context.Context) []decide.ReplicaView {
 	deadline := time.Now().Add(st.opts.ConfirmWait)
 	for {
 		views, connected := st.replicaViews(ctx)
+		if connected > 0 {
+			connected = st.probeFromReplicas(ctx, views)
+		}
 		if connected == 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			return views
 		}
@@ -82,20 +72,52 @@ func (st *State) waitReplicasDisconnected(ctx context.Context) []decide.ReplicaV
 	}
 }
 
-func (st *State) replicaViews(ctx context.Context) ([]decide.ReplicaView, int) {
-	var views []decide.ReplicaView
-	connected := 0
-	for _, h := range st.Replicas {
-		if s, err := instance.Read(ctx, h.DB, h.Name()); err == nil {
-			h.Status = s
+// replicaProbeWait bounds a replica host's connect to the master.
+const replicaProbeWait = time.Second
+
+// probeFromReplicas marks the views whose IO thread says Yes while their
+// host cannot reach the master, and returns how many still count as
+// connected. A replica without an agent (no SSH) stays connected: only a
+// positive finding overrules its IO thread.
+func (st *State) probeFromReplicas(ctx context.Context, views []decide.ReplicaView) int {
+	var asked []*Host
+	for _, v := range views {
+		if v.IORunning == "Yes" {
+			asked = append(asked, st.host(v.Name))
 		}
-		rs := h.Status.Replica
-		views = append(views, decide.ReplicaView{Name: h.Name(), IORunning: rs.IORunning, LastIOErrno: rs.LastIOErrno, MasterMatches: true})
-		if rs.IORunningYes() {
+	}
+	reach := make([][2]string, len(asked))
+	st.each(ctx, asked, func(ctx context.Context, st *State, h *Host) error {
+		r, why := st.probeFrom(ctx, h)
+		st.log.Info("master probed from replica host", "phase", "1", "host", h.Name(), "reach", r, "detail", why)
+		reach[slices.Index(asked, h)] = [2]string{r, why}
+		return nil
+	})
+	connected := 0
+	for i := range views {
+		k := slices.Index(asked, st.host(views[i].Name))
+		switch {
+		case k < 0:
+		case reach[k][0] == string(netprobe.Unreachable):
+			views[i].Unreachable, views[i].Why = true, reach[k][1]
+		default:
 			connected++
 		}
 	}
-	return views, connected
+	return connected
+}
+
+// probeFrom asks h's agent whether h reaches the dead master's MySQL port;
+// "" when it could not be asked.
+func (st *State) probeFrom(ctx context.Context, h *Host) (reach, detail string) {
+	if err := st.ensureAgent(ctx, h); err != nil {
+		return "", err.Error()
+	}
+	res, err := h.Agent.Probe(ctx, proto.ProbeRequest{Addr: st.Dead.Server.Addr(), TimeoutMS: int(replicaProbeWait.Milliseconds())})
+	if err != nil {
+		return "", err.Error()
+	}
+	return res.Reach, res.Detail
 }
 
 // secondaryCheck runs secondary_check_script with MHA's arguments; nil
@@ -120,4 +142,20 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+func (st *State) replicaViews(ctx context.Context) ([]decide.ReplicaView, int) {
+	var views []decide.ReplicaView
+	connected := 0
+	for _, h := range st.Replicas {
+		if s, err := instance.Read(ctx, h.DB, h.Name()); err == nil {
+			h.Status = s
+		}
+		rs := h.Status.Replica
+		views = append(views, decide.ReplicaView{Name: h.Name(), IORunning: rs.IORunning, LastIOErrno: rs.LastIOErrno, MasterMatches: true})
+		if rs.IORunningYes() {
+			connected++
+		}
+	}
+	return views, connected
 }

@@ -30,6 +30,9 @@ func deployAgents(ctx context.Context, st *State) error {
 	for i, h := range targets {
 		wg.Go(func() {
 			errs[i] = runner.Safe("agent push to "+h.Name(), func() error {
+				if h.Agent != nil {
+					return nil // pushed already, to probe the master from this host
+				}
 				if h.SSH == nil {
 					return fmt.Errorf("agent on %s: no SSH connection: %w", h.Name(), h.SSHErr)
 				}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/internal/netprobe"
 )
 
 // recheckTopology runs once the lock is held. The topology and guards were
@@ -37,6 +39,11 @@ func recheckTopology(ctx context.Context, st *State) error {
 
 // deadStillDead refuses a master that answers again.
 func (st *State) deadStillDead(ctx context.Context) error {
+	// A port nobody answers on is dead without waiting out
+	// mysql_connect_timeout (a vanished host drops the login silently).
+	if reach, _ := netprobe.Probe(ctx, st.Dead.Server.Addr(), time.Second); reach == netprobe.Unreachable {
+		return nil
+	}
 	db, err := instance.Open(ctx, endpoints.MySQL(st.cfg, st.Dead.Server))
 	if err != nil && !errors.Is(err, instance.ErrAccessDenied) {
 		return nil

@@ -20,6 +20,7 @@ const (
 	CmdLogin   = "login"
 	CmdHash    = "hash"
 	CmdVIP     = "vip"
+	CmdProbe   = "probe"
 	// CmdSession keeps the agent running for a whole run: it reads one
 	// Envelope per request from stdin and answers each with an Envelope
 	// on stdout, so a host pays for starting a process (and the SSH
@@ -50,6 +51,7 @@ type Request struct {
 	Login  *LoginRequest  `json:"login,omitempty"`
 	Hash   *HashRequest   `json:"hash,omitempty"`
 	VIP    *VIPRequest    `json:"vip,omitempty"`
+	Probe  *ProbeRequest  `json:"probe,omitempty"`
 }
 
 // Response is the envelope of every answer.
@@ -67,6 +69,23 @@ type Response struct {
 	Login   *LoginResult   `json:"login,omitempty"`
 	Hash    *HashResult    `json:"hash,omitempty"`
 	VIP     *VIPResult     `json:"vip,omitempty"`
+	Probe   *ProbeResult   `json:"probe,omitempty"`
+}
+
+// ProbeRequest asks the agent's host whether it reaches a MySQL server:
+// a TCP connect to Addr and a wait for its greeting, each within
+// TimeoutMS. A replica's host that cannot reach its master proves the
+// replica's IO thread, which may still say Yes, holds a dead connection.
+type ProbeRequest struct {
+	Addr      string `json:"addr"`
+	TimeoutMS int    `json:"timeout_ms"`
+}
+
+// ProbeResult is what the host found: unreachable, silent or greeted
+// (package netprobe), and why when unreachable.
+type ProbeResult struct {
+	Reach  string `json:"reach"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // HashRequest asks for the SHA-256 of a file on the host (a diff copied
