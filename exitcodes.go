@@ -9,6 +9,7 @@ import (
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
+	"github.com/mhago/mhago/monitor"
 	"github.com/mhago/mhago/phases"
 	"github.com/mhago/mhago/remote"
 	"github.com/mhago/mhago/runner"
@@ -41,7 +42,7 @@ const exitStatusHelp = `EXIT STATUS:
    0    healthy / done
    1    unexpected error
    2    configuration or usage error (the message names file:line and the fix)
-   3    master unreachable over MySQL
+   3    master unreachable over MySQL (monitor --once: no server could be named the master)
    4    replication broken (thread stopped, wrong master, lag, replica down)
    5    SSH failure (unreachable, key refused, changed or unknown host key)
    6    MySQL login refused (wrong user/password or account host), also the repl user's to a candidate master
@@ -49,7 +50,8 @@ const exitStatusHelp = `EXIT STATUS:
    8    failover refused: the master is alive (MySQL login, TCP, a replica or secondary_check_script says so)
    9    failover refused by a guard: last failover too recent, a leftover <cluster>.failover.error
         file, the topology changed while waiting for the lock, an earlier run did not finish (the
-        message prints the --resume and --abandon commands), or check --failover-if-dead without
+        message prints the --resume and --abandon commands), a monitor whose config is older than
+        the one published in Redis and cannot pull it, or check --failover-if-dead without
         redis_address (no lock) and without --no-lock; rejoin refused before any change (the host is
         the master or unreachable, no current master, no coordinates, its binlog lost transactions)
    10   failover completed, but some replica could not be recovered (see the report)
@@ -96,7 +98,7 @@ func exitCode(err error) int {
 		return exitDiverged
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive
-	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock),
+	case errors.Is(err, phases.ErrGuard), errors.Is(err, phases.ErrUnfinished), errors.Is(err, errNoLock), errors.Is(err, monitor.ErrStale),
 		errors.Is(err, phases.ErrCannotRejoin):
 		return exitGuard
 	case errors.Is(err, instance.ErrAccessDenied) && !errors.Is(err, phases.ErrAborted):
@@ -109,7 +111,7 @@ func exitCode(err error) int {
 		return exitConfig
 	case errors.Is(err, phases.ErrManagerWorkdir), errors.Is(err, errManagerLog):
 		return exitEnvironment
-	case errors.Is(err, checks.ErrMasterUnreachable):
+	case errors.Is(err, checks.ErrMasterUnreachable), errors.Is(err, monitor.ErrNoMaster):
 		return exitMasterUnreachable
 	case errors.Is(err, checks.ErrReplication):
 		return exitReplication

@@ -95,7 +95,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
-		Commands:              withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), versionCommand()),
+		Commands:              withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), versionCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
 }
