@@ -114,9 +114,8 @@ func MonitorTrial(ctx context.Context, env Env, tool MonitorTool, mc MonitorCase
 		_ = c.KillMySQL(1)
 	}
 	m.Stop(monitorStopGrace)
-	lines := m.Since(fault)
 	res.Log = m.Text()
-	res.Spans = tool.Spans(lines, res.Wall)
+	res.Spans = tool.Spans(m, fault, res.Wall)
 	if !res.Hung {
 		res.Lost, res.ChecksumsDiffer = verify(ctx, c, res.WritableHost, acked)
 	}

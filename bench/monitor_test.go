@@ -102,7 +102,7 @@ func TestWriteMonitorTable(t *testing.T) {
 
 func TestMHAMonitorSpans(t *testing.T) {
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-	got := MHAMonitorSpans([]Line{
+	got := mhaMonitorSpans([]Line{
 		{ms(100), "[warning] Connection failed 1 time(s).."},
 		{ms(4000), "[info] * Phase 1: Configuration Check Phase.."},
 		{ms(5000), "[info] * Phase 2: Dead Master Shutdown Phase.."},

@@ -28,51 +28,69 @@ type MonitorTool struct {
 	// ExitsAfterFailover: the monitor exits once it failed over (MHA), so
 	// Done may take as long as the failover does.
 	ExitsAfterFailover bool
-	// Spans cuts the lines since the fault into phases, end the wall.
-	Spans func(lines []Line, end time.Duration) []Span
+	// Spans cuts what m printed since the fault into phases; end is the
+	// wall time from the fault.
+	Spans func(m *MonitorProc, fault time.Time, end time.Duration) []Span
 }
 
 // MonitorProc is a running monitor: its own process group, its output
-// lines timestamped as they arrive.
+// lines (stdout and stderr) timestamped as they arrive.
 type MonitorProc struct {
 	cmd    *exec.Cmd
 	t0     time.Time
 	exited chan struct{}
 
-	mu    sync.Mutex
-	lines []Line
+	mu     sync.Mutex
+	lines  []Line
+	stdout []string // stdout's lines alone (mhago's reports)
 }
 
 // StartMonitorProc starts cmd in its own process group and reads its
 // stdout and stderr line by line.
 func StartMonitorProc(cmd *exec.Cmd) (*MonitorProc, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
+	outR, outW := io.Pipe()
+	errR, errW := io.Pipe()
+	cmd.Stdout, cmd.Stderr = outW, errW
 	m := &MonitorProc{cmd: cmd, exited: make(chan struct{})}
 	m.t0 = time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			m.mu.Lock()
-			m.lines = append(m.lines, Line{At: time.Since(m.t0), Text: sc.Text()})
-			m.mu.Unlock()
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
+	var read sync.WaitGroup
+	read.Add(2)
+	go m.read(outR, true, &read)
+	go m.read(errR, false, &read)
 	go func() {
 		_ = cmd.Wait()
-		pw.Close()
-		<-read
+		outW.Close()
+		errW.Close()
+		read.Wait()
 		close(m.exited)
 	}()
 	return m, nil
+}
+
+func (m *MonitorProc) read(r io.Reader, stdout bool, wg *sync.WaitGroup) {
+	defer wg.Done()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		m.mu.Lock()
+		m.lines = append(m.lines, Line{At: time.Since(m.t0), Text: sc.Text()})
+		if stdout {
+			m.stdout = append(m.stdout, sc.Text())
+		}
+		m.mu.Unlock()
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// Stdout is what the monitor printed on its stdout so far.
+func (m *MonitorProc) Stdout() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strings.Join(m.stdout, "\n")
 }
 
 // WaitLine polls every 10 ms for a line matching re, for at most d; it
@@ -203,7 +221,11 @@ func WithPingInterval(conf string, seconds int) string {
 
 // MHAMonitorSpans are MHA's phases from the fault: what precedes its
 // first phase banner is detection (pings failing until it gives up).
-func MHAMonitorSpans(lines []Line, end time.Duration) []Span {
+func MHAMonitorSpans(m *MonitorProc, fault time.Time, end time.Duration) []Span {
+	return mhaMonitorSpans(m.Since(fault), end)
+}
+
+func mhaMonitorSpans(lines []Line, end time.Duration) []Span {
 	spans := MHASpans(lines, end)
 	if len(spans) > 0 && spans[0].Name == "start-up" {
 		spans[0].Name = "detection"
