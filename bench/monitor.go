@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -53,7 +54,7 @@ func (mc MonitorCase) Target() time.Duration {
 const (
 	monitorReadyLimit = 90 * time.Second // MHA checks every host over SSH first
 	monitorStopGrace  = 10 * time.Second // SIGTERM to SIGKILL
-	monitorLoad       = 2 * time.Second  // writes before the fault
+	monitorLoad       = 2 * time.Second  // writes before the fault, at least
 	// monitorDoneGrace is how long a monitor that keeps running (mhago)
 	// may take, once writes are accepted, to log the failover's end.
 	monitorDoneGrace = 30 * time.Second
@@ -66,6 +67,7 @@ type MonitorResult struct {
 	Tool, Case      string
 	Fault           Fault
 	PingInterval    int
+	Phase           float64 // where in the ping cycle the fault came
 	Writable, Wall  time.Duration
 	WritableHost    int
 	Acked, Lost     int
@@ -82,8 +84,15 @@ type MonitorResult struct {
 // MonitorTrial starts tool's monitor on a fresh cluster under a write
 // load, applies mc's fault to the master's mysqld and measures the time
 // to the first accepted unprivileged INSERT.
-func MonitorTrial(ctx context.Context, env Env, tool MonitorTool, mc MonitorCase) (MonitorResult, error) {
-	res := MonitorResult{Tool: tool.Name, Case: mc.String(), Fault: mc.Fault, PingInterval: mc.PingInterval}
+//
+// The fault comes monitorLoad + phase × ping_interval after the monitor
+// said it is monitoring (phase in [0, 1)): both tools ping on a cycle that
+// starts there, so a fixed delay would always hit the same point of it and
+// always wait the same time for the next ping. Runs spread phase over the
+// interval, so that their median waits about half an interval, as a fault
+// at a random time does.
+func MonitorTrial(ctx context.Context, env Env, tool MonitorTool, mc MonitorCase, phase float64) (MonitorResult, error) {
+	res := MonitorResult{Tool: tool.Name, Case: mc.String(), Fault: mc.Fault, PingInterval: mc.PingInterval, Phase: phase}
 	c, err := cluster.Up(ctx, cluster.Options{Dir: filepath.Join(env.Dir, "cluster"), Base: env.Base, Hosts: env.Hosts,
 		SSHDEnv: ShimEnv(env.ShimDir), ParallelReplication: ParallelWorkers})
 	if err != nil {
@@ -93,15 +102,23 @@ func MonitorTrial(ctx context.Context, env Env, tool MonitorTool, mc MonitorCase
 	if err := SetupProbe(ctx, c, probePassword); err != nil {
 		return res, err
 	}
-	m, err := tool.Start(ctx, c, mc.PingInterval)
+	settings := MonitorSettings{PingInterval: mc.PingInterval}
+	if mc.Fault == Vanish {
+		if settings.ShutdownScript, err = writeFenceScript(c); err != nil {
+			return res, err
+		}
+	}
+	m, err := tool.Start(ctx, c, settings)
 	if err != nil {
 		return res, fmt.Errorf("%s: start the monitor: %w", tool.Name, err)
 	}
 	defer m.Stop(monitorStopGrace)
-	if _, err := m.WaitLine(tool.Ready, monitorReadyLimit); err != nil {
+	ready, err := m.WaitLine(tool.Ready, monitorReadyLimit)
+	if err != nil {
 		return res, fmt.Errorf("%s: monitor not monitoring: %w\n%s", tool.Name, err, m.Text())
 	}
-	fault, acked, p, err := loadAndFault(ctx, c, mc.Fault)
+	offset := monitorLoad + time.Duration(phase*float64(mc.PingInterval)*float64(time.Second))
+	fault, acked, p, err := loadAndFault(ctx, c, mc.Fault, m.t0.Add(ready.At+offset))
 	if err != nil {
 		return res, err
 	}
@@ -123,15 +140,42 @@ func MonitorTrial(ctx context.Context, env Env, tool MonitorTool, mc MonitorCase
 	return res, nil
 }
 
-// loadAndFault runs 4 writers on the master for monitorLoad, starts the
-// probe, applies fault to host 1's mysqld and returns when it happened,
-// the acknowledged ids and the probe (bounded by RunLimit).
-func loadAndFault(ctx context.Context, c *cluster.Cluster, f Fault) (time.Time, []int64, *Probe, error) {
+// fenceScript is the shutdown_script of the vanish case, for both tools:
+// it kills host 1's mysqld (its pid, known when the cluster started) as a
+// power manager would fence the host, and answers 10, "SSH reachable,
+// mysqld killed", so that both still save its binlog. A status call
+// answers 0.
+const fenceScript = `#!/bin/sh
+case " $* " in
+*" --command=status "*) exit 0 ;;
+esac
+kill -KILL %d 2>/dev/null
+exit 10
+`
+
+func fenceScriptFor(pid int) string { return fmt.Sprintf(fenceScript, pid) }
+
+// writeFenceScript writes fenceScript for c's host 1 and returns its path.
+// mhago refuses to promote a replica while a master that accepts TCP
+// connections but sends no greeting could wake up, unless shutdown_script
+// can fence it; MHA fails over without, and calls it in its phase 2.
+func writeFenceScript(c *cluster.Cluster) (string, error) {
+	path := filepath.Join(c.Dir(), "fence.sh")
+	if err := os.WriteFile(path, []byte(fenceScriptFor(c.MySQLPid(1))), 0o700); err != nil {
+		return "", fmt.Errorf("write the fence script: %w", err)
+	}
+	return path, nil
+}
+
+// loadAndFault runs 4 writers on the master until at, starts the probe,
+// applies fault to host 1's mysqld and returns when it happened, the
+// acknowledged ids and the probe (bounded by RunLimit).
+func loadAndFault(ctx context.Context, c *cluster.Cluster, f Fault, at time.Time) (time.Time, []int64, *Probe, error) {
 	l, err := c.StartLoad(ctx, cluster.LoadOptions{Rows: 10_000_000, Workers: 4, Duration: 60 * time.Second})
 	if err != nil {
 		return time.Time{}, nil, nil, err
 	}
-	time.Sleep(monitorLoad)
+	time.Sleep(time.Until(at))
 	pctx, cancel := context.WithTimeout(ctx, RunLimit)
 	p, err := StartProbe(pctx, c, probePassword)
 	if err != nil {
@@ -140,7 +184,7 @@ func loadAndFault(ctx context.Context, c *cluster.Cluster, f Fault) (time.Time, 
 		return time.Time{}, nil, nil, err
 	}
 	go func() { p.Wait(); cancel() }()
-	at := time.Now()
+	at = time.Now()
 	if f == Vanish {
 		err = c.HangMySQL(1)
 	} else {
@@ -186,7 +230,7 @@ func monitorProblem(r MonitorResult) string {
 }
 
 func (r MonitorResult) String() string {
-	s := fmt.Sprintf("%-8s %-50s writable %s wall %s acked %d lost %d", r.Tool, r.Case,
+	s := fmt.Sprintf("%-8s %-58s phase %.2f writable %s wall %s acked %d lost %d", r.Tool, r.Case, r.Phase,
 		secs(r.Writable, r.Hung), secs(r.Wall, r.Wall == 0), r.Acked, r.Lost)
 	if r.Problem != "" {
 		s += " PROBLEM: " + r.Problem

@@ -26,17 +26,17 @@ var (
 var managerLogLine = regexp.MustCompile(`(?m)^manager_log\s*=.*\n`)
 
 // MhagoMonitor is `mhago monitor --json` as a MonitorTool, on testenv's
-// app.cnf with ping_interval set and without manager_log, so that it logs
+// app.cnf with the case's settings and without manager_log, so that it logs
 // to its stderr (at level info) where the bench times each line, as for
 // MHA; `mhago check` runs first, as for the failovers.
 func MhagoMonitor(bin string) MonitorTool {
 	return MonitorTool{Name: "mhago", Ready: mhagoReady, Done: mhagoDone, Spans: MhagoMonitorSpans,
-		Start: func(ctx context.Context, c *cluster.Cluster, pingInterval int) (*MonitorProc, error) {
+		Start: func(ctx context.Context, c *cluster.Cluster, settings MonitorSettings) (*MonitorProc, error) {
 			conf, err := os.ReadFile(c.ConfigPath())
 			if err != nil {
 				return nil, err
 			}
-			conf = managerLogLine.ReplaceAll([]byte(WithPingInterval(string(conf), pingInterval)), nil)
+			conf = managerLogLine.ReplaceAll([]byte(settings.Apply(string(conf))), nil)
 			if err := os.WriteFile(c.ConfigPath(), conf, 0o600); err != nil {
 				return nil, err
 			}

@@ -1,20 +1,30 @@
 package bench
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestWithPingInterval(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"[server default]\nuser=m\nping_interval=3\n\n[server1]\n", "[server default]\nuser=m\nping_interval=1\n\n[server1]\n"},
-		{"[server default]\nuser=m\n\n[server1]\nhostname=h\n", "[server default]\nping_interval=1\nuser=m\n\n[server1]\nhostname=h\n"},
+func TestMonitorSettingsApply(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		s    MonitorSettings
+		want string
+	}{
+		{"[server default]\nuser=m\nping_interval=3\n\n[server1]\n", MonitorSettings{PingInterval: 1},
+			"[server default]\nuser=m\nping_interval=1\n\n[server1]\n"},
+		{"[server default]\nuser=m\n\n[server1]\nhostname=h\n", MonitorSettings{PingInterval: 1, ShutdownScript: "/x/fence.sh"},
+			"[server default]\nshutdown_script=/x/fence.sh\nping_interval=1\nuser=m\n\n[server1]\nhostname=h\n"},
+		{"[server default]\nshutdown_script=/old\nping_interval=3\n", MonitorSettings{PingInterval: 3, ShutdownScript: "/new"},
+			"[server default]\nshutdown_script=/new\nping_interval=3\n"},
 	} {
-		if got := WithPingInterval(tc.in, 1); got != tc.want {
-			t.Errorf("WithPingInterval(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := tc.s.Apply(tc.in); got != tc.want {
+			t.Errorf("%+v.Apply(%q) = %q, want %q", tc.s, tc.in, got, tc.want)
 		}
 	}
 }
@@ -156,5 +166,38 @@ func TestMonitorProc(t *testing.T) {
 	}
 	if !strings.Contains(m.Text(), "bye") {
 		t.Errorf("Text lost the output: %q", m.Text())
+	}
+}
+
+// TestFenceScript runs the script on a real process: a status call leaves
+// it alone and answers 0; a stop kills it and answers 10.
+func TestFenceScript(t *testing.T) {
+	victim := exec.Command("sleep", "60")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- victim.Wait() }()
+	path := filepath.Join(t.TempDir(), "fence.sh")
+	if err := os.WriteFile(path, []byte(fenceScriptFor(victim.Process.Pid)), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command(path, "--command=status", "--host=h").Run(); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("status killed the process: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	err := exec.Command(path, "--command=stopssh", "--ssh_user=root", "--host=h").Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 10 {
+		t.Errorf("stop: %v, want exit status 10", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		victim.Process.Kill()
+		t.Fatal("stop left the process running")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,8 +21,8 @@ import (
 // MonitorTool is a long-running monitor as the bench drives it.
 type MonitorTool struct {
 	Name string
-	// Start starts the monitor on c with ping_interval seconds.
-	Start func(ctx context.Context, c *cluster.Cluster, pingInterval int) (*MonitorProc, error)
+	// Start starts the monitor on c with settings.
+	Start func(ctx context.Context, c *cluster.Cluster, settings MonitorSettings) (*MonitorProc, error)
 	// Ready matches the line that says it is monitoring the master; Done
 	// the one that says a failover ended.
 	Ready, Done *regexp.Regexp
@@ -180,8 +181,8 @@ var (
 func MHAManager(shimDir string) MonitorTool {
 	return MonitorTool{Name: "MHA 0.58", Ready: mhaReady, Done: mhaDone, ExitsAfterFailover: true,
 		Spans: MHAMonitorSpans,
-		Start: func(ctx context.Context, c *cluster.Cluster, pingInterval int) (*MonitorProc, error) {
-			confPath, err := writeMHAConfig(c, pingInterval)
+		Start: func(ctx context.Context, c *cluster.Cluster, settings MonitorSettings) (*MonitorProc, error) {
+			confPath, err := writeMHAConfig(c, settings)
 			if err != nil {
 				return nil, err
 			}
@@ -191,8 +192,8 @@ func MHAManager(shimDir string) MonitorTool {
 		}}
 }
 
-// writeMHAConfig writes MHA's app.cnf for c with ping_interval.
-func writeMHAConfig(c *cluster.Cluster, pingInterval int) (string, error) {
+// writeMHAConfig writes MHA's app.cnf for c with settings.
+func writeMHAConfig(c *cluster.Cluster, settings MonitorSettings) (string, error) {
 	workdir := filepath.Join(c.Dir(), "mha")
 	if err := os.MkdirAll(workdir, 0o700); err != nil {
 		return "", err
@@ -201,20 +202,35 @@ func writeMHAConfig(c *cluster.Cluster, pingInterval int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	conf = WithPingInterval(conf, pingInterval)
+	conf = settings.Apply(conf)
 	confPath := filepath.Join(c.Dir(), "mha.cnf")
 	return confPath, os.WriteFile(confPath, []byte(conf), 0o600)
 }
 
-// pingIntervalLine is an app.cnf's ping_interval setting.
-var pingIntervalLine = regexp.MustCompile(`(?m)^ping_interval\s*=.*$`)
+// MonitorSettings are what a monitor case sets in both tools' app.cnf.
+type MonitorSettings struct {
+	PingInterval int
+	// ShutdownScript fences the master ("" : none).
+	ShutdownScript string
+}
 
-// WithPingInterval sets ping_interval in an app.cnf's [server default]
-// section: it replaces the setting, or adds it after the section header.
-func WithPingInterval(conf string, seconds int) string {
-	line := fmt.Sprintf("ping_interval=%d", seconds)
-	if pingIntervalLine.MatchString(conf) {
-		return pingIntervalLine.ReplaceAllLiteralString(conf, line)
+// Apply sets s in an app.cnf's [server default] section.
+func (s MonitorSettings) Apply(conf string) string {
+	conf = WithDefault(conf, "ping_interval", strconv.Itoa(s.PingInterval))
+	if s.ShutdownScript != "" {
+		conf = WithDefault(conf, "shutdown_script", s.ShutdownScript)
+	}
+	return conf
+}
+
+// WithDefault sets key in an app.cnf's [server default] section: it
+// replaces the first setting of key (testenv and the bench set it only
+// there), or adds it after the section header.
+func WithDefault(conf, key, value string) string {
+	line := key + "=" + value
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `\s*=.*$`)
+	if loc := re.FindStringIndex(conf); loc != nil {
+		return conf[:loc[0]] + line + conf[loc[1]:]
 	}
 	return strings.Replace(conf, "[server default]\n", "[server default]\n"+line+"\n", 1)
 }

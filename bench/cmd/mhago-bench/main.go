@@ -135,7 +135,9 @@ func monitors(ctx context.Context, env bench.Env, tools []bench.MonitorTool, run
 	for _, mc := range bench.MonitorCases {
 		for i := range runs {
 			for _, tool := range tools {
-				r, err := bench.MonitorTrial(ctx, env, tool, mc)
+				// Run i faults at the middle of the i-th of runs equal
+				// parts of the ping cycle (see MonitorTrial).
+				r, err := bench.MonitorTrial(ctx, env, tool, mc, (float64(i)+0.5)/float64(runs))
 				if err != nil {
 					return fmt.Errorf("%s, monitor, %s, run %d: %w", tool.Name, mc, i+1, err)
 				}
@@ -150,7 +152,7 @@ func monitors(ctx context.Context, env bench.Env, tools []bench.MonitorTool, run
 		}
 	}
 	fmt.Fprintf(md, "\nThe long-running monitor of a 4-host cluster under 4 writers; the master's mysqld SIGKILLed or SIGSTOPped; "+
-		"times from the fault; %d runs per tool and case, interleaved; took %s.\n\n", runs, time.Since(started).Round(time.Second))
+		"times from the fault; %d runs per tool and case, interleaved, run i faulting at (i-½)/%d of the ping cycle; took %s.\n\n", runs, runs, time.Since(started).Round(time.Second))
 	bench.WriteMonitorTable(md, results)
 	if err := writeMonitorTimelines(out, results); err != nil {
 		return err
