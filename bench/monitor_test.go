@@ -201,3 +201,32 @@ func TestFenceScript(t *testing.T) {
 		t.Fatal("stop left the process running")
 	}
 }
+
+func TestMhagoMonitorSpans(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	m := &MonitorProc{t0: t0, lines: []Line{
+		{ms(500), `time=... level=INFO msg="monitoring master" host=server1`},
+		{ms(3200), `time=... level=ERROR msg="master confirmed dead" host=server1 why="connection refused"`},
+		{ms(3210), `time=... level=WARN msg="starting the failover" host=server1`},
+		{ms(4500), `time=... level=WARN msg="failover ended" host=server1 outcome=done err=<nil>`},
+	}, stdout: []string{
+		`{"phases": [{"name": "agents", "started": "2026-11-26T13:00:03.3Z", "duration_ns": 500000000},`,
+		`  {"name": "3.5 new master apply", "started": "2026-11-26T13:00:03.8Z", "duration_ns": 200000000}]}`,
+	}}
+	fault := t0.Add(ms(2000))
+	got := MhagoMonitorSpans(m, fault, ms(2500))
+	want := []Span{{"detection", 0, ms(1200)}, {"before the failover", ms(1200), ms(1210)},
+		{"agents", ms(1300), ms(1800)}, {"3.5 new master apply", ms(1800), ms(2000)}}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("span %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if !mhagoDone.MatchString(m.lines[3].Text) || mhagoDone.MatchString(`msg="failover ended" outcome=refused`) {
+		t.Error("the end-of-failover pattern must match outcome=done only")
+	}
+}
