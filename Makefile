@@ -47,7 +47,8 @@ fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
 # mhago against MHA 0.58 on fresh test clusters (bench/cmd/mhago-bench:
-# failovers, then a planned switchover), then the Go micro-benchmarks
+# failovers, a planned switchover, then the long-running monitors with the
+# master's mysqld killed or stopped), then the Go micro-benchmarks
 # (binlog engine, SSH copy, ...).
 RUNS      ?= 3
 BENCH_OUT ?= /tmp/mhago-bench

@@ -36,6 +36,7 @@ func SetupProbe(ctx context.Context, c *cluster.Cluster, password string) error 
 type Probe struct {
 	done     chan struct{}
 	writable time.Duration
+	at       time.Time
 	host     int
 }
 
@@ -62,7 +63,8 @@ func StartProbe(ctx context.Context, c *cluster.Cluster, password string) (*Prob
 		for ctx.Err() == nil {
 			for i, db := range dbs {
 				if _, err := db.ExecContext(ctx, "INSERT INTO bench.probe (host) VALUES (?)", c.IP(i)); err == nil {
-					p.writable, p.host = time.Since(t0), i
+					p.at = time.Now()
+					p.writable, p.host = p.at.Sub(t0), i
 					return
 				}
 			}
@@ -76,4 +78,15 @@ func StartProbe(ctx context.Context, c *cluster.Cluster, password string) (*Prob
 func (p *Probe) Wait() (time.Duration, int) {
 	<-p.done
 	return p.writable, p.host
+}
+
+// Since waits for the probe and returns the time from t to the first
+// accepted INSERT and its host; host 0: none was accepted before the
+// probe's context ended.
+func (p *Probe) Since(t time.Time) (time.Duration, int) {
+	<-p.done
+	if p.host == 0 {
+		return 0, 0
+	}
+	return p.at.Sub(t), p.host
 }

@@ -26,10 +26,10 @@ func main() {
 	mhago := flag.String("mhago", "bin/mhago", "the mhago binary (make build)")
 	out := flag.String("out", "/tmp/mhago-bench", "directory for results.json, tables.md and the timelines")
 	base := flag.Int("base", 239, "testenv base: hosts at 127.0.$MHAGO_TESTENV_NET.(base+i)")
-	only := flag.String("only", "", "comma list: \"mhago\" leaves MHA out, \"switchover\" runs only the switchover scenario")
+	only := flag.String("only", "", "comma list: \"mhago\" leaves MHA out, \"switchover\" runs only the switchover scenario, \"monitor\" only the monitor's")
 	scale := flag.Bool("scale", true, "also time mhago with 2 and with 8 replicas")
 	applyMB := flag.Int("apply-mb", 100, "also compare the two apply paths on a backlog of this many MB (0: skip)")
-	table := flag.String("table", "", "print the table of an earlier run's results.json or switchover.json and exit")
+	table := flag.String("table", "", "print the table of an earlier run's results.json, switchover.json or monitor.json and exit")
 	flag.Parse()
 	if *table != "" {
 		if err := printTable(*table); err != nil {
@@ -53,7 +53,7 @@ func run(ctx context.Context, runs int, mhagoBin, out string, base int, only str
 	if err != nil {
 		return err
 	}
-	onlyMhago, onlySwitch := false, false
+	onlyMhago, onlySwitch, onlyMonitor := false, false, false
 	for _, o := range strings.Split(only, ",") {
 		switch o {
 		case "":
@@ -61,14 +61,17 @@ func run(ctx context.Context, runs int, mhagoBin, out string, base int, only str
 			onlyMhago = true
 		case "switchover":
 			onlySwitch = true
+		case "monitor":
+			onlyMonitor = true
 		default:
-			return fmt.Errorf("-only %q: want mhago, switchover or both, comma-separated", o)
+			return fmt.Errorf("-only %q: want mhago, switchover or monitor, comma-separated", o)
 		}
 	}
 	tools := []bench.Tool{bench.MHA(shim), bench.Mhago(bin)}
 	switchTools := []bench.Tool{bench.MHASwitchover(shim), bench.MhagoSwitchover(bin)}
+	monitorTools := []bench.MonitorTool{bench.MHAManager(shim), bench.MhagoMonitor(bin)}
 	if onlyMhago {
-		tools, switchTools = tools[1:], switchTools[1:]
+		tools, switchTools, monitorTools = tools[1:], switchTools[1:], monitorTools[1:]
 	} else if _, err := exec.LookPath("masterha_master_switch"); err != nil {
 		return fmt.Errorf("MHA 0.58 is not installed: apt-get install mha4mysql-manager mha4mysql-node (or -only mhago)")
 	}
@@ -77,13 +80,23 @@ func run(ctx context.Context, runs int, mhagoBin, out string, base int, only str
 	}
 	env := bench.Env{Dir: filepath.Join(out, "work"), ShimDir: shim, Base: base, Hosts: 4}
 	var md strings.Builder
-	if !onlySwitch {
+	// -only switchover and -only monitor pick scenario families; neither:
+	// all of them.
+	all := !onlySwitch && !onlyMonitor
+	if all {
 		if err := failovers(ctx, env, tools, runs, bin, out, scale, applyMB, &md); err != nil {
 			return err
 		}
 	}
-	if err := switchovers(ctx, env, switchTools, runs, out, &md); err != nil {
-		return err
+	if all || onlySwitch {
+		if err := switchovers(ctx, env, switchTools, runs, out, &md); err != nil {
+			return err
+		}
+	}
+	if all || onlyMonitor {
+		if err := monitors(ctx, env, monitorTools, runs, out, &md); err != nil {
+			return err
+		}
 	}
 	fmt.Println("\n" + md.String())
 	return os.WriteFile(filepath.Join(out, "tables.md"), []byte(md.String()), 0o644)
@@ -113,6 +126,77 @@ func switchovers(ctx context.Context, env bench.Env, tools []bench.Tool, runs in
 	bench.WriteSwitchTable(md, results)
 	raw, _ := json.MarshalIndent(results, "", "  ")
 	return os.WriteFile(filepath.Join(out, "switchover.json"), raw, 0o644)
+}
+
+// monitors runs every monitor case runs times per tool, interleaved.
+func monitors(ctx context.Context, env bench.Env, tools []bench.MonitorTool, runs int, out string, md *strings.Builder) error {
+	var results []bench.MonitorResult
+	started := time.Now()
+	for _, mc := range bench.MonitorCases {
+		for i := range runs {
+			for _, tool := range tools {
+				// Run i faults at the middle of the i-th of runs equal
+				// parts of the ping cycle (see MonitorTrial).
+				r, err := bench.MonitorTrial(ctx, env, tool, mc, (float64(i)+0.5)/float64(runs))
+				if err != nil {
+					return fmt.Errorf("%s, monitor, %s, run %d: %w", tool.Name, mc, i+1, err)
+				}
+				fmt.Println(r)
+				name := fmt.Sprintf("monitor-%s-%d.log", strings.ReplaceAll(r.Tool, " ", "_"), len(results))
+				if r.Problem != "" {
+					name = "failed-" + name
+				}
+				os.WriteFile(filepath.Join(out, name), []byte(r.Log), 0o644)
+				results = append(results, r)
+			}
+		}
+	}
+	fmt.Fprintf(md, "\nThe long-running monitor of a 4-host cluster under 4 writers; the master's mysqld SIGKILLed or SIGSTOPped; "+
+		"times from the fault; %d runs per tool and case, interleaved, run i faulting at (i-½)/%d of the ping cycle; took %s.\n\n", runs, runs, time.Since(started).Round(time.Second))
+	bench.WriteMonitorTable(md, results)
+	if err := writeMonitorTimelines(out, results); err != nil {
+		return err
+	}
+	raw, _ := json.MarshalIndent(results, "", "  ")
+	return os.WriteFile(filepath.Join(out, "monitor.json"), raw, 0o644)
+}
+
+// writeMonitorTimelines draws, per monitor case, the first successful run
+// of each tool (else its first run).
+func writeMonitorTimelines(out string, results []bench.MonitorResult) error {
+	for n, mc := range bench.MonitorCases {
+		var lanes []bench.Lane
+		for _, tool := range []string{"MHA 0.58", "mhago"} {
+			var pick *bench.MonitorResult
+			for k, r := range results {
+				if r.Tool == tool && r.Case == mc.String() && (pick == nil || pick.Problem != "" && r.Problem == "") {
+					pick = &results[k]
+				}
+			}
+			if pick != nil {
+				lanes = append(lanes, bench.Lane{Title: tool, Spans: pick.Spans, Writable: pick.Writable, Wall: pick.Wall})
+			}
+		}
+		if len(lanes) == 0 {
+			continue
+		}
+		if err := writeSVGFile(filepath.Join(out, fmt.Sprintf("timeline-monitor-%d.svg", n+1)), mc.String(), lanes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSVGFile(path, title string, lanes []bench.Lane) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = bench.WriteSVG(f, title, lanes)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // failovers runs the failover scenarios (and the scale and apply rows).
@@ -234,6 +318,14 @@ func printTable(path string) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if filepath.Base(path) == "monitor.json" {
+		var mon []bench.MonitorResult
+		if err := json.Unmarshal(raw, &mon); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		bench.WriteMonitorTable(os.Stdout, mon)
+		return nil
 	}
 	if filepath.Base(path) == "switchover.json" {
 		var sw []bench.SwitchResult
