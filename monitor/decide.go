@@ -53,6 +53,10 @@ type Observation struct {
 	// Replicas counts the replicas of the master that answered;
 	// ReplicasLost those whose IO thread is not running (they lost it).
 	Replicas, ReplicasLost int
+	// Early: the cycle ran between pings because the watch connection to
+	// the master broke. It may confirm a crash, but it never counts
+	// toward the Confirmations window, which stays ping_interval × N.
+	Early bool
 }
 
 // Tracker is the monitor's memory between cycles.
@@ -84,11 +88,18 @@ func Step(t Tracker, o Observation, r Rule) (Tracker, string) {
 	case PingOK, PingAnswered:
 		return Tracker{State: StateHealthy}, ""
 	}
-	t.Failures++
 	if o.Ping == PingRefused && o.Replicas > 0 && o.ReplicasLost == o.Replicas {
+		t.Failures++
 		t.State = StateDead
 		return t, fmt.Sprintf("connection refused and all %d replicas lost their IO thread", o.Replicas)
 	}
+	if o.Early {
+		if t.State == StateHealthy {
+			t.State = StateSuspect
+		}
+		return t, ""
+	}
+	t.Failures++
 	if t.Failures >= max(r.Confirmations, 1) {
 		t.State = StateDead
 		return t, fmt.Sprintf("%d pings in a row failed (%s), %d of %d replicas lost their IO thread",

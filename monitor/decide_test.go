@@ -32,6 +32,10 @@ func TestStep(t *testing.T) {
 		{"refused, no replica answered: no fast path", Tracker{State: StateHealthy}, Observation{Ping: PingRefused}, StateSuspect, 1, false},
 		{"refused three times with a replica connected", Tracker{State: StateSuspect, Failures: 2}, Observation{Ping: PingRefused, Replicas: 3, ReplicasLost: 1}, StateDead, 3, true},
 		{"silent with every replica lost still waits", Tracker{State: StateHealthy}, Observation{Ping: PingSilent, Replicas: 2, ReplicasLost: 2}, StateSuspect, 1, false},
+		{"early look at a crash confirms it", Tracker{State: StateHealthy}, Observation{Ping: PingRefused, Replicas: 3, ReplicasLost: 3, Early: true}, StateDead, 1, true},
+		{"early silent look does not count toward the window", Tracker{State: StateSuspect, Failures: 2}, Observation{Ping: PingSilent, Replicas: 3, Early: true}, StateSuspect, 2, false},
+		{"early refused look with a replica connected does not count", Tracker{State: StateHealthy}, Observation{Ping: PingRefused, Replicas: 3, ReplicasLost: 1, Early: true}, StateSuspect, 0, false},
+		{"early look at an answering master is healthy", Tracker{State: StateSuspect, Failures: 1}, Observation{Ping: PingOK, Early: true}, StateHealthy, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,6 +69,10 @@ type monitor struct {
 	notBefore time.Time
 	// published receives a version each time Sync.Watch rewrote the file.
 	published chan int64
+	// alarm watches the master between pings and rings ring when its
+	// connection breaks.
+	alarm *alarm
+	ring  chan struct{}
 }
 
 // Run monitors until ctx ends (nil: a clean stop), a failover needs the
@@ -77,7 +81,7 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if opts.AwaitPublish <= 0 {
 		opts.AwaitPublish = 2 * time.Minute
 	}
-	m := &monitor{deps: deps, opts: opts, log: deps.Log.With("phase", "monitor"), published: make(chan int64, 1)}
+	m := &monitor{deps: deps, opts: opts, log: deps.Log.With("phase", "monitor"), published: make(chan int64, 1), ring: make(chan struct{}, 1)}
 	if err := m.load(); err != nil {
 		return err
 	}
@@ -135,12 +139,15 @@ func (m *monitor) watchMaster(master config.Server) {
 	ep.ConnectTimeout = m.interval()
 	m.pinger = &pinger{ep: ep, typ: m.cfg.PingType, timeout: m.interval()}
 	m.tracker = Tracker{State: StateHealthy}
+	m.alarm = startAlarm(ep, m.interval(), m.ring, m.log)
 }
 
 func (m *monitor) closePinger() {
 	if m.pinger != nil {
 		m.pinger.close()
 	}
+	m.alarm.stop()
+	m.alarm = nil
 }
 
 func (m *monitor) interval() time.Duration {
@@ -150,13 +157,32 @@ func (m *monitor) interval() time.Duration {
 	return m.cfg.PingInterval
 }
 
-// loop runs a check cycle every ping_interval.
+// earlyChecks and earlyPause: after the watch connection broke, the
+// cycle runs again this many times this far apart, until the replicas'
+// IO threads show the crash (or the master answers).
+const (
+	earlyChecks = 10
+	earlyPause  = 100 * time.Millisecond
+)
+
+// loop runs a check cycle every ping_interval, and at once when the watch
+// connection to the master breaks.
 func (m *monitor) loop(ctx context.Context) error {
 	t := time.NewTicker(m.interval())
 	defer t.Stop()
+	early := 0
 	for {
-		if err := m.cycle(ctx); err != nil {
+		if err := m.cycle(ctx, early > 0); err != nil {
 			return err
+		}
+		next := m.interval()
+		if early > 0 {
+			early--
+			if m.tracker.State == StateSuspect {
+				next = earlyPause
+			} else {
+				early = 0
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -168,6 +194,14 @@ func (m *monitor) loop(ctx context.Context) error {
 		case v := <-m.published:
 			m.log.Info("a new cluster config was published: reloading", "version", v)
 			m.reload(ctx)
+		case <-m.ring:
+			// The watch connection broke: look now, not at the next tick.
+			early = earlyChecks
+			continue
+		case <-time.After(next):
+			if next != m.interval() {
+				continue // an early look; the regular tick keeps its pace
+			}
 		case <-t.C:
 		}
 		t.Reset(m.interval())
@@ -178,7 +212,7 @@ func (m *monitor) loop(ctx context.Context) error {
 // failed over): at most one confirmation window.
 func (m *monitor) once(ctx context.Context) error {
 	for {
-		if err := m.cycle(ctx); err != nil {
+		if err := m.cycle(ctx, false); err != nil {
 			return err
 		}
 		if m.tracker.State == StateHealthy || ctx.Err() != nil {
@@ -192,14 +226,14 @@ func (m *monitor) once(ctx context.Context) error {
 
 // cycle pings the master; when the ping fails, it asks the replicas too,
 // steps the tracker and, once the master is confirmed dead, acts.
-func (m *monitor) cycle(ctx context.Context) error {
+func (m *monitor) cycle(ctx context.Context, early bool) error {
 	start := time.Now()
 	res, pingErr := m.pinger.ping(ctx)
 	obs := readServers(ctx, m.cfg, m.replicaServers(), m.interval())
 	replicas, lost := replicaSight(append(obs, serverObs{Server: m.master}), m.master)
 	before := m.tracker
 	var why string
-	m.tracker, why = Step(m.tracker, Observation{Ping: res, Replicas: replicas, ReplicasLost: lost}, m.rule())
+	m.tracker, why = Step(m.tracker, Observation{Ping: res, Replicas: replicas, ReplicasLost: lost, Early: early}, m.rule())
 	m.logStep(before, res, pingErr, replicas, lost, why)
 	m.record(res, obs, start)
 	if m.tracker.State != StateDead || ctx.Err() != nil {
