@@ -18,7 +18,7 @@ import (
 // the failover lock of the same application.
 var ErrLocked = errors.New("failover lock held by another manager")
 
-// ErrNotReplicated marks a lock (or a renewal) that fewer replicas
+// ErrNotReplicated marks a new lock that fewer replicas
 // acknowledged than Options.LockReplicas asks; it also wraps ErrUnreachable.
 var ErrNotReplicated = errors.New("failover lock not acknowledged by enough replicas")
 
@@ -126,12 +126,10 @@ return 0`)
 // ErrLocked); if Redis does not answer, it wraps ErrUnreachable.
 //
 // With Options.LockReplicas = n > 0, the lock counts as taken only once n
-// replicas acknowledged it (WAIT), and each renewal counts only once they
-// acknowledged it too: so a replica that Sentinel or Cluster promotes after
-// acknowledging holds the lock, its expiry no earlier than this process
-// believes, and the fencing number. Otherwise Acquire gives the lock back
-// and fails with ErrNotReplicated. See README "What the Redis lock
-// guarantees".
+// replicas acknowledged it and its fencing number (WAIT): so a replica
+// that Sentinel or Cluster promotes after acknowledging holds both, and the
+// holder goes on renewing there. Otherwise Acquire gives the lock back and
+// fails with ErrNotReplicated. See README "What the Redis lock guarantees".
 //
 // ctx bounds the lock's life: when it is done renewal stops (the lock is not
 // released and expires after its TTL), so pass the run's context, not a
@@ -228,6 +226,11 @@ func (l *Lock) claim(ctx context.Context) error {
 		err = l.readHolder(ctx)
 		var le *LockedError
 		switch {
+		case errors.As(err, &le) && le.value == l.value && l.c.replicas > 0:
+			// Our own SET, whose answer a retry lost, and with it the
+			// WAIT's: nothing says the replicas have it.
+			l.dropAfterFailure()
+			return l.notReplicated(0)
 		case errors.As(err, &le) && le.value == l.value:
 			// Our own SET, whose answer a retry lost: the fence it took
 			// is still the counter's value, as nobody can take one while
@@ -266,19 +269,20 @@ func (l *Lock) tryClaim(ctx context.Context) (bool, error) {
 	}
 	if acked < l.c.replicas {
 		l.dropAfterFailure()
-		return false, l.notReplicated("acquire", acked)
+		return false, l.notReplicated(acked)
 	}
 	return true, nil
 }
 
-// waitBound is how long WAIT may block: a third of the TTL, at most a
-// second, since a healthy replica acknowledges in milliseconds.
-func (l *Lock) waitBound() time.Duration { return min(l.ttl/3, time.Second) }
+// waitBound is how long WAIT may block: a healthy replica acknowledges in
+// milliseconds; at most a second, a third of the TTL, and half the I/O
+// timeout, so that the reply arrives before the client gives up on it.
+func (l *Lock) waitBound() time.Duration { return min(l.ttl/3, time.Second, l.c.timeout/2) }
 
-func (l *Lock) notReplicated(op string, acked int) error {
-	return fmt.Errorf("%w: %w: %s failover lock %s: %d of the %d replicas required (redis_lock_replicas) acknowledged within %s on redis %s; "+
+func (l *Lock) notReplicated(acked int) error {
+	return fmt.Errorf("%w: %w: acquire failover lock %s: %d of the %d replicas required (redis_lock_replicas) acknowledged within %s on redis %s; "+
 		"a Redis failover now could lose the lock and its fencing number: fix the replicas (INFO replication on the master) or lower redis_lock_replicas",
-		ErrUnreachable, ErrNotReplicated, op, l.key, acked, l.c.replicas, l.waitBound(), l.c.Where())
+		ErrUnreachable, ErrNotReplicated, l.key, acked, l.c.replicas, l.waitBound(), l.c.Where())
 }
 
 func (l *Lock) readOwnFence(ctx context.Context) error {
@@ -385,25 +389,18 @@ func (l *Lock) expiredErr(lastErr error) error {
 	return fmt.Errorf("%w: %s not renewed within its TTL %s: %w", ErrLockLost, l.key, l.ttl, lastErr)
 }
 
-// extend runs the renew script, bounded by a renewal period. With
-// LockReplicas, a renewal the replicas did not acknowledge is an error: the
-// expiry a promoted replica would keep is still the previous one.
+// extend runs the renew script, bounded by a renewal period. It does not
+// WAIT for replicas: a renewal reaches a healthy replica in milliseconds,
+// and with no replica left after a Redis failover, waiting would only make
+// the lock unrenewable. So a promoted replica that missed the last renewals
+// keeps an earlier expiry than we count on (README: what the lock
+// guarantees).
 func (l *Lock) extend(ctx context.Context) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.ttl/3)
 	defer cancel()
-	var res *redis.Cmd
-	acked, err := l.c.replicated(ctx, l.key, func(p redis.Pipeliner) {
-		res = renewScript.Eval(ctx, p, []string{l.key}, l.value, l.ttl.Milliseconds())
-	}, l.waitBound())
-	if err == nil {
-		err = res.Err()
-	}
+	n, err := renewScript.Run(ctx, l.c, []string{l.key}, l.value, l.ttl.Milliseconds()).Int64()
 	if err != nil {
 		return false, redisErr("renew failover lock "+l.key, l.c, err)
-	}
-	n, _ := res.Int64()
-	if n == 1 && acked < l.c.replicas {
-		return true, l.notReplicated("renew", acked)
 	}
 	return n == 1, nil
 }

@@ -188,7 +188,16 @@ func TestSentinelFailoverWhileLocked(t *testing.T) {
 			if err := l.Release(ctx); err != nil {
 				t.Fatalf("release on the new master: %v", err)
 			}
-			next, err := Acquire(ctx, c2, LockOptions{Cluster: app, TTL: ttl, Owner: testOwner("next")})
+			// The new master has no replica in sync yet (SIGKILL: none at
+			// all), so redis_lock_replicas=1 refuses; 0 takes the lock.
+			if how == "master SIGKILLed" {
+				if _, err := Acquire(ctx, c2, LockOptions{Cluster: app, TTL: ttl}); !errors.Is(err, ErrNotReplicated) {
+					t.Fatalf("acquire with no replica left: %v, want ErrNotReplicated", err)
+				}
+			}
+			c3 := NewClient(sentinelOpts(g, pw, 0))
+			defer c3.Close()
+			next, err := Acquire(ctx, c3, LockOptions{Cluster: app, TTL: ttl, Owner: testOwner("next")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +266,9 @@ func TestSentinelLockNeedsReplica(t *testing.T) {
 }
 
 // What redis_lock_replicas=0 does not guarantee: the replica misses the
-// lock, the master dies, the replica is promoted without it. The holder
+// lock (its link is cut, and it is paused so that it cannot reconnect
+// before the master dies), the master dies, the replica is promoted
+// without it. The holder
 // finds out at its next renewal (ErrLockLost) and another manager can take
 // the lock, with a fencing number that need not be higher.
 func TestSentinelFailoverLosesUnreplicatedLock(t *testing.T) {
@@ -268,6 +279,14 @@ func TestSentinelFailoverLosesUnreplicatedLock(t *testing.T) {
 	defer c2.Close()
 	app := testApp(t)
 	if err := g.Pause("node2"); err != nil {
+		t.Fatal(err)
+	}
+	master, err := g.NodeClient("node1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	if err := master.Do(ctx, "CLIENT", "KILL", "TYPE", "replica").Err(); err != nil {
 		t.Fatal(err)
 	}
 	const ttl = 6 * time.Second
