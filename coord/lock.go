@@ -1,6 +1,7 @@
 package coord
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -251,23 +252,27 @@ func (l *Lock) claim(ctx context.Context) error {
 // tryClaim runs the acquire script, and WAITs for the replicas when asked
 // to. false and no error: someone else holds the lock.
 func (l *Lock) tryClaim(ctx context.Context) (bool, error) {
-	var res *redis.Cmd
+	op := "acquire failover lock " + l.key
+	res := redis.NewCmd(ctx) // stays empty if the pipeline never runs
 	acked, err := l.c.replicated(ctx, l.key, func(p redis.Pipeliner) {
 		res = acquireScript.Eval(ctx, p, []string{l.key, l.fenceK}, l.value, l.ttl.Milliseconds())
 	}, l.waitBound())
-	if errors.Is(res.Err(), redis.Nil) {
+	switch {
+	case errors.Is(res.Err(), redis.Nil):
 		return false, nil
+	case res.Err() != nil: // the script's own failure, rather than the pipeline's summary of it
+		return false, redisErr(op, l.c, res.Err())
 	}
-	if err == nil {
-		err = res.Err()
+	fence, ferr := res.Int64()
+	if ferr != nil { // the script never ran: no connection, AUTH refused...
+		return false, redisErr(op, l.c, cmp.Or(err, ferr))
 	}
-	if err != nil {
-		return false, redisErr("acquire failover lock "+l.key, l.c, err)
-	}
-	if l.fence, err = res.Int64(); err != nil {
-		return false, redisErr("acquire failover lock "+l.key, l.c, err)
-	}
-	if acked < l.c.replicas {
+	l.fence = fence
+	switch {
+	case err != nil: // the lock is set, but the WAIT failed
+		l.dropAfterFailure()
+		return false, redisErr(op, l.c, err)
+	case acked < l.c.replicas:
 		l.dropAfterFailure()
 		return false, l.notReplicated(acked)
 	}

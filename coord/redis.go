@@ -162,8 +162,9 @@ func (s slogPrintf) Printf(ctx context.Context, format string, v ...any) {
 // replicated queues fn's writes and, when LockReplicas > 0, a WAIT for that
 // many replicas, on one connection to the node that serves key: WAIT counts
 // the replicas of the writes sent on its own connection only. It returns
-// how many replicas acknowledged (0 without WAIT) and the pipeline's
-// transport error; each command's own error stays on its Cmd.
+// how many replicas acknowledged (0 without WAIT) and the pipeline's first
+// error, which may be one of fn's commands' own (redis.Nil included): the
+// caller looks at its Cmd first.
 func (c *Client) replicated(ctx context.Context, key string, fn func(redis.Pipeliner), bound time.Duration) (int, error) {
 	var node redis.Cmdable = c.UniversalClient
 	if cc, ok := c.UniversalClient.(*redis.ClusterClient); ok {
@@ -181,10 +182,6 @@ func (c *Client) replicated(ctx context.Context, key string, fn func(redis.Pipel
 		}
 		return nil
 	})
-	var re redis.Error
-	if errors.As(err, &re) {
-		err = nil // an answer, not a transport failure: the caller reads its Cmd
-	}
 	if err != nil || wait == nil {
 		return 0, err
 	}
