@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/testenv/cluster"
 )
 
@@ -116,7 +117,7 @@ func startKeepalived(t *testing.T, c *cluster.Cluster, conf, doc string, i int) 
 	check := file("mhago-check.cnf", "[client]\nuser=mhago\npassword="+c.Password()+"\n", 0o600)
 	script := strings.NewReplacer(
 		"/etc/keepalived/mhago-check.cnf", check,
-		"mhago:app1:topology", cfg.Redis.KeyPrefix+":"+cfg.ClusterID()+":topology",
+		"mhago:{app1}:topology", coord.TopologyKey(cfg.Redis.KeyPrefix, cfg.ClusterID()),
 		"10.0.0.5", strings.Split(c.RedisAddr(), ":")[0],
 	).Replace(docBlock(t, doc, "`/etc/keepalived/mhago-is-master`"))
 	isMaster := file("mhago-is-master", script, 0o755)

@@ -92,21 +92,6 @@ func (r *reader) scripts() Scripts {
 	}
 }
 
-func (r *reader) redis() RedisConfig {
-	pw, _ := r.secret("redis_password", "redis_password_file")
-	prefix, _ := r.get("redis_key_prefix")
-	if prefix.raw == "" || strings.ContainsAny(prefix.raw, " \t") {
-		r.problem(prefix, "redis_key_prefix", "must be non-empty and without spaces", `use e.g. "mhago"`)
-	}
-	return RedisConfig{
-		Address:   r.hostPort("redis_address"),
-		Password:  pw,
-		DB:        r.integer("redis_db", 0, 1<<20),
-		KeyPrefix: prefix.raw,
-		LockTTL:   r.duration("lock_ttl", minLockTTL),
-	}
-}
-
 func (r *reader) ssh() SSHConfig {
 	return SSHConfig{
 		KeyFiles:              r.paths("ssh_key_file"),

@@ -15,6 +15,7 @@ package config
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"log/slog"
 	"net"
@@ -102,13 +103,26 @@ type Scripts struct {
 	PasswordArgs bool
 }
 
-// RedisConfig locates the Redis server used for the failover lock.
+// RedisConfig locates the Redis used for the failover lock (see
+// config/redis.go for the keys).
 type RedisConfig struct {
-	Address   string // host:port; "" = Redis not configured
-	Password  Secret
-	DB        int
-	KeyPrefix string
-	LockTTL   time.Duration
+	Mode    RedisMode
+	Address string   // redis_address as a list joined by ","; "" = Redis not configured
+	Addrs   []string // the server, the sentinels or the cluster's seed nodes
+	// SentinelMaster is the master's name known to the sentinels.
+	SentinelMaster string
+	Username       string // ACL user; "" = the default user
+	Password       Secret
+	// SentinelUsername and SentinelPassword authenticate to the sentinels.
+	SentinelUsername string
+	SentinelPassword Secret
+	DB               int
+	KeyPrefix        string
+	LockTTL          time.Duration
+	// LockReplicas is how many replicas must acknowledge the lock.
+	LockReplicas int
+	// TLS is nil for plain TCP; it always verifies the server.
+	TLS *tls.Config
 }
 
 // Enabled reports whether a Redis server is configured.

@@ -79,8 +79,10 @@ func TestDefaults(t *testing.T) {
 	eq(t, c.MultiTierSlave, false)
 	eq(t, c.PingInterval, 3*time.Second)
 	eq(t, c.PingType, "SELECT")
-	wantRedis := RedisConfig{DB: 0, KeyPrefix: "mhago", LockTTL: 30 * time.Second}
-	eq(t, c.Redis, wantRedis)
+	wantRedis := RedisConfig{Mode: RedisSingle, DB: 0, KeyPrefix: "mhago", LockTTL: 30 * time.Second}
+	if !reflect.DeepEqual(c.Redis, wantRedis) {
+		t.Errorf("Redis = %+v, want %+v", c.Redis, wantRedis)
+	}
 	eq(t, c.Redis.Enabled(), false)
 	wantSSH := SSHConfig{KeyFiles: []string{"/home/tester/.ssh/id_ed25519", "/home/tester/.ssh/id_rsa"}, UseAgent: true,
 		KnownHostsFile: "/home/tester/.ssh/known_hosts", CommandTimeout: 60 * time.Second}

@@ -71,6 +71,7 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	add(c.Redis.Password)
+	add(c.Redis.SentinelPassword)
 	return out
 }
 

@@ -1,6 +1,7 @@
 package coord
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -17,6 +18,10 @@ import (
 // ErrLocked is matched (errors.Is) by a *LockedError: another manager holds
 // the failover lock of the same application.
 var ErrLocked = errors.New("failover lock held by another manager")
+
+// ErrNotReplicated marks a new lock that fewer replicas
+// acknowledged than Options.LockReplicas asks; it also wraps ErrUnreachable.
+var ErrNotReplicated = errors.New("failover lock not acknowledged by enough replicas")
 
 // ErrLockLost marks a lock we held but can no longer vouch for: its key was
 // deleted or taken over, or Redis stayed unreachable past the lock's TTL.
@@ -91,9 +96,18 @@ type Lock struct {
 	released bool
 }
 
-// Both scripts compare the whole value, which embeds our random token, so
-// a manager never extends or deletes a lock another one took after expiry.
+// The renew and release scripts compare the whole value, which embeds our
+// random token, so a manager never extends or deletes a lock another one
+// took after expiry. The acquire script sets the lock and takes the fencing
+// number in one step: a lock is never held without its number, and a number
+// is never taken without the lock. Its two keys share the cluster's hash
+// tag (see Key), which Redis Cluster requires of a script's keys.
 var (
+	acquireScript = redis.NewScript(`
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then
+  return redis.call("INCR", KEYS[2])
+end
+return false`)
 	renewScript = redis.NewScript(`
 if redis.call("GET", KEYS[1]) == ARGV[1] then
   return redis.call("PEXPIRE", KEYS[1], ARGV[2])
@@ -106,11 +120,17 @@ end
 return 0`)
 )
 
-// Acquire takes the failover lock <prefix>:<app>:failover-lock with
-// SET NX PX, increments the fencing counter <prefix>:<app>:fence, and starts
-// renewing the lock every TTL/3. If another manager holds it, the error is a
-// *LockedError (errors.Is ErrLocked); if Redis does not answer, it wraps
-// ErrUnreachable.
+// Acquire takes the failover lock <prefix>:{<cluster>}:failover-lock with
+// SET NX PX and, in the same script, increments the fencing counter
+// <prefix>:{<cluster>}:fence; then it renews the lock every TTL/3. If
+// another manager holds it, the error is a *LockedError (errors.Is
+// ErrLocked); if Redis does not answer, it wraps ErrUnreachable.
+//
+// With Options.LockReplicas = n > 0, the lock counts as taken only once n
+// replicas acknowledged it and its fencing number (WAIT): so a replica
+// that Sentinel or Cluster promotes after acknowledging holds both, and the
+// holder goes on renewing there. Otherwise Acquire gives the lock back and
+// fails with ErrNotReplicated. See README "What the Redis lock guarantees".
 //
 // ctx bounds the lock's life: when it is done renewal stops (the lock is not
 // released and expires after its TTL), so pass the run's context, not a
@@ -122,10 +142,6 @@ func Acquire(ctx context.Context, c *Client, o LockOptions) (*Lock, error) {
 	}
 	start := time.Now()
 	if err := l.claim(ctx); err != nil {
-		return nil, err
-	}
-	if err := l.takeFence(ctx); err != nil {
-		l.dropAfterFailure()
 		return nil, err
 	}
 	l.log.Info("failover lock acquired", "key", l.key, "fence", l.fence, "ttl", l.ttl)
@@ -155,13 +171,17 @@ func newLock(c *Client, o LockOptions, token string) (*Lock, error) {
 	}, nil
 }
 
-// Key returns <prefix>:<app>:<name>, with DefaultKeyPrefix for an empty
-// prefix: the naming shared by the lock, the fence and the topology.
-func Key(prefix, app, name string) string {
+// Key returns <prefix>:{<cluster>}:<name>, with DefaultKeyPrefix for an
+// empty prefix: the naming of every key and channel of a cluster. The
+// braces are a Redis Cluster hash tag: all keys of one cluster hash to one
+// slot, so a script or transaction may touch several of them. (A prefix
+// must not contain braces, or the tag would be taken from it; config
+// rejects them.)
+func Key(prefix, cluster, name string) string {
 	if prefix == "" {
 		prefix = DefaultKeyPrefix
 	}
-	return prefix + ":" + app + ":" + name
+	return prefix + ":{" + cluster + "}:" + name
 }
 
 func lockTTL(ttl time.Duration) time.Duration {
@@ -195,30 +215,88 @@ func orDiscard(l *slog.Logger) *slog.Logger {
 	return l
 }
 
-// claim sets the key or reports who holds it. The key can expire between a
-// failed SET and the GET that names the holder; then SET is tried again.
+// claim sets the key and takes the fence, or reports who holds it. The key
+// can expire between a failed SET and the GET that names the holder; then
+// SET is tried again.
 func (l *Lock) claim(ctx context.Context) error {
 	for range 3 {
-		err := l.c.Do(ctx, "SET", l.key, l.value, "NX", "PX", l.ttl.Milliseconds()).Err()
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, redis.Nil) {
-			return redisErr("acquire failover lock "+l.key, l.c, err)
+		got, err := l.tryClaim(ctx)
+		if got || err != nil {
+			return err
 		}
 		err = l.readHolder(ctx)
 		var le *LockedError
-		if errors.As(err, &le) && l.mayTakeOver(le) {
+		switch {
+		case errors.As(err, &le) && le.value == l.value && l.c.replicas > 0:
+			// Our own SET, whose answer a retry lost, and with it the
+			// WAIT's: nothing says the replicas have it.
+			l.dropAfterFailure()
+			return l.notReplicated(0)
+		case errors.As(err, &le) && le.value == l.value:
+			// Our own SET, whose answer a retry lost: the fence it took
+			// is still the counter's value, as nobody can take one while
+			// we hold the lock.
+			return l.readOwnFence(ctx)
+		case errors.As(err, &le) && l.mayTakeOver(le):
 			if err := l.dropValue(ctx, le.value); err != nil {
 				return err
 			}
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return err
 		}
 	}
 	return fmt.Errorf("acquire failover lock %s: %w: it changed hands three times in a row", l.key, ErrLocked)
+}
+
+// tryClaim runs the acquire script, and WAITs for the replicas when asked
+// to. false and no error: someone else holds the lock.
+func (l *Lock) tryClaim(ctx context.Context) (bool, error) {
+	op := "acquire failover lock " + l.key
+	res := redis.NewCmd(ctx) // stays empty if the pipeline never runs
+	acked, err := l.c.replicated(ctx, l.key, func(p redis.Pipeliner) {
+		res = acquireScript.Eval(ctx, p, []string{l.key, l.fenceK}, l.value, l.ttl.Milliseconds())
+	}, l.waitBound())
+	switch {
+	case errors.Is(res.Err(), redis.Nil):
+		return false, nil
+	case res.Err() != nil: // the script's own failure, rather than the pipeline's summary of it
+		return false, redisErr(op, l.c, res.Err())
+	}
+	fence, ferr := res.Int64()
+	if ferr != nil { // the script never ran: no connection, AUTH refused...
+		return false, redisErr(op, l.c, cmp.Or(err, ferr))
+	}
+	l.fence = fence
+	switch {
+	case err != nil: // the lock is set, but the WAIT failed
+		l.dropAfterFailure()
+		return false, redisErr(op, l.c, err)
+	case acked < l.c.replicas:
+		l.dropAfterFailure()
+		return false, l.notReplicated(acked)
+	}
+	return true, nil
+}
+
+// waitBound is how long WAIT may block: a healthy replica acknowledges in
+// milliseconds; at most a second, a third of the TTL, and half the I/O
+// timeout, so that the reply arrives before the client gives up on it.
+func (l *Lock) waitBound() time.Duration { return min(l.ttl/3, time.Second, l.c.timeout/2) }
+
+func (l *Lock) notReplicated(acked int) error {
+	return fmt.Errorf("%w: %w: acquire failover lock %s: %d of the %d replicas required (redis_lock_replicas) acknowledged within %s on redis %s; "+
+		"a Redis failover now could lose the lock and its fencing number: fix the replicas (INFO replication on the master) or lower redis_lock_replicas",
+		ErrUnreachable, ErrNotReplicated, l.key, acked, l.c.replicas, l.waitBound(), l.c.Where())
+}
+
+func (l *Lock) readOwnFence(ctx context.Context) error {
+	n, err := l.c.Get(ctx, l.fenceK).Int64()
+	if err != nil {
+		return redisErr("read fence "+l.fenceK, l.c, err)
+	}
+	l.fence = n
+	return nil
 }
 
 // readHolder returns the *LockedError naming the current holder, or nil if
@@ -253,15 +331,6 @@ func (l *Lock) dropValue(ctx context.Context, value string) error {
 	return nil
 }
 
-func (l *Lock) takeFence(ctx context.Context) error {
-	n, err := l.c.Incr(ctx, l.fenceK).Result()
-	if err != nil {
-		return redisErr("increment fence "+l.fenceK, l.c, err)
-	}
-	l.fence = n
-	return nil
-}
-
 // dropAfterFailure gives the lock back when Acquire cannot complete, so a
 // half-taken lock does not block the next manager for a whole TTL.
 func (l *Lock) dropAfterFailure() {
@@ -279,7 +348,8 @@ func (l *Lock) renew(ctx context.Context, since time.Time) {
 	defer close(l.done)
 	tick := time.NewTicker(l.ttl / 3)
 	defer tick.Stop()
-	expiry := time.NewTimer(l.ttl - time.Since(since))
+	deadline := since.Add(l.ttl) // when Redis drops the key, at the latest
+	expiry := time.NewTimer(time.Until(deadline))
 	defer expiry.Stop()
 	var lastErr error
 	for {
@@ -299,11 +369,19 @@ func (l *Lock) renew(ctx context.Context, since time.Time) {
 			case err != nil:
 				lastErr = err
 				l.log.Warn("failover lock renewal failed", "key", l.key, "err", err)
+				// A renewal can take as long as a period: do not leave
+				// the verdict to select's random choice.
+				if !time.Now().Before(deadline) {
+					l.markLost(l.expiredErr(lastErr))
+					return
+				}
 			case !owned:
-				l.markLost(fmt.Errorf("%w: %s was deleted or taken over by another manager", ErrLockLost, l.key))
+				l.markLost(fmt.Errorf("%w: %s was deleted, expired or taken over by another manager "+
+					"(after a Redis failover: the promoted replica did not have it)", ErrLockLost, l.key))
 				return
 			default:
-				expiry.Reset(l.ttl - time.Since(sent))
+				deadline = sent.Add(l.ttl)
+				expiry.Reset(time.Until(deadline))
 			}
 		}
 	}
@@ -316,7 +394,12 @@ func (l *Lock) expiredErr(lastErr error) error {
 	return fmt.Errorf("%w: %s not renewed within its TTL %s: %w", ErrLockLost, l.key, l.ttl, lastErr)
 }
 
-// extend runs the renew script, bounded by a renewal period.
+// extend runs the renew script, bounded by a renewal period. It does not
+// WAIT for replicas: a renewal reaches a healthy replica in milliseconds,
+// and with no replica left after a Redis failover, waiting would only make
+// the lock unrenewable. So a promoted replica that missed the last renewals
+// keeps an earlier expiry than we count on (README: what the lock
+// guarantees).
 func (l *Lock) extend(ctx context.Context) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.ttl/3)
 	defer cancel()

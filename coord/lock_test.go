@@ -23,7 +23,7 @@ func TestAcquireRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "t:" + o.Cluster + ":failover-lock"; l.Key() != want {
+	if want := "t:{" + o.Cluster + "}:failover-lock"; l.Key() != want {
 		t.Fatalf("key %q, want %q", l.Key(), want)
 	}
 	ttl := c.PTTL(ctx, l.Key()).Val()
@@ -66,7 +66,7 @@ func TestSecondAcquireNamesHolder(t *testing.T) {
 		t.Fatalf("TTLLeft %s", le.TTLLeft)
 	}
 	for _, want := range []string{"host mgr-run-one", "pid 4242", "run run-one",
-		"since 2026-01-02T03:04:05Z", "expires in 30 s", "`redis-cli DEL mhago:" + app + ":failover-lock`"} {
+		"since 2026-01-02T03:04:05Z", "expires in 30 s", "`redis-cli DEL mhago:{" + app + "}:failover-lock`"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)
 		}

@@ -40,8 +40,19 @@ func MySQL(cfg *config.Config, s config.Server) instance.Endpoint {
 	}
 }
 
-// Redis is the Redis endpoint; ok is false when none is configured.
+// Redis is the Redis endpoint; ok is false when none is configured. Addr
+// is redis_address as written (the list, for messages); Addrs the list.
 func Redis(cfg *config.Config) (coord.Options, bool) {
 	r := cfg.Redis
-	return coord.Options{Addr: r.Address, Password: r.Password.Reveal(), DB: r.DB, KeyPrefix: r.KeyPrefix}, r.Enabled()
+	return coord.Options{
+		Mode: redisModes[r.Mode], Addr: r.Address, Addrs: r.Addrs, MasterName: r.SentinelMaster,
+		Username: r.Username, Password: r.Password.Reveal(),
+		SentinelUsername: r.SentinelUsername, SentinelPassword: r.SentinelPassword.Reveal(),
+		DB: r.DB, KeyPrefix: r.KeyPrefix, TLS: r.TLS, LockReplicas: r.LockReplicas,
+	}, r.Enabled()
+}
+
+// redisModes maps redis_mode onto coord's modes.
+var redisModes = map[config.RedisMode]coord.Mode{
+	config.RedisSingle: coord.ModeSingle, config.RedisSentinel: coord.ModeSentinel, config.RedisCluster: coord.ModeCluster,
 }
