@@ -69,6 +69,20 @@ var defaultKeys = map[string]keyClass{
 	"redis_address":                localKey,
 	"redis_db":                     localKey,
 	"redis_key_prefix":             localKey,
+	// How this manager host reaches Redis (mode, sentinels, ACL user, TLS
+	// files) is its own, like redis_address.
+	"redis_mode":                   localKey,
+	"redis_sentinel_master":        localKey,
+	"redis_sentinel_username":      localKey,
+	"redis_sentinel_password":      localKey,
+	"redis_sentinel_password_file": localKey,
+	"redis_username":               localKey,
+	"redis_lock_replicas":          localKey,
+	"redis_tls":                    localKey,
+	"redis_tls_ca_file":            localKey,
+	"redis_tls_cert_file":          localKey,
+	"redis_tls_key_file":           localKey,
+	"redis_tls_server_name":        localKey,
 	"lock_ttl":                     localKey,
 	// Hook scripts are programs on this host: their paths and the
 	// arguments written after them (files, hosts to ask) are local.
