@@ -30,6 +30,9 @@ type ReplicaView struct {
 	// notices only after slave_net_timeout.
 	Unreachable bool
 	Why         string
+	// Silent: the replica's host connects to the master's port but gets
+	// no greeting either: mysqld is hung there too.
+	Silent bool
 }
 
 // Evidence is everything observed about a master suspected dead.
@@ -126,6 +129,8 @@ func checkReplicas(v *verdict, ev Evidence) {
 			v.dead("%s: replicates from another master, not counted", r.Name)
 		case r.IORunning == "Yes" && r.Unreachable:
 			v.dead("%s: IO thread still says Yes, but its host cannot reach %s (%s): the connection is dead and not yet timed out", r.Name, ev.Host, r.Why)
+		case r.IORunning == "Yes" && r.Silent && ev.TCPSilent && ev.CanFence:
+			v.dead("%s: IO thread still says Yes, but %s sends its host no greeting either: mysqld is hung, and shutdown_script fences it before another master is promoted", r.Name, ev.Host)
 		case r.IORunning == "Yes":
 			v.alive("%s: IO thread still connected to %s (Slave_IO_Running=Yes)", r.Name, ev.Host)
 		default:

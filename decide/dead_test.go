@@ -62,6 +62,20 @@ func TestConfirmDead(t *testing.T) {
 		{"a replica whose IO thread says Yes but whose host cannot reach the vanished master is stale", func(e *Evidence) {
 			e.Replicas[0].IORunning, e.Replicas[0].Unreachable, e.Replicas[0].Why = "Yes", true, "dial tcp 10.0.0.11:3306: i/o timeout"
 		}, true, []string{"server2: IO thread still says Yes, but its host cannot reach server1 (dial tcp 10.0.0.11:3306: i/o timeout): the connection is dead and not yet timed out"}},
+		{"a hung master that every replica's host finds silent too is dead when it can be fenced", func(e *Evidence) {
+			e.TCPOpen, e.TCPSilent, e.CanFence = true, true, true
+			e.Replicas[0].IORunning, e.Replicas[0].Silent = "Yes", true
+		}, true, []string{"server2: IO thread still says Yes, but server1 sends its host no greeting either: mysqld is hung, and shutdown_script fences it before another master is promoted"}},
+		{"a hung master replicas find silent is not dead without a fence", func(e *Evidence) {
+			e.TCPOpen, e.TCPSilent = true, true
+			e.Replicas[0].IORunning, e.Replicas[0].Silent = "Yes", true
+		}, false, []string{"server1: the MySQL port accepts TCP connections but mysqld sends no greeting: it is hung (stopped? disk full?), not gone, and could wake up and take writes. " +
+			"Fence it first: on its host kill mysqld with SIGKILL (e.g. `systemctl kill -s KILL mariadb`) or power it off, or configure shutdown_script (MHA's power_manager); then run the failover again",
+			"server2: IO thread still connected to server1 (Slave_IO_Running=Yes)"}},
+		{"replicas finding the master silent while the manager is greeted keep it alive", func(e *Evidence) {
+			e.TCPOpen, e.CanFence = true, true
+			e.Replicas[0].IORunning, e.Replicas[0].Silent = "Yes", true
+		}, false, []string{"server1: the MySQL port still accepts TCP connections and mysqld answers", "server2: IO thread still connected to server1 (Slave_IO_Running=Yes)"}},
 		{"a replica whose host still reaches the master keeps it alive", func(e *Evidence) {
 			e.Replicas[0].IORunning, e.Replicas[0].Unreachable = "Yes", false
 		}, false, []string{"server2: IO thread still connected to server1 (Slave_IO_Running=Yes)"}},

@@ -100,6 +100,10 @@ func (st *State) probeFromReplicas(ctx context.Context, views []decide.ReplicaVi
 		case k < 0:
 		case reach[k][0] == string(netprobe.Unreachable):
 			views[i].Unreachable, views[i].Why = true, reach[k][1]
+		case reach[k][0] == string(netprobe.Silent) && st.cfg.Scripts.Shutdown != "":
+			// Hung there too, and shutdown_script can fence it: waiting
+			// for slave_net_timeout adds nothing (decide weighs it).
+			views[i].Silent = true
 		default:
 			connected++
 		}

@@ -39,9 +39,10 @@ func recheckTopology(ctx context.Context, st *State) error {
 
 // deadStillDead refuses a master that answers again.
 func (st *State) deadStillDead(ctx context.Context) error {
-	// A port nobody answers on is dead without waiting out
-	// mysql_connect_timeout (a vanished host drops the login silently).
-	if reach, _ := netprobe.Probe(ctx, st.Dead.Server.Addr(), time.Second); reach == netprobe.Unreachable {
+	// A port that does not greet is as dead as the confirmation found it
+	// (gone, or hung and to be fenced): no need to wait out
+	// mysql_connect_timeout on a login it will not answer.
+	if reach, _ := netprobe.Probe(ctx, st.Dead.Server.Addr(), time.Second); reach != netprobe.Greeted {
 		return nil
 	}
 	db, err := instance.Open(ctx, endpoints.MySQL(st.cfg, st.Dead.Server))
