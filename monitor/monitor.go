@@ -170,20 +170,23 @@ const (
 func (m *monitor) loop(ctx context.Context) error {
 	t := time.NewTicker(m.interval())
 	defer t.Stop()
-	early := 0
+	early, regular := 0, true
 	for {
-		if err := m.cycle(ctx, early > 0); err != nil {
+		if err := m.cycle(ctx, !regular); err != nil {
 			return err
 		}
-		next := m.interval()
-		if early > 0 {
+		// Early looks follow one another only while the master is
+		// suspect; the ticker's cycles always count as pings.
+		var earlyC <-chan time.Time
+		if !regular {
 			early--
-			if m.tracker.State == StateSuspect {
-				next = earlyPause
-			} else {
-				early = 0
-			}
 		}
+		if early > 0 && m.tracker.State == StateSuspect {
+			earlyC = time.After(earlyPause)
+		} else {
+			early = 0
+		}
+		regular = true
 		select {
 		case <-ctx.Done():
 			m.log.Info("monitor stopped", "host", m.master.Block)
@@ -196,13 +199,13 @@ func (m *monitor) loop(ctx context.Context) error {
 			m.reload(ctx)
 		case <-m.ring:
 			// The watch connection broke: look now, not at the next tick.
-			early = earlyChecks
+			early, regular = earlyChecks, false
 			continue
-		case <-time.After(next):
-			if next != m.interval() {
-				continue // an early look; the regular tick keeps its pace
-			}
+		case <-earlyC:
+			regular = false
+			continue
 		case <-t.C:
+			continue
 		}
 		t.Reset(m.interval())
 	}
