@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/phases"
 	"github.com/mhago/mhago/report"
@@ -68,17 +68,8 @@ func runFailover(c *cli.Context) error {
 
 // failover runs (or plans) a failover and prints its report.
 func failover(c *cli.Context, cfg *config.Config) error {
-	log, closeLog, err := newLogger(c, cfg)
-	if err != nil {
+	if err := exclusiveResume(c); err != nil {
 		return err
-	}
-	defer closeLog()
-	bin, err := agentctl.Locate(c.Context, cfg.AgentPath)
-	if err != nil {
-		return err
-	}
-	if c.Bool("resume") && c.Bool("abandon") {
-		return fmt.Errorf("%w: --resume and --abandon exclude each other", errUsage)
 	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
@@ -87,17 +78,9 @@ func failover(c *cli.Context, cfg *config.Config) error {
 		HookPasswordArgs:        c.Bool("hook-password-args") || cfg.Scripts.PasswordArgs, AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
 		ConfirmWait: c.Duration("confirm-wait"), Resume: c.Bool("resume"), Abandon: c.Bool("abandon"),
 		ApplyWait: c.Duration("apply-wait"), Command: strings.Join(os.Args, " ")}
-	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
-	pp := newProgressPrinter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
-	rep, runErr := phases.Failover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn, Progress: pp.show}, opts)
-	pp.end()
-	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
-		return werr
-	}
-	if runErr != nil {
-		return &reportedError{runErr}
-	}
-	return nil
+	return runOperation(c, cfg, true, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+		return phases.Failover(ctx, deps, opts)
+	})
 }
 
 // printReport prints the report's sanitized copy: the live report may

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/phases"
+	"github.com/mhago/mhago/report"
 )
 
 func rejoinCommand() *cli.Command {
@@ -48,24 +48,9 @@ func runRejoin(c *cli.Context) error {
 	if err != nil {
 		return reportConfigError(c, err)
 	}
-	log, closeLog, err := newLogger(c, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
-	bin, err := agentctl.Locate(c.Context, cfg.AgentPath)
-	if err != nil {
-		return err
-	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), Host: c.String("host"), NoLock: c.Bool("no-lock"),
 		AcceptNewHostKeys: c.Bool("accept-new-host-keys"), Command: strings.Join(os.Args, " ")}
-	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
-	rep, runErr := phases.Rejoin(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn}, opts)
-	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
-		return werr
-	}
-	if runErr != nil {
-		return &reportedError{runErr}
-	}
-	return nil
+	return runOperation(c, cfg, false, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+		return phases.Rejoin(ctx, deps, opts)
+	})
 }

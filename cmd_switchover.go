@@ -1,16 +1,16 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/phases"
+	"github.com/mhago/mhago/report"
 )
 
 func switchoverFlags() []cli.Flag {
@@ -61,17 +61,8 @@ func runSwitchover(c *cli.Context) error {
 	if err != nil {
 		return reportConfigError(c, err)
 	}
-	log, closeLog, err := newLogger(c, cfg)
-	if err != nil {
+	if err := exclusiveResume(c); err != nil {
 		return err
-	}
-	defer closeLog()
-	bin, err := agentctl.Locate(c.Context, cfg.AgentPath)
-	if err != nil {
-		return err
-	}
-	if c.Bool("resume") && c.Bool("abandon") {
-		return fmt.Errorf("%w: --resume and --abandon exclude each other", errUsage)
 	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), NoLock: c.Bool("no-lock"),
 		HookPasswordArgs: c.Bool("hook-password-args") || cfg.Scripts.PasswordArgs, AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
@@ -80,13 +71,7 @@ func runSwitchover(c *cli.Context) error {
 			Limits: decide.SwitchLimits{RunningUpdates: c.Duration("running-updates-limit"), ReplicaLag: c.Duration("max-lag"),
 				NewMasterQueries: c.Duration("running-seconds-limit")},
 			BlockWait: c.Duration("block-wait"), CatchUp: c.Duration("catchup-timeout")}}
-	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
-	rep, runErr := phases.Switchover(c.Context, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn}, opts)
-	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
-		return werr
-	}
-	if runErr != nil {
-		return &reportedError{runErr}
-	}
-	return nil
+	return runOperation(c, cfg, false, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+		return phases.Switchover(ctx, deps, opts)
+	})
 }

@@ -168,9 +168,6 @@ func waitWritable(t *testing.T, c *cluster.Cluster, host int, bound time.Duratio
 // the master's mysqld is killed; exactly one of them fails over, and all
 // three end monitoring the new master.
 func TestMonitorThreeManagersOneFailover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: starts a cluster")
-	}
 	c := cluster.Start(t, cluster.Options{Base: baseMonitor, Hosts: 4})
 	hosts := writeManagerConfigs(t, c, 3, "1")
 	for _, h := range hosts {
@@ -268,9 +265,6 @@ func sameClusterConfig(t *testing.T, hosts []*managerHost) {
 // than the confirmation window (3 × ping_interval) is noticed, but not
 // failed over.
 func TestMonitorSlowMasterNotFailedOver(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: starts a cluster")
-	}
 	c := cluster.Start(t, cluster.Options{Base: baseMonitor, Hosts: 3})
 	hosts := writeManagerConfigs(t, c, 1, "1")
 	h := hosts[0]

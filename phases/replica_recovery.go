@@ -14,6 +14,14 @@ import (
 // is recorded; the others go on. Each replica's recovery checks before it
 // acts, so a resumed run repeats it safely.
 func recoverReplicas(ctx context.Context, st *State) error {
+	st.eachOtherReplica(ctx, "replica recovery", st.recoverReplica)
+	return nil
+}
+
+// eachOtherReplica runs fn on every replica but the new master, all at
+// once, and records each one recovered or failed: one failing does not
+// stop the others.
+func (st *State) eachOtherReplica(ctx context.Context, what string, fn func(context.Context, *Host) error) {
 	var others []*Host
 	for _, h := range st.Replicas {
 		if h != st.NewMaster {
@@ -22,15 +30,14 @@ func recoverReplicas(ctx context.Context, st *State) error {
 	}
 	st.parallel(ctx, others, func(ctx context.Context, st *State, h *Host) error {
 		r := st.Report.HostResult(h.Name(), h.Server.Addr(), report.RoleReplica)
-		if err := st.recoverReplica(ctx, h); err != nil {
+		if err := fn(ctx, h); err != nil {
 			r.Fail(err)
-			st.log.Error("replica recovery failed", "phase", "4", "host", h.Name(), "error", err)
+			st.log.Error(what+" failed", "phase", "4", "host", h.Name(), "error", err)
 			return nil
 		}
 		r.Recovered()
 		return nil
 	})
-	return nil
 }
 
 func (st *State) recoverReplica(ctx context.Context, h *Host) error {

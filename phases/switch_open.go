@@ -48,22 +48,7 @@ func onlineChangeStart(ctx context.Context, st *State) error {
 // marker, and the old master wrote nothing after it, so they hold exactly
 // what the new master held at that position.
 func repointSwitched(ctx context.Context, st *State) error {
-	var others []*Host
-	for _, h := range st.Replicas {
-		if h != st.NewMaster {
-			others = append(others, h)
-		}
-	}
-	st.parallel(ctx, others, func(ctx context.Context, st *State, h *Host) error {
-		r := st.Report.HostResult(h.Name(), h.Server.Addr(), report.RoleReplica)
-		if err := st.repointCaughtUp(ctx, h); err != nil {
-			r.Fail(err)
-			st.log.Error("repoint failed", "phase", "4", "host", h.Name(), "error", err)
-			return nil
-		}
-		r.Recovered()
-		return nil
-	})
+	st.eachOtherReplica(ctx, "repoint", st.repointCaughtUp)
 	return nil
 }
 
