@@ -92,6 +92,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:      stderr,
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		OnUsageError:   usageError,
+		Action:         unknownCommand,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
@@ -100,11 +101,13 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 }
 
-// withUsageErrors makes every command's flag mistakes exit with exitConfig.
+// withUsageErrors makes every command's flag mistakes exit with exitConfig,
+// and its duration flags take bare seconds.
 func withUsageErrors(cmds ...*cli.Command) []*cli.Command {
 	for _, c := range cmds {
 		c.OnUsageError = usageError
 	}
+	secondsFlags(cmds)
 	return cmds
 }
 
