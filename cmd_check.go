@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -69,21 +68,62 @@ func runCheck(c *cli.Context) error {
 	var refused error
 	if failoverIfDead {
 		refused = failoverRefusal(cfg, res, c.Bool("no-lock"))
-		if refused != nil {
-			rep.ExitCode = exitCode(refused)
+		if refused == nil {
+			return checkThenFailover(c, cfg, rep)
 		}
+		rep.ExitCode = exitCode(refused)
 	}
-	if err := writeCheck(c, rep); err != nil {
+	if err := writeCheck(c, rep, refused); err != nil {
 		return err
 	}
 	switch {
 	case refused != nil:
-		return refused // main prints it on stderr
-	case failoverIfDead:
-		fmt.Fprintf(c.App.Writer, "\nmaster unreachable: starting the failover (--failover-if-dead)\n\n")
-		return failover(c, cfg)
+		fmt.Fprintf(c.App.ErrWriter, "mhago: %v\n", refused)
+		return &reportedError{refused}
 	case res.Err() != nil:
 		return &reportedError{res.Err()}
+	}
+	return nil
+}
+
+// checkThenFailover is cron mode once the master is found unreachable:
+// the check, then the failover. With --json both go in one document.
+func checkThenFailover(c *cli.Context, cfg *config.Config, rep checks.Report) error {
+	if !c.Bool("json") {
+		if err := writeCheckTable(c.App.Writer, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.App.Writer, "\nmaster unreachable: starting the failover (--failover-if-dead)\n\n")
+		return failover(c, cfg)
+	}
+	doc := cronDocument{Report: rep}
+	fail := func(err error) error {
+		fmt.Fprintf(c.App.ErrWriter, "mhago: %v\n", err)
+		doc.ExitCode, doc.Error = exitCode(err), err.Error()
+		if werr := writeJSON(c.App.Writer, doc); werr != nil {
+			return werr
+		}
+		return &reportedError{err}
+	}
+	op, err := failoverOperation(c, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	frep, runErr, err := execOperation(c, cfg, true, op)
+	if err != nil {
+		return fail(err)
+	}
+	safe, err := frep.Sanitized()
+	if err != nil {
+		return err
+	}
+	run := newRunDocument(safe, runErr)
+	doc.Failover, doc.ExitCode = &run, run.ExitCode
+	if err := writeJSON(c.App.Writer, doc); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return &reportedError{runErr}
 	}
 	return nil
 }
@@ -116,9 +156,15 @@ func observe(c *cli.Context, cfg *config.Config) (checks.Input, checks.Result, e
 	return in, res, c.Context.Err()
 }
 
-func writeCheck(c *cli.Context, rep checks.Report) error {
+// writeCheck prints the check, and why --failover-if-dead did not fail
+// over (refused, or nil).
+func writeCheck(c *cli.Context, rep checks.Report, refused error) error {
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, rep)
+		doc := cronDocument{Report: rep}
+		if refused != nil {
+			doc.Error = refused.Error()
+		}
+		return writeJSON(c.App.Writer, doc)
 	}
 	return writeCheckTable(c.App.Writer, rep)
 }
@@ -142,17 +188,13 @@ func failoverRefusal(cfg *config.Config, res checks.Result, noLock bool) error {
 	return nil
 }
 
-// reportConfigError prints config problems as JSON when --json asks for it.
+// reportConfigError prints config problems as the one JSON document when
+// --json asks for it.
 func reportConfigError(c *cli.Context, err error) error {
 	if !c.Bool("json") {
 		return err
 	}
-	out := map[string]any{"healthy": false, "status": "config_error", "exit_code": exitCode(err), "error": err.Error()}
-	var pe *config.ProblemsError
-	if errors.As(err, &pe) {
-		out["problems"] = pe.Problems
-	}
-	if werr := writeJSON(c.App.Writer, out); werr != nil {
+	if werr := writeErrorDocument(c.App.Writer, err); werr != nil {
 		return werr
 	}
 	return &reportedError{err}

@@ -68,8 +68,17 @@ func runFailover(c *cli.Context) error {
 
 // failover runs (or plans) a failover and prints its report.
 func failover(c *cli.Context, cfg *config.Config) error {
-	if err := exclusiveResume(c); err != nil {
+	op, err := failoverOperation(c, cfg)
+	if err != nil {
 		return err
+	}
+	return runOperation(c, cfg, true, op)
+}
+
+// failoverOperation is the failover the command line asks for.
+func failoverOperation(c *cli.Context, cfg *config.Config) (operation, error) {
+	if err := exclusiveResume(c); err != nil {
+		return nil, err
 	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
@@ -78,9 +87,9 @@ func failover(c *cli.Context, cfg *config.Config) error {
 		HookPasswordArgs:        c.Bool("hook-password-args") || cfg.Scripts.PasswordArgs, AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
 		ConfirmWait: c.Duration("confirm-wait"), Resume: c.Bool("resume"), Abandon: c.Bool("abandon"),
 		ApplyWait: c.Duration("apply-wait"), Command: strings.Join(os.Args, " ")}
-	return runOperation(c, cfg, true, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+	return func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
 		return phases.Failover(ctx, deps, opts)
-	})
+	}, nil
 }
 
 // printReport prints the report's sanitized copy: the live report may

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,18 +17,34 @@ import (
 // rejoin) with its options bound.
 type operation func(context.Context, phases.Deps) (*report.Report, error)
 
-// runOperation gives an operation what every run needs (the log, the
-// agent binary, warnings on stderr, progress when asked), runs it and
-// prints its report, which exists whatever the outcome.
+// runOperation runs an operation and prints its report, which exists
+// whatever the outcome.
 func runOperation(c *cli.Context, cfg *config.Config, progress bool, op operation) error {
-	log, closeLog, err := newLogger(c, cfg)
+	rep, runErr, err := execOperation(c, cfg, progress, op)
 	if err != nil {
 		return err
+	}
+	if werr := printRunReport(c.App.Writer, rep, runErr, c.Bool("json")); werr != nil {
+		return werr
+	}
+	if runErr != nil {
+		return &reportedError{runErr}
+	}
+	return nil
+}
+
+// execOperation gives an operation what every run needs (the log, the
+// agent binary, warnings on stderr, progress when asked) and runs it. err
+// is set when the run could not start; runErr is the run's own outcome.
+func execOperation(c *cli.Context, cfg *config.Config, progress bool, op operation) (rep *report.Report, runErr, err error) {
+	log, closeLog, err := newLogger(c, cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer closeLog()
 	bin, err := agentctl.Locate(c.Context, cfg.AgentPath)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	deps := phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }}
 	var pp *progressPrinter
@@ -35,17 +52,29 @@ func runOperation(c *cli.Context, cfg *config.Config, progress bool, op operatio
 		pp = newProgressPrinter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
 		deps.Progress = pp.show
 	}
-	rep, runErr := op(c.Context, deps)
+	rep, runErr = op(c.Context, deps)
 	if pp != nil {
 		pp.end()
 	}
-	if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
-		return werr
+	return rep, runErr, nil
+}
+
+// printRunReport prints the report's sanitized copy (the live report may
+// hold a secret a caller put in a note or an error text); with --json it
+// is the invocation's one document, with the exit code runErr maps to.
+func printRunReport(w io.Writer, rep *report.Report, runErr error, asJSON bool) error {
+	if rep == nil {
+		return nil
 	}
-	if runErr != nil {
-		return &reportedError{runErr}
+	safe, err := rep.Sanitized()
+	if err != nil {
+		return err
 	}
-	return nil
+	if asJSON {
+		return writeJSON(w, newRunDocument(safe, runErr))
+	}
+	_, err = fmt.Fprint(w, report.Text(safe))
+	return err
 }
 
 // exclusiveResume refuses --resume with --abandon.

@@ -48,6 +48,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errReported) {
 		fmt.Fprintf(errOut, "mhago: %v\n", err)
+		if wantsJSON(args) {
+			// No document was printed yet: this one is the invocation's.
+			writeErrorDocument(out, err)
+		}
 	}
 	if errors.Is(err, errReported) {
 		code = exitCode(errors.Unwrap(err))

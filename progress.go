@@ -12,10 +12,12 @@ import (
 	"github.com/mhago/mhago/phases"
 )
 
-// progressPrinter shows long catch-ups to the operator: a bar redrawn in
-// place when stdout is a terminal; otherwise a line on stderr every
-// progressLineEvery per host; with --json, one JSON event per update on
-// stderr (stdout keeps the one report document).
+// progressPrinter shows a run to the operator as it goes: each step as it
+// starts and ends, and long catch-ups (bytes applied, ETA). On a terminal
+// (stdout) one line is redrawn in place (a failed step's line stays);
+// otherwise a line on stderr per step that ended and every
+// progressLineEvery per catching-up host; with --json, one JSON event per
+// update on stderr (stdout keeps the one report document).
 type progressPrinter struct {
 	mu       sync.Mutex
 	out, err io.Writer
@@ -44,6 +46,10 @@ func isTerminal(w io.Writer) bool {
 func (pp *progressPrinter) show(p phases.Progress) {
 	pp.mu.Lock()
 	defer pp.mu.Unlock()
+	if p.Kind == phases.ProgressPhaseStart || p.Kind == phases.ProgressPhaseEnd {
+		pp.showPhase(p)
+		return
+	}
 	switch {
 	case pp.json:
 		json.NewEncoder(pp.err).Encode(progressEvent(p))
@@ -57,6 +63,58 @@ func (pp *progressPrinter) show(p phases.Progress) {
 		pp.lastLine[p.Host] = time.Now()
 		fmt.Fprintf(pp.err, "mhago: %s\n", progressText(p))
 	}
+}
+
+// showPhase shows a step starting or ending.
+func (pp *progressPrinter) showPhase(p phases.Progress) {
+	ended := p.Kind == phases.ProgressPhaseEnd
+	switch {
+	case pp.json:
+		json.NewEncoder(pp.err).Encode(phaseEvent(p))
+	case pp.tty:
+		fmt.Fprintf(pp.out, "\r\033[K%s", phaseText(p))
+		pp.drawn = true
+		if ended && p.Err != nil {
+			fmt.Fprintln(pp.out) // a failure stays on the screen
+			pp.drawn = false
+		}
+	case ended:
+		fmt.Fprintf(pp.err, "mhago: %s\n", phaseText(p))
+	}
+}
+
+// phaseText is "[9/18] 3.4 diff generation (server2): ok in 310ms", or
+// "... running" at the start.
+func phaseText(p phases.Progress) string {
+	s := fmt.Sprintf("[%d/%d] %s", p.Index, p.Total, p.Phase)
+	if p.Host != "" {
+		s += " (" + p.Host + ")"
+	}
+	switch {
+	case p.Kind == phases.ProgressPhaseStart:
+		return s + ": running"
+	case p.Err != nil:
+		return s + fmt.Sprintf(": FAILED after %s: %v", p.Elapsed.Round(time.Millisecond), p.Err)
+	}
+	return s + ": ok in " + p.Elapsed.Round(time.Millisecond).String()
+}
+
+type phaseJSON struct {
+	Event          string  `json:"event"` // phase_start or phase_end
+	Phase          string  `json:"phase"`
+	Index          int     `json:"index"`
+	Total          int     `json:"total"`
+	Host           string  `json:"host,omitempty"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	Error          string  `json:"error,omitempty"`
+}
+
+func phaseEvent(p phases.Progress) phaseJSON {
+	ev := phaseJSON{Event: string(p.Kind), Phase: p.Phase, Index: p.Index, Total: p.Total, Host: p.Host, ElapsedSeconds: p.Elapsed.Seconds()}
+	if p.Err != nil {
+		ev.Error = p.Err.Error()
+	}
+	return ev
 }
 
 // end finishes a bar left on the screen, before the report is printed.

@@ -95,7 +95,7 @@ func (st *State) newRunner(steps []step, pastNoReturn bool) *runner.Runner[*Stat
 	return runner.New(runner.Config[*State]{Steps: steps, State: st, DryRun: st.opts.DryRun,
 		Timeout: st.cfg.Timeouts.Phase, Report: st.Report, Log: st.log, Warn: st.deps.Warn,
 		Lock: st.lockFunc(), Begin: st.beginJournal, Undo: undoChange, Refused: refused,
-		PastNoReturn: pastNoReturn})
+		PastNoReturn: pastNoReturn, OnPhase: st.phaseProgress})
 }
 
 // refused reports errors that stop a run before it changed anything,

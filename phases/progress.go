@@ -5,11 +5,29 @@ import (
 
 	"github.com/mhago/mhago/nodeagent/proto"
 	"github.com/mhago/mhago/report"
+	"github.com/mhago/mhago/runner"
 )
 
-// Progress is how far one host's catch-up got: for the operator's screen
-// while a long apply runs (Deps.Progress).
+// ProgressKind says what a Progress event is about.
+type ProgressKind string
+
+// Progress kinds.
+const (
+	ProgressApply      ProgressKind = "apply"       // a host's catch-up: bytes applied, ETA
+	ProgressPhaseStart ProgressKind = "phase_start" // a step of the run starts
+	ProgressPhaseEnd   ProgressKind = "phase_end"   // a step of the run ended (Err says how)
+)
+
+// Progress is, for the operator's screen (Deps.Progress), a step of the
+// run starting or ending, or how far one host's catch-up got while a long
+// apply runs.
 type Progress struct {
+	Kind ProgressKind
+	// Phase, Index and Total name the step (phase events).
+	Phase        string
+	Index, Total int
+	// Err is why the step failed (ProgressPhaseEnd).
+	Err               error
 	Host              string
 	Path              report.ApplyPath
 	Bytes, TotalBytes int64
@@ -49,7 +67,31 @@ func (st *State) progress(p Progress) {
 // applyProgress turns an agent's progress line about h into Progress.
 func (st *State) applyProgress(h *Host, start time.Time) func(proto.ApplyProgress) {
 	return func(ap proto.ApplyProgress) {
-		st.progress(Progress{Host: h.Name(), Path: report.PathDiffReplay, Bytes: ap.Bytes, TotalBytes: ap.TotalBytes,
+		st.progress(Progress{Kind: ProgressApply, Host: h.Name(), Path: report.PathDiffReplay, Bytes: ap.Bytes, TotalBytes: ap.TotalBytes,
 			Transactions: ap.Transactions, TotalTransactions: ap.TotalTransactions, Elapsed: time.Since(start)})
 	}
+}
+
+// phaseProgress is the runner's OnPhase: every step's start and end, in
+// one place for every operation, with the host the run is about.
+func (st *State) phaseProgress(ev runner.PhaseEvent) {
+	kind := ProgressPhaseStart
+	if ev.Ended {
+		kind = ProgressPhaseEnd
+	}
+	st.progress(Progress{Kind: kind, Phase: ev.Name, Index: ev.Index, Total: ev.Total, Err: ev.Err,
+		Host: st.phaseHost(), Elapsed: ev.Elapsed, TotalTransactions: -1})
+}
+
+// phaseHost is the host the run is about at this point: the new master
+// once one is chosen, else the master being replaced; "" before either
+// is known. The runner calls it between steps, when no step is writing
+// these fields.
+func (st *State) phaseHost() string {
+	for _, h := range []*Host{st.NewMaster, st.Dead, st.Orig} {
+		if h != nil {
+			return h.Name()
+		}
+	}
+	return ""
 }

@@ -104,6 +104,18 @@ type Config[S any] struct {
 	// PastNoReturn starts the run beyond the point of no return: it
 	// finishes an earlier run's plan.
 	PastNoReturn bool
+	// OnPhase hears every step that runs start and end, for the
+	// operator's progress display; it must not block.
+	OnPhase func(PhaseEvent)
+}
+
+// PhaseEvent is a step starting (Ended false) or ending.
+type PhaseEvent struct {
+	Name         string
+	Index, Total int // 1-based position in the step list, and its length
+	Ended        bool
+	Elapsed      time.Duration // since the step started; 0 at its start
+	Err          error         // why it failed, when Ended
 }
 
 // Runner runs one operation once.
@@ -133,6 +145,9 @@ func New[S any](cfg Config[S]) *Runner[S] {
 	if cfg.Refused == nil {
 		cfg.Refused = func(error) bool { return false }
 	}
+	if cfg.OnPhase == nil {
+		cfg.OnPhase = func(PhaseEvent) {}
+	}
 	r := &Runner[S]{cfg: cfg, done: make(chan struct{})}
 	r.past.Store(cfg.PastNoReturn)
 	return r
@@ -147,14 +162,19 @@ func (r *Runner[S]) Run(ctx context.Context) error {
 	r.cancel = cancel
 	defer cancel(nil)
 	defer close(r.done)
-	for _, s := range r.cfg.Steps {
+	for i, s := range r.cfg.Steps {
 		if err := stopCause(ctx); err != nil {
 			return r.fail(ctx, r.withDeferred(err))
 		}
 		if r.skip(ctx, s) {
 			continue
 		}
+		ev := PhaseEvent{Name: s.Name, Index: i + 1, Total: len(r.cfg.Steps)}
+		r.cfg.OnPhase(ev)
+		start := time.Now()
 		err := r.runStep(ctx, s)
+		ev.Ended, ev.Elapsed, ev.Err = true, time.Since(start), err
+		r.cfg.OnPhase(ev)
 		switch {
 		case err == nil:
 		case s.Optional:

@@ -537,3 +537,35 @@ func TestDeferredSuccessIsSuccess(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Every step that runs is announced once as it starts and once as it ends,
+// with its place in the list; dry-run-skipped steps are not.
+func TestOnPhaseHearsEachRunStepStartAndEnd(t *testing.T) {
+	h := newHarness(t)
+	boom := errors.New("boom")
+	var got []string
+	r := h.runner([]Step[*fake]{read("observe"), {Name: "stop io", Kind: Change}, failing("fence", boom)}, true)
+	r.cfg.OnPhase = func(ev PhaseEvent) {
+		got = append(got, fmt.Sprintf("%s %d/%d ended=%v err=%v", ev.Name, ev.Index, ev.Total, ev.Ended, ev.Err))
+		if !ev.Ended && ev.Elapsed != 0 {
+			t.Errorf("%s: elapsed %v at start", ev.Name, ev.Elapsed)
+		}
+	}
+	r.Run(context.Background())
+	want := []string{"observe 1/3 ended=false err=<nil>", "observe 1/3 ended=true err=<nil>"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("dry run events %q, want %q", got, want)
+	}
+	h = newHarness(t)
+	got = nil
+	r = h.runner([]Step[*fake]{read("observe"), lockStep(), failing("fence", boom)}, false)
+	r.cfg.OnPhase = func(ev PhaseEvent) {
+		got = append(got, fmt.Sprintf("%s %d/%d ended=%v err=%v", ev.Name, ev.Index, ev.Total, ev.Ended, ev.Err))
+	}
+	r.Run(context.Background())
+	want = []string{"observe 1/3 ended=false err=<nil>", "observe 1/3 ended=true err=<nil>", "lock 2/3 ended=false err=<nil>",
+		"lock 2/3 ended=true err=<nil>", "fence 3/3 ended=false err=<nil>", "fence 3/3 ended=true err=boom"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+}
