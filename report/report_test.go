@@ -213,7 +213,7 @@ func TestTextFailedAfterPointOfNoReturn(t *testing.T) {
 		"Phase 4: Slaves Recovery failed 250ms db4: apply diff: exit code 1",
 	)
 	for _, want := range []string{
-		"app1: MySQL Master failover db1(10.0.0.1:3306) to db2(10.0.0.2:3306)\n",
+		"app1: MySQL Master failover db1(10.0.0.1:3306) to db2(10.0.0.2:3306) partially failed (some replica not recovered)\n",
 		"New master db2(10.0.0.2:3306) is active; its position after recovery is mysql-bin.000001:456.",
 		"db4(10.0.0.4:3306) was not recovered (Applying logs failed.); it is at mysql-bin.000002:99.",
 		"Keep db1(10.0.0.1:3306) fenced",
@@ -261,15 +261,15 @@ func TestSubjectAndFinalLine(t *testing.T) {
 		subject   string
 		final     string
 	}{
-		{"refused", OutcomeRefused, ModeFailover, nil, "", "app1: MySQL Master failover db1(10.0.0.1:3306)",
+		{"refused", OutcomeRefused, ModeFailover, nil, "", "app1: MySQL Master failover db1(10.0.0.1:3306) refused (nothing changed)",
 			"Failover refused, nothing was changed: boom"},
-		{"aborted", OutcomeAborted, ModeFailover, nil, "", "app1: MySQL Master failover db1(10.0.0.1:3306)",
+		{"aborted", OutcomeAborted, ModeFailover, nil, "", "app1: MySQL Master failover db1(10.0.0.1:3306) aborted (nothing changed)",
 			"Got Error so couldn't continue failover from here (the cluster was not changed): boom"},
 		{"failed before activation", OutcomeFailed, ModeFailover, &newRef, HostFailed,
-			"app1: MySQL Master failover db1(10.0.0.1:3306)", "Got Error so couldn't continue failover from here. boom"},
+			"app1: MySQL Master failover db1(10.0.0.1:3306) FAILED after the point of no return", "Got Error so couldn't continue failover from here. boom"},
 		{"failed after activation", OutcomeFailed, ModeFailover, &newRef, HostRecovered,
-			"app1: MySQL Master failover db1(10.0.0.1:3306) to db2(10.0.0.2:3306)", "Got Error so couldn't continue failover from here. boom"},
-		{"interrupted", OutcomeInterrupted, ModeFailover, nil, "", "app1: MySQL Master failover db1(10.0.0.1:3306)",
+			"app1: MySQL Master failover db1(10.0.0.1:3306) to db2(10.0.0.2:3306) FAILED after the point of no return", "Got Error so couldn't continue failover from here. boom"},
+		{"interrupted", OutcomeInterrupted, ModeFailover, nil, "", "app1: MySQL Master failover db1(10.0.0.1:3306) interrupted",
 			"Got Error so couldn't continue failover from here. boom"},
 		{"dry run", OutcomePlanned, ModeDryRun, &newRef, HostPlanned,
 			"app1: MySQL Master failover db1(10.0.0.1:3306) to db2(10.0.0.2:3306) (dry run, nothing changed)",
@@ -628,5 +628,23 @@ func TestSanitizedMasksEscapedSecrets(t *testing.T) {
 	js, _ := json.Marshal(c)
 	if strings.Contains(string(js), "ird") || strings.Contains(Text(c), "ird") {
 		t.Fatalf("secret in the sanitized report:\n%s", js)
+	}
+}
+
+// A run refused before it knew the master never prints "(:0)".
+func TestRefusedBeforeTheMasterIsKnownNamesNoEmptyHost(t *testing.T) {
+	fakeClock(t, time.Millisecond)
+	r := New("app1", "/etc/mha/app1.cnf", "r", ModeFailover, now())
+	r.Finish(now(), OutcomeRefused, errors.New("a leftover app1.failover.error"))
+	for _, s := range []string{Subject(r), Body(r), Text(r)} {
+		if strings.Contains(s, "(:0)") || strings.Contains(s, "Master  is") {
+			t.Errorf("empty host in:\n%s", s)
+		}
+	}
+	if got, want := Subject(r), "app1: MySQL Master failover (master not identified) refused (nothing changed)"; got != want {
+		t.Errorf("Subject = %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(Body(r), "The run stopped before it identified the master.") {
+		t.Errorf("body: %s", Body(r))
 	}
 }

@@ -14,9 +14,11 @@ const Banner = "----- Failover Report -----"
 
 // Subject is MHA's mail subject: "<app>: MySQL Master failover <dead>",
 // plus " to <new>" once a new master is active, plus " succeeded" when
-// every host recovered. A dry run says so at the end.
+// every host recovered. A dry run says so at the end, and so does a run
+// that did not succeed (refused, aborted, failed...), so that a mail
+// filter on the subject alone cannot take it for a success.
 func Subject(r *Report) string {
-	s := r.App + ": MySQL Master failover " + r.DeadMaster.HostInfo()
+	s := r.App + ": MySQL Master failover " + r.deadMasterInfo()
 	switch {
 	case r.Mode == ModeDryRun && r.NewMaster != nil:
 		s += " to " + r.NewMaster.HostInfo() + " (dry run, nothing changed)"
@@ -24,11 +26,32 @@ func Subject(r *Report) string {
 		s += " (dry run, nothing changed)"
 	case r.activated():
 		s += " to " + r.NewMaster.HostInfo()
-		if r.Outcome == OutcomeSuccess {
-			s += " succeeded"
-		}
+	}
+	if r.Mode != ModeDryRun {
+		s += outcomeWord[r.Outcome]
 	}
 	return r.scrub(s)
+}
+
+// outcomeWord ends the subject of a run with its outcome.
+var outcomeWord = map[string]string{
+	OutcomeSuccess:         " succeeded",
+	OutcomePartial:         " partially failed (some replica not recovered)",
+	OutcomeRefused:         " refused (nothing changed)",
+	OutcomeAborted:         " aborted (nothing changed)",
+	OutcomeAbortIncomplete: " aborted (some replication threads still stopped)",
+	OutcomeFailed:          " FAILED after the point of no return",
+	OutcomeInterrupted:     " interrupted",
+	OutcomeAbandoned:       " abandoned",
+}
+
+// deadMasterInfo names the master the run replaced; a run that stopped
+// before it knew which server that is says so instead of "(:0)".
+func (r *Report) deadMasterInfo() string {
+	if r.DeadMaster.Name == "" && r.DeadMaster.IP == "" {
+		return "(master not identified)"
+	}
+	return r.DeadMaster.HostInfo()
 }
 
 // Body is MHA's mail body: one line per event, in MHA's order and wording,
@@ -36,9 +59,12 @@ func Subject(r *Report) string {
 func Body(r *Report) string {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	if r.MasterNotDead {
+	switch {
+	case r.DeadMaster.Name == "" && r.DeadMaster.IP == "":
+		line("The run stopped before it identified the master.\n")
+	case r.MasterNotDead:
 		line("Master %s is not confirmed dead: no failover.\n", r.DeadMaster.HostInfo())
-	} else {
+	default:
 		line("Master %s is down!\n", r.DeadMaster.HostInfo())
 	}
 	line("Check mhago logs at %s for details.\n", r.logLocation())
