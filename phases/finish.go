@@ -49,6 +49,7 @@ func newState(deps Deps, opts Options, op Operation) *State {
 		st.Report.Switch = &report.Switchover{}
 	}
 	st.Report.Cluster = st.cluster
+	st.Report.LogPath = cfg.ManagerLog
 	sshOpts := endpoints.SSHOptions(cfg, opts.AcceptNewHostKeys, st.log)
 	// Agent calls (a large apply) may run as long as a phase may.
 	sshOpts.CommandTimeout = max(sshOpts.CommandTimeout, cfg.Timeouts.Phase)
@@ -104,6 +105,9 @@ func (st *State) finish(ctx context.Context, runErr error) error {
 	runErr = st.incomplete(runErr)
 	outcome := outcome(st, runErr)
 	st.Report.Finish(st.deps.Now(), outcome, runErr)
+	if st.op == OpFailover && !st.opts.DryRun && st.run.PastNoReturn() && runErr != nil {
+		st.Report.ManualSteps = manualSteps(st.manualInput())
+	}
 	st.removeAgents(ctx, runErr)
 	if !st.opts.DryRun {
 		st.writeGuards(runErr)

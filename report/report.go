@@ -118,6 +118,12 @@ type Report struct {
 	Remaining []Remaining `json:"remaining,omitempty"`
 	// Rejoin is set by a rejoin run.
 	Rejoin *Rejoin `json:"rejoin,omitempty"`
+	// ManualSteps are, after a failover that stopped past its point of no
+	// return, the steps left to finish it by hand, in order, with the
+	// statements and coordinates to use.
+	ManualSteps []string `json:"manual_steps,omitempty"`
+	// Files are where this report is written (set by Write).
+	Files *Files `json:"report_files,omitempty"`
 
 	mu       sync.Mutex
 	scrubber *redact.Scrubber
@@ -131,6 +137,14 @@ type Lost struct {
 	File string `json:"file"`
 	Pos  uint64 `json:"pos"`
 	Why  string `json:"why"`
+}
+
+// Files are the report's files: this run's, and the app's latest copy.
+type Files struct {
+	JSON     string `json:"json"`
+	Text     string `json:"text"`
+	LastJSON string `json:"last_json"`
+	LastText string `json:"last_text"`
 }
 
 // Remaining is one thing a run left undone, and how to do it.

@@ -648,3 +648,37 @@ func TestRefusedBeforeTheMasterIsKnownNamesNoEmptyHost(t *testing.T) {
 		t.Errorf("body: %s", Body(r))
 	}
 }
+
+// The written report names its log and its own files, and shows the
+// steps left to finish by hand.
+func TestWrittenReportNamesItsFilesAndManualSteps(t *testing.T) {
+	fakeClock(t, time.Millisecond)
+	dir := t.TempDir()
+	r := New("app1", "/etc/mha/app1.cnf", "run1", ModeFailover, now())
+	r.DeadMaster = deadRef
+	r.LogPath = "/var/log/mhago/app1.log"
+	r.ManualSteps = []string{"4 replica recovery: on db3 run STOP SLAVE; CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=1543;"}
+	r.Finish(now(), OutcomeFailed, errors.New("boom"))
+	jsonPath, textPath, err := Write(dir, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := os.ReadFile(textPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Log:       /var/log/mhago/app1.log\n", "Report:    " + textPath + " (JSON: " + jsonPath + "; latest: " + filepath.Join(dir, "app1.failover.last.txt") + ")\n",
+		"TO FINISH BY HAND:\n  - 4 replica recovery: on db3 run STOP SLAVE; CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000007', MASTER_LOG_POS=1543;\n"} {
+		if !strings.Contains(string(txt), want) {
+			t.Errorf("text report lacks %q:\n%s", want, txt)
+		}
+	}
+	var back Report
+	js, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(js, &back); err != nil || back.Files == nil || back.Files.JSON != jsonPath || len(back.ManualSteps) != 1 {
+		t.Errorf("JSON report: files %+v, manual steps %v (%v)", back.Files, back.ManualSteps, err)
+	}
+	if r.Files == nil || r.Files.Text != textPath {
+		t.Errorf("the live report does not name its files: %+v", r.Files)
+	}
+}

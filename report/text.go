@@ -243,6 +243,7 @@ func Text(r *Report) string {
 	r.writeList(&b, "Unrecoverable (lost or not saved)", r.Unsaved)
 	r.writeList(&b, "Notes", r.Notes)
 	r.writeList(&b, "OPERATOR ACTION REQUIRED", r.OperatorActions())
+	r.writeList(&b, "TO FINISH BY HAND", r.ManualSteps)
 	return r.scrub(b.String())
 }
 
@@ -263,6 +264,12 @@ func (r *Report) writeSummary(b *strings.Builder) {
 		ponr = "passed: the cluster was changed"
 	}
 	fmt.Fprintf(b, "Point of no return: %s\n", ponr)
+	if r.LogPath != "" {
+		fmt.Fprintf(b, "Log:       %s\n", r.LogPath)
+	}
+	if f := r.Files; f != nil {
+		fmt.Fprintf(b, "Report:    %s (JSON: %s; latest: %s)\n", f.Text, f.JSON, f.LastText)
+	}
 	if l := r.Lock; l != nil {
 		fmt.Fprintf(b, "Lock:      %s (fence %d, holder %s)\n", l.Key, l.Fence, l.Holder)
 	}

@@ -30,6 +30,14 @@ func Write(dir string, r *Report) (jsonPath, textPath string, err error) {
 		// rather than write a report without an outcome.
 		c.Finish(now(), OutcomeInterrupted, nil)
 	}
+	base := filepath.Join(dir, fileBase(c))
+	last := filepath.Join(dir, safeName(c.App)+".failover.last")
+	// The report names its own files, and so does what is printed of it.
+	files := Files{JSON: base + ".json", Text: base + ".txt", LastJSON: last + ".json", LastText: last + ".txt"}
+	c.Files = &files
+	r.mu.Lock()
+	r.Files = &files
+	r.mu.Unlock()
 	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return "", "", fmt.Errorf("encode failover report %s: %w", c.RunID, err)
@@ -39,8 +47,6 @@ func Write(dir string, r *Report) (jsonPath, textPath string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("create report directory %s: %w", dir, err)
 	}
-	base := filepath.Join(dir, fileBase(c))
-	last := filepath.Join(dir, safeName(c.App)+".failover.last")
 	for _, f := range []struct {
 		path string
 		data []byte
