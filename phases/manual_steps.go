@@ -115,7 +115,7 @@ func (st *State) manualInput() manualInput {
 	if nm == nil {
 		return in
 	}
-	in.NewMaster = nm.Server.String()
+	in.NewMaster = hostInfo(nm)
 	in.PositionKnown = st.NewMasterFile != "" || st.NewMasterGTID != ""
 	done := map[string]bool{}
 	for _, p := range st.Report.Phases {
@@ -140,7 +140,7 @@ func (st *State) manualInput() manualInput {
 		if h == nm || recovered[h.Name()] {
 			continue
 		}
-		r := manualReplica{Name: h.Server.String()}
+		r := manualReplica{Name: hostInfo(h)}
 		if stmts, err := st.repointStatements(h, pos); err == nil {
 			r.Statements = statementTexts(stmts)
 		} else {
@@ -162,3 +162,6 @@ func statementTexts(stmts []replsql.Statement) []string {
 	}
 	return out
 }
+
+// hostInfo is MHA's "name(ip:port)", as the report names hosts.
+func hostInfo(h *Host) string { return h.Name() + "(" + h.Server.Addr() + ")" }
