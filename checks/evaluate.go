@@ -13,6 +13,7 @@ import (
 	"github.com/mhago/mhago/decide"
 	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/remote"
 	"github.com/mhago/mhago/replsql"
 )
 
@@ -185,7 +186,9 @@ func (e *evaluation) checkLogin(h *HostObs, master *HostObs) {
 		e.warn(h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL (ignore_fail=1): %v", hostinfo(h), h.SQLErr), "")
 	default:
 		e.fail(CatReplication, h.Name, "mysql", fmt.Sprintf("%s is unreachable over MySQL: %v", hostinfo(h), h.SQLErr),
-			"start the server; after a failover, remove the old master's ["+h.Name+"] block from the config; or set ignore_fail=1 in it to fail over without it")
+			fmt.Sprintf("start MySQL on %s (systemctl start mariadb, or mysql) and make it listen on %s:%d; if %s is the old master of an earlier failover, "+
+				"rejoin it (mhago rejoin --conf %s --host %s) or remove its [%s] block from the config; or set ignore_fail=1 in [%s] to fail over without it",
+				h.Hostname, h.IP, h.Port, h.Name, e.configPath(), h.Name, h.Name, h.Name))
 	}
 }
 
@@ -243,11 +246,11 @@ func (e *evaluation) checkReplica(h, master *HostObs) {
 	masterDown := master != nil && master.Status == nil && !errors.Is(master.SQLErr, instance.ErrAccessDenied)
 	if !rs.IORunningYes() && !masterDown {
 		e.fail(CatReplication, h.Name, "io_thread", fmt.Sprintf("Slave_IO_Running=%s%s", rs.IORunning, lastErr(rs.LastIOErrno, rs.LastIOError)),
-			"fix the cause, then "+replsql.Start(serverVersion(h), replsql.IOThread).String())
+			threadCause(h, master, rs.LastIOErrno)+"then "+replsql.Start(serverVersion(h), replsql.IOThread).String())
 	}
 	if !rs.SQLRunningYes() {
 		e.fail(CatReplication, h.Name, "sql_thread", fmt.Sprintf("Slave_SQL_Running=%s%s", rs.SQLRunning, lastErr(rs.LastSQLErrno, rs.LastSQLError)),
-			"fix the cause, then "+replsql.Start(serverVersion(h), replsql.SQLThread).String())
+			threadCause(h, master, rs.LastSQLErrno)+"then "+replsql.Start(serverVersion(h), replsql.SQLThread).String())
 	}
 	e.checkLag(h)
 	e.checkReplicaSettings(h)
@@ -306,7 +309,7 @@ func (e *evaluation) checkSSH(h *HostObs, isMaster bool) {
 		return
 	}
 	if h.SSH.Err != nil {
-		e.fail(CatSSH, h.Name, "ssh", h.SSH.Err.Error(), sshFix(h))
+		e.fail(CatSSH, h.Name, "ssh", h.SSH.Err.Error(), sshFix(h, e.configPath()))
 		return
 	}
 	e.checkWorkdir(h, isMaster)
@@ -377,6 +380,14 @@ func (e *evaluation) checkHooks() {
 	}
 }
 
+// configPath is the config file, for the commands a fix prints.
+func (e *evaluation) configPath() string {
+	if m := e.in.Manager; m != nil && m.Config != "" {
+		return m.Config
+	}
+	return "<app.cnf>"
+}
+
 // hookMissesPassword: the script parses MHA's password option, which the
 // failover will not pass.
 func hookMissesPassword(hk HookObs) bool {
@@ -399,8 +410,53 @@ func statusSuffix(err string) string {
 	return ": " + err
 }
 
-func sshFix(h *HostObs) string {
+// sshFix says what to do about a failed SSH connection, by its cause:
+// the known_hosts line to remove, the key to install, the sshd to start.
+func sshFix(h *HostObs, config string) string {
+	var hk *remote.HostKeyError
+	switch {
+	case errors.As(h.SSH.Err, &hk) && hk.Revoked:
+		return fmt.Sprintf("the host key of %s is marked @revoked in %s line %d: give %s new host keys, then record them with mhago check --conf %s --accept-new-host-keys",
+			hk.Addr, hk.KnownHostsFile, hk.Line, h.SSHHost, config)
+	case errors.As(h.SSH.Err, &hk) && hk.Changed:
+		return fmt.Sprintf("compare %s with the host's own key (on %s: ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub); if it is the new key, run: ssh-keygen -R %s -f %s && mhago check --conf %s --accept-new-host-keys",
+			hk.Fingerprint, h.SSHHost, keyFileType(hk.KeyType), remote.ShellQuote(hk.Addr), remote.ShellQuote(hk.KnownHostsFile), config)
+	case errors.As(h.SSH.Err, &hk):
+		return fmt.Sprintf("compare %s with the host's own key (on %s: ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub); if they match, record it: mhago check --conf %s --accept-new-host-keys (it is added to %s)",
+			hk.Fingerprint, h.SSHHost, keyFileType(hk.KeyType), config, hk.KnownHostsFile)
+	case errors.Is(h.SSH.Err, remote.ErrAuth):
+		keys := "the key in ssh_key_file"
+		if len(h.SSHKeys) > 0 {
+			keys = strings.Join(h.SSHKeys, ", ")
+		}
+		return fmt.Sprintf("%s@%s refused %s: add its public key to ~%s/.ssh/authorized_keys on %s (ssh-copy-id -i %s.pub -p %d %s@%s), or set ssh_user / ssh_key_file in [%s]",
+			h.SSHUser, h.SSHHost, keys, h.SSHUser, h.SSHHost, firstOr(h.SSHKeys, "<key>"), h.SSHPort, h.SSHUser, h.SSHHost, h.Name)
+	case errors.Is(h.SSH.Err, remote.ErrUnreachable):
+		return fmt.Sprintf("nothing answers SSH at %s:%d: start sshd on %s (systemctl start ssh, or sshd), or set ssh_host / ssh_port in [%s] to where it listens",
+			h.SSHHost, h.SSHPort, h.SSHHost, h.Name)
+	}
 	return "check sshd on " + h.Hostname + ", ssh_user/ssh_port, the key in ssh_key_file and its entry in ssh_known_hosts_file"
+}
+
+// keyFileType is the host key file's name part for an SSH key type.
+func keyFileType(t string) string {
+	switch t {
+	case "ssh-ed25519":
+		return "ed25519"
+	case "ssh-rsa", "rsa-sha2-256", "rsa-sha2-512":
+		return "rsa"
+	}
+	if strings.HasPrefix(t, "ecdsa-") {
+		return "ecdsa"
+	}
+	return "*"
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
 }
 
 func lastLine(s string) string {

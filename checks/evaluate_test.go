@@ -11,6 +11,7 @@ import (
 
 	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/remote"
 )
 
 // cluster builds a healthy 3-host observation: server1 master, 2 and 3 replicas.
@@ -169,6 +170,45 @@ func TestEvaluate(t *testing.T) {
 		{name: "ssh down on a replica", mutate: func(in *Input) {
 			in.Hosts[1].SSH = &SSHObs{Err: errors.New("ssh root@127.0.0.12:2222 (server2): connection refused")}
 		}, worst: CatSSH, master: "server1", wantHost: "server2", wantSubstr: "connection refused"},
+		{name: "changed host key: the exact known_hosts line to remove", mutate: func(in *Input) {
+			in.Manager.Config = "/etc/mha/app1.cnf"
+			in.Hosts[1].SSHHost, in.Hosts[1].SSHPort = "db2.example", 2222
+			in.Hosts[1].SSH = &SSHObs{Err: &remote.HostKeyError{Addr: "[db2.example]:2222", KeyType: "ssh-ed25519", Fingerprint: "SHA256:abc",
+				KnownHostsFile: "/root/.ssh/known_hosts", Line: 7, Changed: true}}
+		}, worst: CatSSH, master: "server1", wantHost: "server2", wantSubstr: "REMOTE HOST KEY HAS CHANGED",
+			wantFix: "compare SHA256:abc with the host's own key (on db2.example: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub); if it is the new key, run: " +
+				"ssh-keygen -R '[db2.example]:2222' -f /root/.ssh/known_hosts && mhago check --conf /etc/mha/app1.cnf --accept-new-host-keys"},
+		{name: "unknown host key: record it", mutate: func(in *Input) {
+			in.Manager.Config = "/etc/mha/app1.cnf"
+			in.Hosts[2].SSHHost = "127.0.0.13"
+			in.Hosts[2].SSH = &SSHObs{Err: &remote.HostKeyError{Addr: "127.0.0.13", KeyType: "ecdsa-sha2-nistp256", Fingerprint: "SHA256:def", KnownHostsFile: "/root/.ssh/known_hosts"}}
+		}, worst: CatSSH, master: "server1", wantHost: "server3", wantSubstr: "is not in /root/.ssh/known_hosts",
+			wantFix: "ssh_host_ecdsa_key.pub); if they match, record it: mhago check --conf /etc/mha/app1.cnf --accept-new-host-keys (it is added to /root/.ssh/known_hosts)"},
+		{name: "ssh key refused: which key where", mutate: func(in *Input) {
+			in.Hosts[1].SSHUser, in.Hosts[1].SSHHost, in.Hosts[1].SSHPort, in.Hosts[1].SSHKeys = "mha", "127.0.0.12", 22, []string{"/home/mha/.ssh/id_ed25519"}
+			in.Hosts[1].SSH = &SSHObs{Err: fmt.Errorf("ssh mha@127.0.0.12:22 (server2): handshake: %w: no supported methods remain", remote.ErrAuth)}
+		}, worst: CatSSH, master: "server1", wantHost: "server2", wantSubstr: "authentication failed",
+			wantFix: "mha@127.0.0.12 refused /home/mha/.ssh/id_ed25519: add its public key to ~mha/.ssh/authorized_keys on 127.0.0.12 (ssh-copy-id -i /home/mha/.ssh/id_ed25519.pub -p 22 mha@127.0.0.12)"},
+		{name: "sshd down: which address", mutate: func(in *Input) {
+			in.Hosts[1].SSHHost, in.Hosts[1].SSHPort = "127.0.0.12", 2222
+			in.Hosts[1].SSH = &SSHObs{Err: fmt.Errorf("ssh root@127.0.0.12:2222 (server2): dial: %w: connection refused", remote.ErrUnreachable)}
+		}, worst: CatSSH, master: "server1", wantHost: "server2", wantSubstr: "connection refused",
+			wantFix: "nothing answers SSH at 127.0.0.12:2222: start sshd on 127.0.0.12"},
+		{name: "replica down: which host, how to start it", mutate: func(in *Input) {
+			in.Manager.Config = "/etc/mha/app1.cnf"
+			in.Hosts[2].Status, in.Hosts[2].SQLErr = nil, errRefused
+		}, worst: CatReplication, master: "server1", wantHost: "server3", wantSubstr: "unreachable over MySQL",
+			wantFix: "start MySQL on 127.0.0.13 (systemctl start mariadb, or mysql) and make it listen on 127.0.0.13:3306; if server3 is the old master of an earlier failover, rejoin it (mhago rejoin --conf /etc/mha/app1.cnf --host server3)"},
+		{name: "IO thread refused by the master: the replication password", mutate: func(in *Input) {
+			r := in.Hosts[1].Status.Replica
+			r.IORunning, r.LastIOErrno, r.LastIOError = "Connecting", 1045, "Access denied for user 'repl'"
+		}, worst: CatReplication, master: "server1", wantHost: "server2", wantSubstr: "1045",
+			wantFix: "the replication user's password stored on server2 is refused by server1 (127.0.0.11:3306): set the right one (STOP SLAVE IO_THREAD; CHANGE MASTER TO MASTER_PASSWORD='<repl password>'; START SLAVE IO_THREAD"},
+		{name: "leftover failover error file", mutate: func(in *Input) {
+			in.Manager.Config = "/etc/mha/app1.cnf"
+			in.Manager.ErrorFiles = []ErrorFileObs{{Path: "/var/lib/mhago/c123.failover.error", Since: time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC), First: "run r1 (failover) failed after the point of no return"}}
+		}, worst: CatEnvironment, master: "server1", wantSubstr: "/var/lib/mhago/c123.failover.error exists since 2026-11-01T03:00:00Z",
+			wantFix: "finish that run: mhago failover --conf /etc/mha/app1.cnf --resume; or repair the cluster by hand (the run's report in /var/lib/mhago lists the steps), then rm /var/lib/mhago/c123.failover.error"},
 		{name: "ssh skipped", mutate: func(in *Input) { in.Hosts[1].SSH = nil }, master: "server1"},
 		{name: "master binlog not in dir", mutate: func(in *Input) {
 			in.Hosts[0].SSH.BinlogDirs = []DirObs{{Path: "/var/lib/mysql", Files: []string{"ibdata1"}}}

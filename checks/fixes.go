@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/mhago/mhago/repl"
@@ -41,4 +42,38 @@ func extraRootsFix(roots []*HostObs, master *HostObs) string {
 		}
 	}
 	return "point the extra servers at " + master.Name + ", or remove them from the config; " + strings.Join(each, "; ")
+}
+
+// threadCause says, by a replication thread's last error number, what to
+// fix before restarting it; it ends with ", " (or is "fix the cause, ").
+func threadCause(h, master *HostObs, errno int) string {
+	to := "the master"
+	if master != nil {
+		to = fmt.Sprintf("%s (%s:%d)", master.Name, master.IP, master.Port)
+	}
+	switch errno {
+	case 1045:
+		return fmt.Sprintf("the replication user's password stored on %s is refused by %s: set the right one (%s), ", h.Name, to, passwordChange(h))
+	case 2003, 2005, 2013:
+		return fmt.Sprintf("%s cannot reach %s: check the network and firewall from %s to that port, ", h.Name, to, h.Hostname)
+	case 1236:
+		return fmt.Sprintf("%s no longer has the binlog %s needs (purged, or the replica's position is wrong): rebuild %s from a fresh copy of %s, ",
+			to, h.Name, h.Name, to)
+	case 1062, 1032:
+		return fmt.Sprintf("the data of %s differs from %s's (error %d: duplicate key or missing row): compare the tables (pt-table-checksum) and repair or rebuild %s (skipping the event would hide the difference), ",
+			h.Name, to, errno, h.Name)
+	}
+	return "fix the cause, "
+}
+
+// passwordChange is the statement that sets the replication password on
+// h, with the password left for the operator to type.
+func passwordChange(h *HostObs) string {
+	v := serverVersion(h)
+	stop, start := replsql.Stop(v, replsql.IOThread).String(), replsql.Start(v, replsql.IOThread).String()
+	verb, kw := "CHANGE MASTER TO ", "MASTER_"
+	if s := replsql.PointAt(v, "", 0).String(); strings.HasPrefix(s, "CHANGE REPLICATION SOURCE") {
+		verb, kw = "CHANGE REPLICATION SOURCE TO ", "SOURCE_"
+	}
+	return stop + "; " + verb + kw + "PASSWORD='<repl password>'; " + start + "; and keep repl_password in the config the same"
 }

@@ -107,7 +107,8 @@ func observeHost(ctx context.Context, cfg *config.Config, pool *remote.Pool, s c
 		NoMaster: s.NoMaster, Candidate: s.CandidateMaster, IgnoreFail: s.IgnoreFail,
 		User: s.User, PasswordFrom: settingFrom(cfg, s.Block, "password", "password_file"),
 		ReplUser: s.ReplUser, ReplPasswordSet: s.ReplPasswordSet,
-		ReplPasswordFrom: settingFrom(cfg, s.Block, "repl_password", "repl_password_file"), ClientBindir: s.ClientBindir}
+		ReplPasswordFrom: settingFrom(cfg, s.Block, "repl_password", "repl_password_file"), ClientBindir: s.ClientBindir,
+		SSHUser: s.SSHUser, SSHHost: s.SSHHost, SSHPort: s.SSHPort, SSHKeys: append(append([]string{}, s.SSHKeyFiles...), cfg.SSH.KeyFiles...)}
 	var sc *scratch
 	var wg sync.WaitGroup
 	wg.Go(func() { observeSQL(ctx, cfg, s, &h) })

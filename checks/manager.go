@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/mhago/mhago/config"
@@ -22,7 +23,42 @@ func ObserveManager(cfg *config.Config) *ManagerObs {
 	if m.Log != "" {
 		m.LogErr = probeLogFile(m.Log)
 	}
+	m.ErrorFiles = leftoverErrorFiles(cfg)
 	return m
+}
+
+// leftoverErrorFiles finds the error files a failover that failed past its
+// point of no return leaves: mhago's, named after the cluster, and MHA's,
+// named after the app (a cluster migrating from MHA may still have one).
+func leftoverErrorFiles(cfg *config.Config) []ErrorFileObs {
+	var out []ErrorFileObs
+	seen := map[string]bool{}
+	for _, name := range []string{cfg.ClusterID(), cfg.App} {
+		p := filepath.Join(cfg.ManagerWorkdir, name+".failover.error")
+		if name == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		out = append(out, ErrorFileObs{Path: p, Since: fi.ModTime(), First: firstLine(p)})
+	}
+	return out
+}
+
+// firstLine is the start of a small text file, for the finding.
+func firstLine(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, _ := f.Read(buf)
+	line, _, _ := strings.Cut(string(buf[:n]), "\n")
+	return strings.TrimSpace(line)
 }
 
 // probeLocalDir: an existing directory must take a file (created, synced

@@ -75,3 +75,26 @@ func listing(t *testing.T, dir string) string {
 	}
 	return strings.Join(names, " ")
 }
+
+// A leftover error file, mhago's (named after the cluster) or MHA's (after
+// the app), is seen with its first line.
+func TestObserveManagerLeftoverErrorFiles(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{App: "app1", ManagerWorkdir: dir, Servers: []config.Server{{Hostname: "db1", Port: 3306}}}
+	if m := ObserveManager(cfg); len(m.ErrorFiles) != 0 {
+		t.Fatalf("no file, yet %+v", m.ErrorFiles)
+	}
+	ours := filepath.Join(dir, cfg.ClusterID()+".failover.error")
+	mha := filepath.Join(dir, "app1.failover.error")
+	if err := os.WriteFile(ours, []byte("run r1 (failover) failed after the point of no return: boom\nfinish it with ...\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mha, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := ObserveManager(cfg)
+	if len(m.ErrorFiles) != 2 || m.ErrorFiles[0].Path != ours || m.ErrorFiles[0].First != "run r1 (failover) failed after the point of no return: boom" ||
+		m.ErrorFiles[1].Path != mha || m.ErrorFiles[0].Since.IsZero() {
+		t.Fatalf("error files %+v", m.ErrorFiles)
+	}
+}

@@ -84,6 +84,12 @@ type HostObs struct {
 	ReplPasswordSet  bool
 	ReplPasswordFrom string
 	ClientBindir     string
+	// SSHUser, SSHHost, SSHPort and SSHKeys are how the manager logs in
+	// over SSH, for the fix of a refused login.
+	SSHUser string
+	SSHHost string
+	SSHPort int
+	SSHKeys []string
 	// SSH is nil when the SSH check was skipped (skip_init_ssh_check).
 	SSH    *SSHObs
 	SQLErr error
@@ -176,6 +182,16 @@ type ManagerObs struct {
 	Unfinished string
 	// Config is the config file, for the commands the finding prints.
 	Config string
+	// ErrorFiles are leftover <cluster>.failover.error files (and MHA's
+	// <app>.failover.error): a failover refuses to start while one exists.
+	ErrorFiles []ErrorFileObs
+}
+
+// ErrorFileObs is a failover error file left in manager_workdir.
+type ErrorFileObs struct {
+	Path  string
+	Since time.Time
+	First string // its first line: which run failed, and how
 }
 
 // DirObs is one directory checked over SSH.

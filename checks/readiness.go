@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // MinWorkdirFree is the free space below which remote_workdir gets a
@@ -181,6 +182,16 @@ func (e *evaluation) checkManager() {
 	if m.Unfinished != "" {
 		e.fail(CatEnvironment, "", "unfinished_run", "an earlier failover did not finish: "+m.Unfinished,
 			"finish it: mhago failover --conf "+m.Config+" --resume; or close it: mhago failover --conf "+m.Config+" --abandon")
+	}
+	for _, ef := range m.ErrorFiles {
+		msg := fmt.Sprintf("%s exists since %s: a failover failed after its point of no return, and the next one refuses to start while the file is there",
+			ef.Path, ef.Since.Format(time.RFC3339))
+		if ef.First != "" {
+			msg += " (" + ef.First + ")"
+		}
+		e.fail(CatEnvironment, "", "failover_error_file", msg,
+			"finish that run: mhago failover --conf "+m.Config+" --resume; or repair the cluster by hand (the run's report in "+m.Workdir+
+				" lists the steps), then rm "+ef.Path)
 	}
 	if m.LogErr != "" {
 		e.fail(CatEnvironment, "", "manager_log", fmt.Sprintf("manager_log %s: %s", m.Log, m.LogErr),
