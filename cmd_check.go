@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/hooks"
 	"github.com/mhago/mhago/instance"
+	"github.com/mhago/mhago/internal/redact"
 	"github.com/mhago/mhago/remote"
 )
 
@@ -50,7 +52,7 @@ Example:
 	}
 }
 
-func runCheck(c *cli.Context) error {
+func runCheck(c *cli.Context) (err error) {
 	start := time.Now()
 	cfg, err := loadConfig(c)
 	if err != nil {
@@ -65,12 +67,16 @@ func runCheck(c *cli.Context) error {
 	rep.Cluster, rep.ClusterSet = cfg.ClusterID(), cfg.ClusterIDSet()
 	rep.ExitCode = exitCode(res.Err())
 	failoverIfDead := c.Bool("failover-if-dead") && res.Worst() == checks.CatMasterUnreachable
+	action := ""
+	defer func() { logCheckHistory(c, cfg, rep, exitCode(err), action) }()
 	var refused error
 	if failoverIfDead {
 		refused = failoverRefusal(cfg, res, c.Bool("no-lock"))
 		if refused == nil {
+			action = "started"
 			return checkThenFailover(c, cfg, rep)
 		}
+		action = "refused"
 		rep.ExitCode = exitCode(refused)
 	}
 	if err := writeCheck(c, rep, refused); err != nil {
@@ -126,6 +132,36 @@ func checkThenFailover(c *cli.Context, cfg *config.Config, rep checks.Report) er
 		return &reportedError{runErr}
 	}
 	return nil
+}
+
+// logCheckHistory appends one line per check to manager_log, whatever
+// log_level says: from cron, the log is then the cluster's history (when,
+// what was found, the exit code, the master, and whether a failover was
+// started or refused). Without manager_log there is no history: stderr
+// would mail it from cron every minute.
+func logCheckHistory(c *cli.Context, cfg *config.Config, rep checks.Report, code int, failover string) {
+	if cfg.ManagerLog == "" {
+		return
+	}
+	f, err := os.OpenFile(cfg.ManagerLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return // the check's manager_log finding says why
+	}
+	defer f.Close()
+	w := redact.NewWriter(f, scrubber(c))
+	defer w.Flush()
+	attrs := []any{"app", rep.App, "status", rep.Status, "exit_code", code, "master", orDash(rep.Master), "duration_ms", rep.DurationMS}
+	if failover != "" {
+		attrs = append(attrs, "failover", failover)
+	}
+	slog.New(slog.NewTextHandler(w, nil)).Info("check", attrs...)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // observe runs the check: the manager host first (before the logger opens,

@@ -111,7 +111,15 @@ func (st *State) finish(ctx context.Context, runErr error) error {
 	st.removeAgents(ctx, runErr)
 	if !st.opts.DryRun {
 		st.writeGuards(runErr)
-		if !refused(runErr) && st.Dead != nil {
+		switch {
+		case st.Dead == nil || st.op != OpFailover && refused(runErr):
+		case guardBlocked(runErr):
+			// Once per guard state, not on every cron run.
+			if st.mailGuardRefusal(runErr) {
+				st.callReportScript(ctx)
+			}
+		case !refused(runErr):
+			st.clearGuardMail()
 			st.callReportScript(ctx)
 		}
 		if runErr == nil && !st.opts.Abandon && st.op != OpRejoin {
