@@ -169,7 +169,8 @@ func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error)
 	level := slog.LevelWarn
 	var w io.Writer = c.App.ErrWriter
 	closeFn := func() {}
-	if cfg != nil && cfg.ManagerLog != "" {
+	toFile := cfg != nil && cfg.ManagerLog != ""
+	if toFile {
 		f, err := os.OpenFile(cfg.ManagerLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: open manager_log %s: %w (fix: create its directory writable for this user, or set manager_log)",
@@ -180,12 +181,18 @@ func newLogger(c *cli.Context, cfg *config.Config) (*slog.Logger, func(), error)
 		rw := redact.NewWriter(f, scrubber(c))
 		w, closeFn, level = rw, func() { rw.Flush(); f.Close() }, cfg.SlogLevel()
 	}
+	var flagLevel *slog.Level
 	if s := c.String("log-level"); s != "" {
 		if err := level.UnmarshalText([]byte(s)); err != nil {
 			return nil, nil, fmt.Errorf("%w: --log-level %q: %w", errUsage, s, err)
 		}
+		flagLevel = &level
 	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	var h slog.Handler = slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	if toFile {
+		h = teeHandler(w, level, c.App.ErrWriter, flagLevel) // run by hand: the terminal sees it too
+	}
+	log := slog.New(h)
 	coord.RedisLogsTo(log) // go-redis would otherwise print dial retries to stderr
 	instance.DriverLogsTo(log)
 	return log, closeFn, nil
