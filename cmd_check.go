@@ -57,6 +57,7 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return reportConfigError(c, err)
 	}
+	printConfigNotes(c, cfg)
 	in, res, err := observe(c, cfg)
 	if err != nil {
 		return err

@@ -234,3 +234,12 @@ func runWatchExec(c *cli.Context, cfg *config.Config, cmd string, v int64, enc *
 		fmt.Fprintf(c.App.ErrWriter, "mhago: warning: after version %d: %v\n", v, err)
 	}
 }
+
+// printConfigNotes shows, on stderr, the config's notes (ssh_options values
+// that only tune OpenSSH, ...): check and config validate show them, runs
+// do not repeat them.
+func printConfigNotes(c *cli.Context, cfg *config.Config) {
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(c.App.ErrWriter, "mhago: config note: %s\n", n)
+	}
+}

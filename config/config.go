@@ -84,6 +84,10 @@ type Config struct {
 	// Warnings are non-fatal findings (ignored keys, a missing global file,
 	// secret files readable by others).
 	Warnings []Problem
+	// Notes are findings that need no action on every run, such as
+	// ssh_options values that only tune OpenSSH: check and config validate
+	// show them; runs and reports do not repeat them.
+	Notes []Problem
 
 	where map[string]map[string]Location
 }

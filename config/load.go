@@ -109,7 +109,10 @@ type loader struct {
 	opts     LoadOptions
 	ps       problems
 	warnings problems
+	notes    problems
 	cfg      *Config
+	// hostKeys are the host key settings of every ssh_options read.
+	hostKeys []hostKeyOption
 }
 
 func newLoader(name string, opts LoadOptions) *loader {
@@ -155,8 +158,10 @@ func (l *loader) load(data []byte) *Config {
 	l.cfg.Servers = l.readBlocks(sections, kindServer, defaults)
 	l.cfg.BinlogServers = l.readBlocks(sections, kindBinlog, defaults)
 	l.cfg.Proxies = l.readProxies(sections)
+	l.applyHostKeyOptions(defaults)
 	l.validate()
 	l.cfg.Warnings = l.warnings.list
+	l.cfg.Notes = l.notes.list
 	return l.cfg
 }
 
