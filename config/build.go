@@ -113,7 +113,7 @@ func (l *loader) readBlocks(sections []*section, kind sectionKind, defaults laye
 	sortBlocks(blocks)
 	servers := make([]Server, 0, len(blocks))
 	for _, sec := range blocks {
-		own := l.toLayer(sec, l.name)
+		own := l.mergeOverlay(l.toLayer(sec, sec.file), l.overlayBlock(sec.name))
 		l.checkAppKeys(own, defaults)
 		servers = append(servers, l.readServer(sec, own, defaults))
 	}
