@@ -68,7 +68,7 @@ func runMonitor(c *cli.Context) error {
 	}
 	metrics := monitor.NewMetrics(cfg.ClusterID())
 	if addr := c.String("metrics-addr"); addr != "" {
-		stop, err := serveMetrics(c.Context, addr, c.Bool("metrics-allow-remote"), metrics, 3*cfg.PingInterval+10*time.Second, log)
+		stop, err := serveMetrics(c.Context, addr, c.Bool("metrics-allow-remote"), metrics, 3*maxPingInterval(cfg)+10*time.Second, log)
 		if err != nil {
 			return err
 		}
@@ -189,4 +189,14 @@ func serveMetrics(ctx context.Context, addr string, allowRemote bool, m *monitor
 		defer cancel()
 		srv.Shutdown(sctx)
 	}, nil
+}
+
+// maxPingInterval is the longest ping_interval any server may be pinged
+// at (each master's own, as MHA reads it).
+func maxPingInterval(cfg *config.Config) time.Duration {
+	d := cfg.PingInterval
+	for _, s := range cfg.Servers {
+		d = max(d, s.Settings.PingInterval)
+	}
+	return d
 }

@@ -198,6 +198,45 @@ type Server struct {
 	// VIPInterface is the interface that carries the VIP on this server
 	// (vip_interface).
 	VIPInterface string
+
+	// Settings are the application keys MHA reads from one particular
+	// server; see Config.ForServer.
+	Settings Settings
+}
+
+// Settings are the MHA application keys a [serverN] block may set for
+// itself, because MHA reads each from one particular server's copy:
+//
+//   - CheckReplDelay: each replica's own, in the election (see
+//     decide.Candidate.IgnoreReplDelay);
+//   - LatestPriority: the first latest replica's;
+//   - MultiTierSlave: each replica's own;
+//   - PingInterval, PingType, Scripts.SecondaryCheck: the monitored
+//     master's;
+//   - Scripts.MasterIPFailover: the dead master's for stop, the new
+//     master's for start; Scripts.Shutdown and Scripts.Report: the dead
+//     (or switched) master's; Scripts.MasterIPOnlineChange: the original
+//     master's.
+//
+// A block inherits each from [server default] (Config.Default.Settings).
+type Settings struct {
+	CheckReplDelay bool
+	LatestPriority bool
+	MultiTierSlave bool
+	PingInterval   time.Duration
+	PingType       string
+	// Scripts holds the five hooks; InitConfLoad and PasswordArgs are
+	// application-wide and only in Config.Scripts.
+	Scripts Scripts
+}
+
+// ForServer returns the settings MHA would read from the server with the
+// given block name; [server default]'s for an unknown or empty block.
+func (c *Config) ForServer(block string) Settings {
+	if s, ok := c.Server(block); ok && block != "" {
+		return s.Settings
+	}
+	return c.Default.Settings
 }
 
 // Addr is the MySQL address ip:port (IPv6 in brackets).

@@ -124,6 +124,8 @@ type loader struct {
 	warnings problems
 	notes    problems
 	cfg      *Config
+	// firstServer is the first [serverN] block's name once read.
+	firstServer string
 	// hostKeys are the host key settings of every ssh_options read.
 	hostKeys []hostKeyOption
 }
@@ -167,7 +169,7 @@ func (l *loader) load(data []byte) *Config {
 	l.readOverlay()
 	defaults := overlay(l.globalDefaults(), l.mergeOverlay(l.appDefaults(sections), l.ov.defaults))
 	defaults = overlay(defaults, l.runInitScript(defaults))
-	l.readApp(defaults)
+	l.readApp(overlay(defaults, l.firstServerApp(sections)))
 	l.cfg.Default = l.readServer(&section{name: defaultSection}, layer{}, defaults)
 	l.cfg.Servers = l.readBlocks(sections, kindServer, defaults)
 	l.cfg.BinlogServers = l.readBlocks(sections, kindBinlog, defaults)
@@ -248,9 +250,38 @@ func (l *loader) toLayer(sec *section, file string) layer {
 				"move it into the [serverN] blocks it applies to")
 		default:
 			out[e.key] = value{raw: l.expandEnv(e.value, loc, e.key), loc: loc}
+			l.warnNotActedOn(loc, e.key, out[e.key].raw)
 		}
 	}
 	return out
+}
+
+// notActedOn are the MHA keys mhago reads but does not act on, with why;
+// the value is warned about only when acted would differ from the default
+// (when is nil: whenever the key is set).
+var notActedOn = map[string]struct {
+	when func(v string) bool
+	why  string
+}{
+	"client_libdir": {func(v string) bool { return v != "" },
+		"read but not acted on: the agent runs client_bindir's mysqlbinlog with the host's own library path"},
+	"handle_raw_binlog": {func(v string) bool {
+		return v == "0" || strings.EqualFold(v, "false") || strings.EqualFold(v, "no") || strings.EqualFold(v, "off")
+	},
+		"read but not acted on: mhago always saves and copies binlog events raw and decodes them one file at a time on the target (MHA's text mode loses events on MariaDB)"},
+	"use_gtid_auto_pos": {nil,
+		"read but not acted on: mhago repoints with GTID auto-positioning exactly when the MySQL replicas already use Auto_Position=1 with gtid_mode=ON (MariaDB: Using_Gtid=Slave_Pos or Current_Pos), whatever this key says"},
+	"node_label": {nil,
+		"read but not acted on: mhago names servers by their block name in output and reports"},
+}
+
+// warnNotActedOn warns, once per line, about a key mhago ignores.
+func (l *loader) warnNotActedOn(loc location, key, v string) {
+	n, ok := notActedOn[key]
+	if !ok || (n.when != nil && !n.when(v)) {
+		return
+	}
+	l.warnings.at(loc, key, n.why, "nothing to do while MHA shares this file; otherwise remove the line")
 }
 
 func (l *loader) unknownKey(loc location, key string) {

@@ -130,14 +130,17 @@ func (m *monitor) discover(ctx context.Context) error {
 }
 
 func (m *monitor) watchMaster(master config.Server) {
-	if m.master.Block != master.Block || m.pinger == nil {
-		m.log.Info("monitoring master", "host", master.Block, "addr", master.Addr(), "ping_type", m.cfg.PingType, "ping_interval", m.interval())
-	}
+	changed := m.master.Block != master.Block || m.pinger == nil
 	m.closePinger()
 	m.master = master
+	// ping_type and ping_interval are the master's own, as MHA reads them.
+	typ := m.cfg.ForServer(master.Block).PingType
+	if changed {
+		m.log.Info("monitoring master", "host", master.Block, "addr", master.Addr(), "ping_type", typ, "ping_interval", m.interval())
+	}
 	ep := endpoints.MySQL(m.cfg, master)
 	ep.ConnectTimeout = m.interval()
-	m.pinger = &pinger{ep: ep, typ: m.cfg.PingType, timeout: m.interval()}
+	m.pinger = &pinger{ep: ep, typ: typ, timeout: m.interval()}
 	m.tracker = Tracker{State: StateHealthy}
 	m.alarm = startAlarm(ep, m.interval(), m.ring, m.log)
 }
@@ -151,10 +154,12 @@ func (m *monitor) closePinger() {
 }
 
 func (m *monitor) interval() time.Duration {
-	if m.cfg.PingInterval <= 0 {
-		return 3 * time.Second
+	// The monitored master's ping_interval; [server default]'s before one
+	// is found.
+	if d := m.cfg.ForServer(m.master.Block).PingInterval; d > 0 {
+		return d
 	}
-	return m.cfg.PingInterval
+	return 3 * time.Second
 }
 
 // earlyChecks and earlyPause: after the watch connection broke, the

@@ -287,7 +287,7 @@ func (st *State) removeEarlierAgentDirs(h *Host) {
 
 // callReportScript runs report_script with MHA's arguments.
 func (st *State) callReportScript(ctx context.Context) {
-	cmd := st.cfg.Scripts.Report
+	cmd := st.scripts(st.Dead).Report // the dead master's, as MHA
 	if cmd == "" {
 		return
 	}
