@@ -141,8 +141,7 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: --conf is required (the MHA app.cnf of the cluster)", errUsage)
 	}
-	cfg, err := config.Load(path, config.LoadOptions{GlobalPath: c.String("global-conf"),
-		DefaultGlobalPath: config.DefaultGlobalFile, OverlayPath: c.String("mhago-conf")})
+	cfg, err := config.Load(path, loadOptions(c))
 	if err != nil && !errors.Is(err, config.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %w", errConfigRead, err)
 	}
@@ -155,6 +154,17 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 		}
 	}
 	return cfg, err
+}
+
+// defaultGlobalConf is read when --global-conf is not given; the tests
+// empty it, so that they never read this machine's /etc.
+var defaultGlobalConf = config.DefaultGlobalFile
+
+// loadOptions are the config files the flags name: --global-conf, else
+// MHA's default global file when it exists, and --mhago-conf.
+func loadOptions(c *cli.Context) config.LoadOptions {
+	return config.LoadOptions{GlobalPath: c.String("global-conf"), DefaultGlobalPath: defaultGlobalConf,
+		OverlayPath: c.String("mhago-conf")}
 }
 
 // newLogger writes structured logs to manager_log (appended) or stderr. The

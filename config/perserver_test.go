@@ -124,3 +124,31 @@ client_libdir=
 		}
 	}
 }
+
+func TestCandidateOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"[server1]\nhostname=host1\n[server2]\nhostname=host2\n[server3]\nhostname=host3\n", "server1 server2 server3"},
+		{"[server1]\nhostname=host1\n[server2]\nhostname=host2\n[server3]\nhostname=host3\ncandidate_master=1\n", "server3 server1 server2"},
+		{"[server10]\nhostname=host1\ncandidate_master=1\n[server2]\nhostname=host2\nno_master=1\n[server3]\nhostname=host3\ncandidate_master=1\n", "server3 server10"},
+	}
+	for _, tc := range tests {
+		if got := strings.Join(mustParse(t, tc.text).CandidateOrder(), " "); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestBareScriptNotInPath: MHA's loader accepts a hook named without a
+// path that is not installed yet; mhago loads it with a warning.
+func TestBareScriptNotInPath(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, "[server default]\nshutdown_script=no_such_command_mhago --x\n"+twoServers)
+	if cfg.Scripts.Shutdown != "no_such_command_mhago --x" || len(cfg.Warnings) != 1 || cfg.Warnings[0].Line != 2 ||
+		!strings.Contains(cfg.Warnings[0].Msg, "not found in $PATH") {
+		t.Fatalf("shutdown %q warnings:%s", cfg.Scripts.Shutdown, dumpProblems(cfg.Warnings))
+	}
+}

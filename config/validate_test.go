@@ -49,7 +49,6 @@ func TestProblems(t *testing.T) {
 		{"redis secret pair", "[server default]\nredis_password_file=/p\nredis_password=x\n" + twoServers, 2, "redis_password_file", "both"},
 		{"missing secret file", "[server default]\npassword_file=/nonexistent/pw\n" + twoServers, 2, "password_file", "cannot read secret file"},
 		{"relative script", "[server default]\nreport_script=scripts/report\n" + twoServers, 2, "report_script", "relative"},
-		{"bare script not in PATH", "[server default]\nshutdown_script=no_such_command_mhago --x\n" + twoServers, 2, "shutdown_script", "not found in $PATH"},
 		{"bad boolean", "[server1]\nhostname=host1\ncandidate_master=2\n[server2]\nhostname=host2\n", 3, "candidate_master", "not a boolean"},
 		{"empty boolean", "[server default]\ncheck_repl_delay=\n" + twoServers, 2, "check_repl_delay", "not a boolean"},
 		{"bad duration", "[server default]\nphase_timeout=10 minutes\n" + twoServers, 2, "phase_timeout", "not a duration"},
