@@ -2,12 +2,15 @@
 // unchanged, plus mhago's own keys (Redis lock, native SSH, timeouts,
 // secrets from files and environment variables).
 //
-// Inheritance follows MHA: an optional global defaults file
-// (/etc/masterha_default.cnf style, [server default] only), then the app
-// file's [server default], then the output of init_conf_load_script, then
-// each [serverN]/[binlogN] block. Keys MHA reads from one particular server
-// (scripts, ping settings, check_repl_*, manager_*) are app-level here and
-// come from [server default].
+// Inheritance follows MHA: a global defaults file (--global_conf, else
+// /etc/masterha_default.cnf when the commands find it; [server default]
+// only), then the app file's [server default] with the optional mhago
+// overlay file's (overlay.go), then the output of init_conf_load_script,
+// then each [serverN]/[binlogN] block. Keys MHA reads from one particular
+// server keep that meaning: the scripts, ping settings, check_repl_delay,
+// latest_priority and multi_tier_slave per server (Settings,
+// Config.ForServer); log_level, manager_* and check_repl_filter from the
+// first server block.
 //
 // Loading never stops at the first mistake: Load and Parse return a
 // *ProblemsError listing every problem with its file:line and a fix.
