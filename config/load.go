@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// LoadOptions tunes Load and Parse. The zero value is the production setup.
+// LoadOptions tunes Load and Parse. The zero value reads the app file (and,
+// from Load, the overlay beside it) with the OS's resolver and
+// environment; the commands also set DefaultGlobalPath.
 type LoadOptions struct {
 	// OverlayPath is the mhago overlay file (--mhago-conf; see overlay.go);
 	// it must exist. Load defaults it to OverlayPath(path) when that file
@@ -256,9 +258,9 @@ func (l *loader) toLayer(sec *section, file string) layer {
 	return out
 }
 
-// notActedOn are the MHA keys mhago reads but does not act on, with why;
-// the value is warned about only when acted would differ from the default
-// (when is nil: whenever the key is set).
+// notActedOn are the MHA keys mhago reads but does not act on, with why.
+// A value is warned about when "when" accepts it, i.e. when MHA would act
+// differently from mhago; a nil "when" warns whenever the key is set.
 var notActedOn = map[string]struct {
 	when func(v string) bool
 	why  string
@@ -268,7 +270,7 @@ var notActedOn = map[string]struct {
 	"handle_raw_binlog": {func(v string) bool {
 		return v == "0" || strings.EqualFold(v, "false") || strings.EqualFold(v, "no") || strings.EqualFold(v, "off")
 	},
-		"read but not acted on: mhago always saves and copies binlog events raw and decodes them one file at a time on the target (MHA's text mode loses events on MariaDB)"},
+		"read but not acted on: mhago always saves and copies binlog events raw and decodes them one file at a time on the target"},
 	"use_gtid_auto_pos": {nil,
 		"read but not acted on: mhago repoints with GTID auto-positioning exactly when the MySQL replicas already use Auto_Position=1 with gtid_mode=ON (MariaDB: Using_Gtid=Slave_Pos or Current_Pos), whatever this key says"},
 	"node_label": {nil,
