@@ -10,6 +10,7 @@ package secondary
 
 import (
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -24,10 +25,10 @@ const Program = "masterha_secondary_check"
 
 // Request is one check, with masterha_secondary_check's arguments.
 type Request struct {
-	Hosts      []string // -s / --secondary_host, in order
-	User       string   // SSH user on the secondary hosts (default root)
-	Port       int      // their SSH port (default 22)
-	KeyFiles   []string // -i / -o IdentityFile of --options
+	Hosts    []string // -s / --secondary_host, in order
+	User     string   // SSH user on the secondary hosts (default root)
+	Port     int      // their SSH port (default 22)
+	KeyFiles []string // -i / -o IdentityFile of --options
 	// ConnectTimeout is --options' -o ConnectTimeout; 0: Timeout.
 	ConnectTimeout time.Duration
 	MasterHost     string
@@ -55,7 +56,7 @@ func (r Request) MasterAddr() string {
 	if h == "" {
 		h = r.MasterIP
 	}
-	return h + ":" + strconv.Itoa(r.MasterPort)
+	return net.JoinHostPort(h, strconv.Itoa(r.MasterPort))
 }
 
 // optionNames are masterha_secondary_check's options; like Perl's

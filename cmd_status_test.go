@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mhago/mhago/config"
+	"github.com/mhago/mhago/monitor"
+)
+
+func TestIsMonitorCmdline(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want bool
+	}{
+		{[]string{"/usr/bin/mhago", "monitor", "--conf", "/etc/mha/app1.cnf"}, true},
+		{[]string{"mhago", "--log-level", "info", "monitor", "--conf=/etc/mha/app1.cnf", "--exit-after-failover"}, true},
+		{[]string{"/usr/local/bin/masterha_manager", "--conf=/etc/mha/app1.cnf", "--remove_dead_master_conf"}, true},
+		{[]string{"mhago", "masterha", "masterha_manager", "--conf=/etc/app1.cnf"}, true},
+		{[]string{"mhago", "monitor", "--conf", "/etc/mha/app2.cnf"}, false}, // another app
+		{[]string{"mhago", "check", "--conf", "/etc/mha/app1.cnf"}, false},
+		{[]string{"mhago", "status", "--conf", "/etc/mha/app1.cnf"}, false},
+		// MHA's own (Perl) manager is not mhago's to signal.
+		{[]string{"/usr/bin/perl", "/usr/bin/masterha_manager", "--conf=/etc/mha/app1.cnf"}, false},
+		{[]string{"vim", "monitor", "--conf", "/etc/mha/app1.cnf"}, false},
+		{[]string{"mhago", "monitor"}, false}, // no conf: cannot be told apart
+		{[]string{"mhago", "monitor", "--conf"}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := isMonitorCmdline(tt.argv, "app1"); got != tt.want {
+			t.Errorf("isMonitorCmdline(%q) = %v, want %v", tt.argv, got, tt.want)
+		}
+	}
+}
+
+func TestAppName(t *testing.T) {
+	for in, want := range map[string]string{"/etc/mha/app1.cnf": "app1", "app1": "app1", "/x/app.v2.cnf": "app.v2", "/x/.hidden": ".hidden"} {
+		if got := appName(in); got != want {
+			t.Errorf("appName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestJudgeStatus(t *testing.T) {
+	ok := &monitor.HealthFile{Pid: 100, Health: monitor.HealthPingOK, Master: "db1"}
+	failing := &monitor.HealthFile{Pid: 100, Health: monitor.HealthPingFailing, Master: "db1"}
+	running := procView{Alive: true, Monitor: true}
+	tests := []struct {
+		name string
+		f    *monitor.HealthFile
+		p    procView
+		age  time.Duration
+		want monitor.Health
+	}{
+		{"no file", nil, procView{}, 0, monitor.HealthNotRunning},
+		{"pid gone", ok, procView{}, 0, monitor.HealthNotRunning},
+		{"pid reused by another program", ok, procView{Alive: true}, 0, monitor.HealthNotRunning},
+		{"fresh ping ok", ok, running, 3 * time.Second, monitor.HealthPingOK},
+		{"ping ok too old", ok, running, 11 * time.Second, monitor.HealthTimestampOld},
+		{"failing is never too old", failing, running, time.Hour, monitor.HealthPingFailing},
+	}
+	for _, tt := range tests {
+		if got := judgeStatus(tt.f, tt.p, tt.age, 10*time.Second); got != tt.want {
+			t.Errorf("%s: judgeStatus = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestProcChecks runs against real processes: this test's own (not a
+// monitor) and a pid that does not exist.
+func TestProcChecks(t *testing.T) {
+	self := os.Getpid()
+	if !pidAlive(self) {
+		t.Error("pidAlive(self) = false")
+	}
+	if args := procArgs(self); len(args) == 0 || !strings.Contains(args[0], ".test") {
+		t.Errorf("procArgs(self) = %q", args)
+	}
+	if v := viewProc(self, "app1"); v != (procView{Alive: true}) {
+		t.Errorf("viewProc(self) = %+v, want alive and not a monitor", v)
+	}
+	const gone = 1 << 30 // above pid_max
+	if pidAlive(gone) || procArgs(gone) != nil {
+		t.Error("a pid that does not exist looks alive")
+	}
+}
+
+// TestStatusNoMonitor: status and stop of a config whose monitor does not
+// run, and of one whose status file names a process that is no monitor.
+func TestStatusNoMonitor(t *testing.T) {
+	dir := t.TempDir()
+	conf := writeStatusConf(t, dir)
+	code, out, _ := runCLI(t, "status", "--conf", conf)
+	if code != int(monitor.HealthNotRunning) || !strings.Contains(out, "app1 is stopped(2:NOT_RUNNING)") {
+		t.Errorf("status without a file: exit %d, %q", code, out)
+	}
+	// A file left behind whose pid is now this test process.
+	f := monitor.HealthFile{Pid: os.Getpid(), Health: monitor.HealthPingOK, Master: "127.0.0.1"}
+	if err := os.WriteFile(monitor.HealthFilePath(dir, "app1"), f.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "status", "--conf", conf, "--json")
+	if code != 2 || !strings.Contains(out, `"status": "not_running"`) || !strings.Contains(out, `"exit_code": 2`) {
+		t.Errorf("status with a stale file: exit %d, %s", code, out)
+	}
+	code, out, _ = runCLI(t, "stop", "--conf", conf)
+	if code != 0 || !strings.Contains(out, "not running") {
+		t.Errorf("stop of a stale file: exit %d, %q", code, out)
+	}
+	if code, _, _ := runCLI(t, "status", "--conf", filepath.Join(dir, "missing.cnf")); code != 1 {
+		t.Errorf("status of a missing config: exit %d, want 1", code)
+	}
+	if code, _, _ := runCLI(t, "status", "--conf", conf, "--no-such-flag"); code != 1 {
+		t.Errorf("status with a bad flag: exit %d, want 1 (2 is NOT_RUNNING)", code)
+	}
+}
+
+func TestMHAExitCode(t *testing.T) {
+	if got := exitCode(mhaCode(21, "x")); got != 21 {
+		t.Errorf("exitCode(mhaCode(21)) = %d", got)
+	}
+	if got := exitCode(mhaFail(1, errors.Join(errUsage, errors.New("bad")))); got != 1 {
+		t.Errorf("an MHA-coded usage error = %d, want 1", got)
+	}
+	if !errors.Is(mhaCode(3, "x"), errReported) {
+		t.Error("mhaCode is not reported: main would print it again")
+	}
+}
+
+func TestWithoutSSHCheck(t *testing.T) {
+	cfg, err := config.Load(writeStatusConf(t, t.TempDir()), config.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := withoutSSHCheck(cfg)
+	for i := range cfg.Servers {
+		if !skipped.Servers[i].SkipInitSSHCheck || cfg.Servers[i].SkipInitSSHCheck {
+			t.Errorf("server %s: skipped copy %v, original %v", cfg.Servers[i].Block, skipped.Servers[i].SkipInitSSHCheck, cfg.Servers[i].SkipInitSSHCheck)
+		}
+	}
+}
+
+// writeStatusConf writes a two-server app1.cnf whose manager_workdir is dir.
+func writeStatusConf(t *testing.T, dir string) string {
+	t.Helper()
+	conf := filepath.Join(dir, "app1.cnf")
+	text := "[server default]\nuser=mhago\npassword=x\nmanager_workdir=" + dir + "\nssh_user=root\n\n[server1]\nhostname=127.0.0.1\n\n[server2]\nhostname=127.0.0.2\n"
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
