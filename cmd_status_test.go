@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,4 +158,150 @@ func writeStatusConf(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return conf
+}
+
+// fakeMonitor starts a shell whose argv reads as `mhago ... monitor
+// --conf conf` and that ignores SIGTERM when stubborn: a stand-in with
+// the process-level behaviour stop acts on.
+func fakeMonitor(t *testing.T, conf string, stubborn bool) *exec.Cmd {
+	t.Helper()
+	script := "while :; do sleep 0.1; done"
+	if stubborn {
+		script = `trap "" TERM; ` + script
+	}
+	cmd := &exec.Cmd{Path: "/bin/sh", Args: []string{"mhago", "-c", script, "monitor", "--conf", conf}}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill() // this test's own child only
+		<-done
+	})
+	for deadline := time.Now().Add(5 * time.Second); !isMonitorCmdline(procArgs(cmd.Process.Pid), appName(conf)); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("fake monitor argv: %q", procArgs(cmd.Process.Pid))
+		}
+	}
+	return cmd
+}
+
+func writeHealth(t *testing.T, dir string, f monitor.HealthFile, age time.Duration) {
+	t.Helper()
+	path := monitor.HealthFilePath(dir, "app1")
+	if err := os.WriteFile(path, f.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-age)
+	if err := os.Chtimes(path, at, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStatusAndStopOfAProcess: status reports what the file of a live
+// monitor says (TIMESTAMP_OLD for a PING_OK not touched in time); stop
+// refuses during a failover without --abort, fails on a monitor that
+// ignores SIGTERM, and kills it with --abort.
+func TestStatusAndStopOfAProcess(t *testing.T) {
+	dir := t.TempDir()
+	conf := writeStatusConf(t, dir)
+	p := fakeMonitor(t, conf, true)
+	pid := p.Process.Pid
+
+	writeHealth(t, dir, monitor.HealthFile{Pid: pid, Health: monitor.HealthPingOK, Master: "127.0.0.1"}, 30*time.Second)
+	code, out, _ := runCLI(t, "status", "--conf", conf)
+	if code != int(monitor.HealthTimestampOld) || !strings.Contains(out, "32:TIMESTAMP_OLD") {
+		t.Errorf("stale PING_OK: exit %d, %q", code, out)
+	}
+	if code, _, _ := runCLI(t, "status", "--conf", conf, "--ping-limit", "1m"); code != 0 {
+		t.Errorf("PING_OK within --ping-limit: exit %d", code)
+	}
+	writeHealth(t, dir, monitor.HealthFile{Pid: pid, Health: monitor.HealthFailoverRunning, Master: "127.0.0.1"}, time.Minute)
+	code, out, _ = runCLI(t, "status", "--conf", conf)
+	if code != 50 || !strings.Contains(out, "failover is running(50:FAILOVER_RUNNING), master:127.0.0.1") {
+		t.Errorf("failover running: exit %d, %q", code, out)
+	}
+	if code, out, _ := runCLI(t, "stop", "--conf", conf); code != 1 || !strings.Contains(out, "--abort") || !pidAlive(pid) {
+		t.Errorf("stop during a failover: exit %d, %q, alive %v", code, out, pidAlive(pid))
+	}
+	writeHealth(t, dir, monitor.HealthFile{Pid: pid, Health: monitor.HealthPingFailing}, 0)
+	if code, out, _ := runCLI(t, "stop", "--conf", conf, "--abort-timeout", "300ms"); code != 1 || !strings.Contains(out, "did not stop") {
+		t.Errorf("stop of a monitor that ignores SIGTERM: exit %d, %q", code, out)
+	}
+	code, out, _ = runCLI(t, "stop", "--conf", conf, "--abort", "--abort-timeout", "300ms")
+	if code != 0 || !strings.Contains(out, "Killed app1") || isMonitorCmdline(procArgs(pid), "app1") {
+		t.Errorf("stop --abort: exit %d, %q", code, out)
+	}
+}
+
+// TestStopSignalsOnlyAMonitor: a status file whose pid is another
+// program (here this test) is not signalled: it is NOT_RUNNING.
+func TestStopSignalsOnlyAMonitor(t *testing.T) {
+	dir := t.TempDir()
+	conf := writeStatusConf(t, dir)
+	other := fakeMonitor(t, filepath.Join(dir, "app2.cnf"), false) // a monitor of another app
+	writeHealth(t, dir, monitor.HealthFile{Pid: other.Process.Pid, Health: monitor.HealthPingOK}, 0)
+	if code, out, _ := runCLI(t, "stop", "--conf", conf); code != 0 || !strings.Contains(out, "not running") {
+		t.Errorf("stop: exit %d, %q", code, out)
+	}
+	if !pidAlive(other.Process.Pid) || !isMonitorCmdline(procArgs(other.Process.Pid), "app2") {
+		t.Error("stop signalled the monitor of another app")
+	}
+}
+
+// TestMonitorRefusesASecond: a monitor whose status file names a live
+// monitor of the same config does not start (exit 11), and leaves the
+// file alone.
+func TestMonitorRefusesASecond(t *testing.T) {
+	dir := t.TempDir()
+	conf := writeStatusConf(t, dir)
+	first := fakeMonitor(t, conf, false)
+	f := monitor.HealthFile{Pid: first.Process.Pid, Health: monitor.HealthPingOK, Master: "127.0.0.1"}
+	writeHealth(t, dir, f, 0)
+	code, _, errOut := runCLI(t, "monitor", "--conf", conf)
+	if code != exitLocked || !strings.Contains(errOut, fmt.Sprintf("pid %d", first.Process.Pid)) {
+		t.Errorf("second monitor: exit %d, %q", code, errOut)
+	}
+	if b, _ := os.ReadFile(monitor.HealthFilePath(dir, "app1")); string(b) != string(f.Marshal()) {
+		t.Errorf("the first monitor's status file was changed: %q", b)
+	}
+}
+
+// TestFinishHealth: an error exit shows CONFIG_ERROR (or keeps the
+// monitor's FAILOVER_ERROR) for --wait-on-monitor-error, then removes
+// the file; a clean exit removes it at once.
+func TestFinishHealth(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, tt := range []struct {
+		before monitor.Stage
+		err    error
+		wait   time.Duration
+		during monitor.Health
+	}{
+		{monitor.StageWatching, errors.New("stale config"), 400 * time.Millisecond, monitor.HealthConfigError},
+		{monitor.StageFailoverError, errors.New("after the point of no return"), 400 * time.Millisecond, monitor.HealthFailoverError},
+		{monitor.StageWatching, nil, 0, monitor.HealthNotRunning},
+	} {
+		path := filepath.Join(t.TempDir(), "app1.master_status.health")
+		w := monitor.NewHealthWriter(path, os.Getpid(), log)
+		w.Set(tt.before, monitor.StateDead, "db1")
+		done := make(chan struct{})
+		start := time.Now()
+		go func() { finishHealth(context.Background(), w, tt.err, tt.wait, log); close(done) }()
+		if tt.wait > 0 {
+			time.Sleep(tt.wait / 2)
+			f, _, err := readHealth(path)
+			if err != nil || f == nil || f.Health != tt.during || f.Master != "db1" {
+				t.Errorf("%v: during the wait the file holds %+v, %v; want %s", tt.err, f, err, tt.during)
+			}
+		}
+		<-done
+		if took := time.Since(start); took < tt.wait {
+			t.Errorf("%v: finished after %s, before the wait %s", tt.err, took, tt.wait)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("%v: file left after the exit: %v", tt.err, err)
+		}
+	}
 }
