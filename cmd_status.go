@@ -95,6 +95,12 @@ func loadStatus(c *cli.Context) (*config.Config, appStatus, error) {
 
 func runStatus(c *cli.Context) error {
 	_, st, err := loadStatus(c)
+	if err != nil && c.Bool("json") {
+		// One document per invocation, errors included.
+		if werr := writeJSON(c.App.Writer, map[string]any{"exit_code": 1, "status": "error", "error": err.Error()}); werr == nil {
+			return &reportedError{err}
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -119,6 +119,10 @@ func TestStatusNoMonitor(t *testing.T) {
 	if code, _, _ := runCLI(t, "status", "--conf", filepath.Join(dir, "missing.cnf")); code != 1 {
 		t.Errorf("status of a missing config: exit %d, want 1", code)
 	}
+	code, out, _ = runCLI(t, "status", "--conf", filepath.Join(dir, "missing.cnf"), "--json")
+	if code != 1 || !strings.Contains(out, `"status": "error"`) || !strings.Contains(out, `"exit_code": 1`) {
+		t.Errorf("status --json of a missing config: exit %d, %s", code, out)
+	}
 	if code, _, _ := runCLI(t, "status", "--conf", conf, "--no-such-flag"); code != 1 {
 		t.Errorf("status with a bad flag: exit %d, want 1 (2 is NOT_RUNNING)", code)
 	}

@@ -176,12 +176,18 @@ func TestMonitorExitAfterFailover(t *testing.T) {
 	p := startMonitorProc(t, []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin"}, "--conf", conf, "--exit-after-failover", "--skip-check-ssh")
 	waitStatus(t, conf, monitor.HealthPingOK, 60*time.Second)
 
+	seen := watchHealth(monitor.HealthFilePath(c.ManagerDir(), "app1"), p.done)
 	killed := time.Now()
 	if err := c.KillMySQL(1); err != nil {
 		t.Fatal(err)
 	}
 	code := p.wait(t, 90*time.Second)
 	out := p.out.String()
+	statuses := <-seen
+	t.Logf("statuses the file went through: %v", statuses)
+	if len(statuses) < 2 || statuses[0] != monitor.HealthPingOK || statuses[len(statuses)-1] != monitor.HealthFailoverRunning {
+		t.Errorf("the status file went %v, want PING_OK ... FAILOVER_RUNNING before its removal", statuses)
+	}
 	if code != 0 {
 		t.Fatalf("monitor exited %d after the failover, want 0:\n%s", code, tail(out, 40))
 	}
@@ -203,6 +209,27 @@ func TestMonitorExitAfterFailover(t *testing.T) {
 	if code, _, _ := runCLI(t, "status", "--conf", conf); code != int(monitor.HealthNotRunning) {
 		t.Errorf("status after the monitor exited: %d, want 2", code)
 	}
+}
+
+// watchHealth reads the status file every 5 ms until done, and sends the
+// distinct statuses it held, in order.
+func watchHealth(path string, done <-chan struct{}) <-chan []monitor.Health {
+	out := make(chan []monitor.Health, 1)
+	go func() {
+		var seen []monitor.Health
+		for {
+			if f, _, err := readHealth(path); err == nil && f != nil && (len(seen) == 0 || seen[len(seen)-1] != f.Health) {
+				seen = append(seen, f.Health)
+			}
+			select {
+			case <-done:
+				out <- seen
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return out
 }
 
 // TestSecondaryCheck: from host 2, over SSH and the node agent, the live
