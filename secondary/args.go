@@ -208,13 +208,15 @@ func (r *Request) sshOption(flag, val string) error {
 	return err
 }
 
-// Builtin reports whether script names masterha_secondary_check and no
-// such program is on PATH: mhago then runs its own in its place.
+// Builtin reports whether script names masterha_secondary_check and the
+// shell would not find it (not on PATH, or not at the path written): mhago
+// then runs its own in its place.
 func Builtin(script string) bool {
-	if _, ok := ScriptArgs(script); !ok {
+	words, err := config.SplitShellWords(script)
+	if _, ok := ScriptArgs(script); !ok || err != nil {
 		return false
 	}
-	_, err := exec.LookPath(Program)
+	_, err = exec.LookPath(words[0])
 	return err != nil
 }
 

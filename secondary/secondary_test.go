@@ -2,6 +2,8 @@ package secondary
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -63,6 +65,33 @@ func TestScriptArgs(t *testing.T) {
 		got, ok := ScriptArgs(tt.script)
 		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ScriptArgs(%q) = %q, %v; want %q, %v", tt.script, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestBuiltin(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PATH", dir)
+	installed := filepath.Join(dir, Program)
+	tests := []struct {
+		script string
+		want   bool
+	}{
+		{"masterha_secondary_check -s mon2", true},
+		{"/nonexistent/bin/masterha_secondary_check -s mon2", true},
+		{"/usr/local/bin/my_check -s mon2", false},
+	}
+	for _, tt := range tests {
+		if got := Builtin(tt.script); got != tt.want {
+			t.Errorf("Builtin(%q) without MHA = %v, want %v", tt.script, got, tt.want)
+		}
+	}
+	if err := os.WriteFile(installed, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"masterha_secondary_check -s mon2", installed + " -s mon2"} {
+		if Builtin(s) {
+			t.Errorf("Builtin(%q) with MHA's script installed = true", s)
 		}
 	}
 }
