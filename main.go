@@ -95,7 +95,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
-		Commands:              withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand()),
+		Commands: append(withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand()),
+			statusCommand(), stopCommand(), secondaryCheckCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
 }

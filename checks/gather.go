@@ -21,6 +21,7 @@ import (
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/remote"
+	"github.com/mhago/mhago/secondary"
 )
 
 // Options tune one check run.
@@ -250,6 +251,9 @@ func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string, s
 			return
 		}
 		obs := HookObs{Key: key, Path: cmd, Style: style, Err: hooks.CheckExecutable(hooks.Program(cmd))}
+		if key == hooks.SecondaryCheckScript && secondary.Builtin(cmd) {
+			obs.Err = nil // mhago runs its own masterha_secondary_check
+		}
 		if obs.Err == nil && key == hooks.IPFailoverScript {
 			obs.PasswordOption, _ = hooks.ScriptPasswordOption(hooks.Program(cmd))
 		}

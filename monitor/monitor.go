@@ -37,6 +37,8 @@ type Deps struct {
 	Sync    Sync
 	Log     *slog.Logger
 	Metrics *Metrics
+	// Health is MHA's status file; nil keeps none.
+	Health *HealthWriter
 }
 
 // Options are the operator's choices.
@@ -49,6 +51,10 @@ type Options struct {
 	// AwaitPublish bounds the wait of a monitor that lost the race for the
 	// winner's published config (default 2 minutes).
 	AwaitPublish time.Duration
+	// ExitAfterFailover ends the monitor after its first failover run,
+	// with that run's error (nil when it completed), as MHA's
+	// masterha_manager does, instead of following the new master.
+	ExitAfterFailover bool
 }
 
 // ErrStale: the local config is older than the published one, and it could
@@ -95,7 +101,10 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if opts.Once {
 		return m.once(ctx)
 	}
-	return m.loop(ctx)
+	if err := m.loop(ctx); !errors.Is(err, errFailedOver) {
+		return err
+	}
+	return nil
 }
 
 // load (re)reads the config file.
@@ -243,6 +252,7 @@ func (m *monitor) cycle(ctx context.Context, early bool) error {
 	var why string
 	m.tracker, why = Step(m.tracker, Observation{Ping: res, Replicas: replicas, ReplicasLost: lost, Early: early}, m.rule())
 	m.logStep(before, res, pingErr, replicas, lost, why)
+	m.deps.Health.Set(StageWatching, m.tracker.State, m.master.Hostname)
 	m.record(res, obs, start)
 	if m.tracker.State != StateDead || ctx.Err() != nil {
 		return nil

@@ -137,6 +137,9 @@ func (st *State) secondaryCheck(ctx context.Context) *int {
 	if d.SSHOptions != "" {
 		args = append(args, "--options="+d.SSHOptions)
 	}
+	if code, ok := st.builtinSecondaryCheck(ctx, cmd, args); ok {
+		return &code
+	}
 	res := st.runHook(ctx, "secondary_check_script", cmd, args, origMasterSecret(d.Password.Reveal()))
 	return &res.ExitCode
 }
