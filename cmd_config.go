@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -26,16 +29,30 @@ var errNoRedisAddress = errors.New("no redis configured")
 func configSyncFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "conf", Usage: "this manager host's MHA app.cnf (`FILE`)"},
-		&cli.StringFlag{Name: "global-conf", Usage: "optional global defaults (`FILE`), like MHA's /etc/masterha_default.cnf"},
+		globalConfFlag(), mhagoConfFlag(),
 		&cli.BoolFlag{Name: "json", Usage: "machine-readable output on stdout"},
 	}
+}
+
+// globalConfFlag is MHA's --global_conf, also spelt --global-conf.
+func globalConfFlag() cli.Flag {
+	return &cli.StringFlag{Name: "global-conf", Aliases: []string{"global_conf"},
+		Usage: "global defaults (`FILE`) read before --conf; default " + config.DefaultGlobalFile + " when it exists, as MHA"}
+}
+
+// mhagoConfFlag names the overlay holding mhago's own keys.
+func mhagoConfFlag() cli.Flag {
+	return &cli.StringFlag{Name: "mhago-conf", Aliases: []string{"mhago_conf"},
+		Usage: "mhago's own keys and [proxyN] blocks (`FILE`), apart from the MHA app.cnf; default <app>.mhago.cnf beside --conf when it exists"}
 }
 
 func configCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "config",
-		Usage: "keep the cluster part of several manager hosts' config files in agreement through Redis",
-		Description: `The cluster part of a config file is its [serverN], [binlogN] and [proxyN]
+		Usage: "check a config file without touching any host; keep several manager hosts' files in agreement through Redis",
+		Description: `validate loads the files as every command does and reports every problem.
+
+push, pull and watch: the cluster part of a config file is its [serverN], [binlogN] and [proxyN]
 blocks and the cluster keys of [server default] (cluster_id, vip,
 vip_interface, port, user, repl_user, master_binlog_dir, remote_workdir,
 client_bindir, client_libdir, master_pid_file, disable_log_bin,
@@ -48,7 +65,7 @@ switchover pushes by itself; failover and switchover refuse (exit 17) to act
 on a file older than Redis's version with another cluster part.
 
 ` + exitStatusHelp,
-		Subcommands: withUsageErrors(configPushCommand(), configPullCommand(), configWatchCommand()),
+		Subcommands: withUsageErrors(configValidateCommand(), configPushCommand(), configPullCommand(), configWatchCommand()),
 	}
 }
 
@@ -233,4 +250,197 @@ func runWatchExec(c *cli.Context, cfg *config.Config, cmd string, v int64, enc *
 	if err := res.Error(); err != nil {
 		fmt.Fprintf(c.App.ErrWriter, "mhago: warning: after version %d: %v\n", v, err)
 	}
+}
+
+// printConfigNotes shows, on stderr, the config's notes (ssh_options values
+// that only tune OpenSSH, ...): check and config validate show them, runs
+// do not repeat them.
+func printConfigNotes(c *cli.Context, cfg *config.Config) {
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(c.App.ErrWriter, "mhago: config note: %s\n", n)
+	}
+}
+
+func configValidateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "validate",
+		Usage: "load and check the config files without touching any host (no SSH, MySQL or Redis)",
+		Description: `Prints every problem with its file:line and fix, the warnings and the notes
+(ssh_options values that only tune OpenSSH, shown here and by check only), and
+a summary: the servers and the order in which the config prefers them as new
+master. Exit 0 when the files load, 2 when they do not.
+
+Example:
+   mhago config validate --conf /etc/masterha/app1.cnf
+   mhago config validate --conf /etc/masterha/app1.cnf --global_conf /etc/masterha_default.cnf --json`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "conf", Usage: "the MHA app.cnf to check (`FILE`)"},
+			globalConfFlag(), mhagoConfFlag(),
+			&cli.BoolFlag{Name: "json", Usage: "one JSON document on stdout"},
+		},
+		Action: runConfigValidate,
+	}
+}
+
+// validateStatus is config validate's outcome category.
+type validateStatus string
+
+const (
+	validateOK      validateStatus = "ok"
+	validateInvalid validateStatus = "invalid"
+)
+
+// validateResult is what config validate prints.
+type validateResult struct {
+	Status         validateStatus   `json:"status"`
+	ExitCode       int              `json:"exit_code"`
+	Config         string           `json:"config"`
+	GlobalConf     string           `json:"global_conf,omitempty"`
+	MhagoConf      string           `json:"mhago_conf,omitempty"`
+	Error          string           `json:"error,omitempty"` // a file that cannot be read at all
+	Problems       []problemJSON    `json:"problems"`
+	Warnings       []problemJSON    `json:"warnings"`
+	Notes          []problemJSON    `json:"notes"`
+	Servers        []validateServer `json:"servers,omitempty"`
+	BinlogServers  []string         `json:"binlog_servers,omitempty"`
+	Proxies        []string         `json:"proxies,omitempty"`
+	CandidateOrder []string         `json:"candidate_order,omitempty"`
+	LatestPriority bool             `json:"latest_priority"`
+}
+
+// problemJSON is a config.Problem in snake_case.
+type problemJSON struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Section string `json:"section,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+	Text    string `json:"text"` // the one-line form the text output prints
+}
+
+type validateServer struct {
+	Block           string `json:"block"`
+	Hostname        string `json:"hostname"`
+	Address         string `json:"address"`
+	SSH             string `json:"ssh"`
+	CandidateMaster bool   `json:"candidate_master,omitempty"`
+	NoMaster        bool   `json:"no_master,omitempty"`
+	IgnoreFail      bool   `json:"ignore_fail,omitempty"`
+}
+
+func problemsJSON(ps []config.Problem) []problemJSON {
+	out := []problemJSON{}
+	for _, p := range ps {
+		out = append(out, problemJSON{File: p.File, Line: p.Line, Section: p.Section, Key: p.Key, Message: p.Msg, Fix: p.Fix, Text: p.String()})
+	}
+	return out
+}
+
+// validateOutcome turns a load's result into what validate prints.
+func validateOutcome(path string, cfg *config.Config, err error) validateResult {
+	r := validateResult{Status: validateOK, Config: path, Problems: []problemJSON{}, Warnings: []problemJSON{}, Notes: []problemJSON{}}
+	var pe *config.ProblemsError
+	switch {
+	case errors.As(err, &pe):
+		r.Problems = problemsJSON(pe.Problems)
+	case err != nil:
+		r.Error = err.Error()
+	}
+	if err != nil {
+		r.Status, r.ExitCode = validateInvalid, exitCode(err)
+		return r
+	}
+	r.GlobalConf, r.MhagoConf = cfg.GlobalPath, cfg.OverlayPath
+	r.Warnings, r.Notes = problemsJSON(cfg.Warnings), problemsJSON(cfg.Notes)
+	for _, s := range cfg.Servers {
+		r.Servers = append(r.Servers, validateServer{Block: s.Block, Hostname: s.Hostname, Address: s.Addr(),
+			SSH: s.SSHUser + "@" + s.SSHAddr(), CandidateMaster: s.CandidateMaster, NoMaster: s.NoMaster, IgnoreFail: s.IgnoreFail})
+	}
+	for _, s := range cfg.BinlogServers {
+		r.BinlogServers = append(r.BinlogServers, s.Block)
+	}
+	for _, p := range cfg.Proxies {
+		r.Proxies = append(r.Proxies, p.Block+" ("+string(p.Type)+")")
+	}
+	r.CandidateOrder, r.LatestPriority = cfg.CandidateOrder(), cfg.LatestPriority
+	return r
+}
+
+func runConfigValidate(c *cli.Context) error {
+	path := c.String("conf")
+	if path == "" {
+		return fmt.Errorf("%w: --conf is required (the MHA app.cnf to check)", errUsage)
+	}
+	cfg, err := config.Load(path, loadOptions(c))
+	if cfg != nil {
+		scrubber(c).Add(cfg.Secrets()...)
+	}
+	if err != nil && !errors.Is(err, config.ErrInvalid) {
+		err = fmt.Errorf("%w: %w", errConfigRead, err)
+	}
+	r := validateOutcome(path, cfg, err)
+	var werr error
+	if c.Bool("json") {
+		werr = writeJSON(c.App.Writer, r)
+	} else {
+		werr = printValidate(c.App.Writer, r)
+	}
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		return &reportedError{err}
+	}
+	return nil
+}
+
+func printValidate(w io.Writer, r validateResult) error {
+	var b strings.Builder
+	if r.Error != "" {
+		fmt.Fprintf(&b, "error: %s\n", r.Error)
+	}
+	for _, list := range []struct {
+		label string
+		ps    []problemJSON
+	}{{"problem", r.Problems}, {"warning", r.Warnings}, {"note", r.Notes}} {
+		for _, p := range list.ps {
+			fmt.Fprintf(&b, "%s: %s\n", list.label, p.Text)
+		}
+	}
+	if r.Status == validateInvalid {
+		fmt.Fprintf(&b, "%s: INVALID: %d problem(s); nothing was contacted\n", r.Config, len(r.Problems))
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	files := r.Config
+	for _, f := range []string{r.GlobalConf, r.MhagoConf} {
+		if f != "" {
+			files += " + " + f
+		}
+	}
+	fmt.Fprintf(&b, "%s: OK: %d server(s), %d warning(s), %d note(s); nothing was contacted\n", files, len(r.Servers), len(r.Warnings), len(r.Notes))
+	for _, s := range r.Servers {
+		var flags []string
+		for name, on := range map[string]bool{"candidate_master": s.CandidateMaster, "no_master": s.NoMaster, "ignore_fail": s.IgnoreFail} {
+			if on {
+				flags = append(flags, name)
+			}
+		}
+		sort.Strings(flags)
+		fmt.Fprintln(&b, strings.TrimRight(fmt.Sprintf("  [%s] %s %s ssh %s %s", s.Block, s.Hostname, s.Address, s.SSH, strings.Join(flags, " ")), " "))
+	}
+	if len(r.BinlogServers) > 0 {
+		fmt.Fprintf(&b, "  binlog servers: %s\n", strings.Join(r.BinlogServers, ", "))
+	}
+	if len(r.Proxies) > 0 {
+		fmt.Fprintf(&b, "  proxies: %s\n", strings.Join(r.Proxies, ", "))
+	}
+	order := "candidate order: " + strings.Join(r.CandidateOrder, ", ")
+	if r.LatestPriority {
+		order += " (latest_priority=1: at failover, a candidate that read the most of the binlog goes first)"
+	}
+	fmt.Fprintln(&b, order)
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -58,7 +58,8 @@ const exitStatusHelp = `EXIT STATUS:
         redis_address (no lock) and without --no-lock; rejoin refused before any change (the host is
         the master or unreachable, no current master, no coordinates, its binlog lost transactions)
    10   failover completed, but some replica could not be recovered (see the report)
-   11   another mhago holds the failover lock, here or on another manager host (the message names it)
+   11   another mhago holds the failover lock, here or on another manager host (the message names it);
+        monitor: another monitor of the same config runs with the same manager_workdir
    12   failover aborted before the point of no return: the cluster was left as it was
    13   failover failed after the point of no return (also when interrupted then): finish it with
         --resume, or by hand (see the report)
@@ -87,9 +88,12 @@ var errNoLock = errors.New("failover refused")
 // exitCode maps an error to its exit code. Order matters: the most specific
 // and most severe conditions are tested first.
 func exitCode(err error) int {
+	var mha *mhaExit // status, stop and secondary-check keep MHA's codes
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &mha):
+		return mha.code
 	case errors.Is(err, phases.ErrAfterPONR):
 		return exitAfterPONR
 	case errors.Is(err, phases.ErrAbortIncomplete):
@@ -100,14 +104,14 @@ func exitCode(err error) int {
 		return exitError
 	case errors.Is(err, phases.ErrPartial):
 		return exitPartial
-	case errors.Is(err, coord.ErrLocked), errors.Is(err, journal.ErrBusy):
+	case errors.Is(err, coord.ErrLocked), errors.Is(err, journal.ErrBusy), errors.Is(err, errMonitorRunning):
 		return exitLocked
 	case errors.Is(err, phases.ErrDiverged):
 		return exitDiverged
 	case errors.Is(err, configsync.ErrStaleConfig):
 		return exitStaleConfig
 	case errors.Is(err, configsync.ErrOlderVersion), errors.Is(err, configsync.ErrStaleFence), errors.Is(err, configsync.ErrSecret),
-		errors.Is(err, configsync.ErrInvalidPushed), errors.Is(err, configsync.ErrLayout):
+		errors.Is(err, configsync.ErrInvalidPushed), errors.Is(err, configsync.ErrLayout), errors.Is(err, configsync.ErrOverlay):
 		return exitConfigSync
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive

@@ -100,7 +100,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
-		Commands:              withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand()),
+		Commands: append(withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand()),
+			statusCommand(), stopCommand(), secondaryCheckCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
 }
@@ -148,7 +149,7 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: --conf is required (the MHA app.cnf of the cluster)", errUsage)
 	}
-	cfg, err := config.Load(path, config.LoadOptions{GlobalPath: c.String("global-conf")})
+	cfg, err := config.Load(path, loadOptions(c))
 	if err != nil && !errors.Is(err, config.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %w", errConfigRead, err)
 	}
@@ -161,6 +162,17 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 		}
 	}
 	return cfg, err
+}
+
+// defaultGlobalConf is read when --global-conf is not given; the tests
+// empty it, so that they never read this machine's /etc.
+var defaultGlobalConf = config.DefaultGlobalFile
+
+// loadOptions are the config files the flags name: --global-conf, else
+// MHA's default global file when it exists, and --mhago-conf.
+func loadOptions(c *cli.Context) config.LoadOptions {
+	return config.LoadOptions{GlobalPath: c.String("global-conf"), DefaultGlobalPath: defaultGlobalConf,
+		OverlayPath: c.String("mhago-conf")}
 }
 
 // newLogger writes structured logs to manager_log (appended) or stderr. The

@@ -21,6 +21,7 @@ import (
 	"github.com/mhago/mhago/instance"
 	"github.com/mhago/mhago/journal"
 	"github.com/mhago/mhago/remote"
+	"github.com/mhago/mhago/secondary"
 )
 
 // Options tune one check run.
@@ -240,7 +241,9 @@ func rootCause(err error) string {
 // failover script for MHA's password options: a script that parses them
 // gets no password while passwords go in the environment only.
 func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string, style hooks.PasswordStyle) []HookObs {
-	sc := cfg.Scripts
+	// The status calls use the master's scripts, as MHA's; a block's own
+	// script that another server would run is checked too, without a call.
+	sc := cfg.ForServer(masterBlock).Scripts
 	master, _ := cfg.Server(masterBlock)
 	scrub := cfg.Scrubber().String
 	var out []HookObs
@@ -249,6 +252,9 @@ func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string, s
 			return
 		}
 		obs := HookObs{Key: key, Path: cmd, Style: style, Err: hooks.CheckExecutable(hooks.Program(cmd))}
+		if key == hooks.SecondaryCheckScript && secondary.Builtin(cmd) {
+			obs.Err = nil // mhago runs its own masterha_secondary_check
+		}
 		if obs.Err == nil && key == hooks.IPFailoverScript {
 			obs.PasswordOption, _ = hooks.ScriptPasswordOption(hooks.Program(cmd))
 		}
@@ -267,6 +273,20 @@ func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string, s
 	add(hooks.OnlineChangeScript, sc.MasterIPOnlineChange, nil)
 	add(hooks.ReportScript, sc.Report, nil)
 	add(hooks.SecondaryCheckScript, sc.SecondaryCheck, nil)
+	seen := map[string]bool{}
+	for _, o := range out {
+		seen[o.Key+"\x00"+o.Path] = true
+	}
+	for _, s := range cfg.Servers {
+		own := s.Settings.Scripts
+		for key, cmd := range map[string]string{hooks.IPFailoverScript: own.MasterIPFailover, hooks.ShutdownScript: own.Shutdown,
+			hooks.OnlineChangeScript: own.MasterIPOnlineChange, hooks.ReportScript: own.Report, hooks.SecondaryCheckScript: own.SecondaryCheck} {
+			if cmd != "" && !seen[key+"\x00"+cmd] {
+				seen[key+"\x00"+cmd] = true
+				add(key, cmd, nil)
+			}
+		}
+	}
 	return out
 }
 

@@ -102,8 +102,8 @@ func (r *reader) ssh() SSHConfig {
 	}
 }
 
-// readBlocks reads every block of one kind, in MHA's order.
-func (l *loader) readBlocks(sections []*section, kind sectionKind, defaults layer) []Server {
+// blocksOf returns the blocks of one kind, in MHA's order.
+func blocksOf(sections []*section, kind sectionKind) []*section {
 	var blocks []*section
 	for _, sec := range sections {
 		if classifySection(sec.name) == kind {
@@ -111,10 +111,36 @@ func (l *loader) readBlocks(sections []*section, kind sectionKind, defaults laye
 		}
 	}
 	sortBlocks(blocks)
+	return blocks
+}
+
+// firstServerApp returns the keys of firstServerKeys that the first
+// server block sets: MHA reads them from there.
+func (l *loader) firstServerApp(sections []*section) layer {
+	out := layer{}
+	blocks := blocksOf(sections, kindServer)
+	if len(blocks) == 0 {
+		return out
+	}
+	own := l.mergeOverlay(l.toLayer(blocks[0], blocks[0].file), l.overlayBlock(blocks[0].name))
+	for key, v := range own {
+		if firstServerKeys[key] {
+			out[key] = v
+		}
+	}
+	return out
+}
+
+// readBlocks reads every block of one kind, in MHA's order.
+func (l *loader) readBlocks(sections []*section, kind sectionKind, defaults layer) []Server {
+	blocks := blocksOf(sections, kind)
 	servers := make([]Server, 0, len(blocks))
-	for _, sec := range blocks {
-		own := l.toLayer(sec, l.name)
-		l.checkAppKeys(own, defaults)
+	for i, sec := range blocks {
+		own := l.mergeOverlay(l.toLayer(sec, sec.file), l.overlayBlock(sec.name))
+		if i == 0 && kind == kindServer {
+			l.firstServer = sec.name
+		}
+		l.checkAppKeys(own, defaults, l.firstServer, i == 0 && kind == kindServer)
 		servers = append(servers, l.readServer(sec, own, defaults))
 	}
 	return servers
@@ -148,19 +174,48 @@ func sortBlocks(blocks []*section) {
 	})
 }
 
-// checkAppKeys rejects an app-level key in a server block whose value
-// differs from [server default]: MHA would use one server's copy, mhago
-// uses one value for all.
-func (l *loader) checkAppKeys(own, defaults layer) {
+// perServerKeys are the MHA application keys a block may set for itself
+// (see Settings).
+var perServerKeys = map[string]bool{
+	"check_repl_delay": true, "latest_priority": true, "multi_tier_slave": true,
+	"ping_interval": true, "ping_type": true, "secondary_check_script": true,
+	"master_ip_failover_script": true, "master_ip_online_change_script": true,
+	"shutdown_script": true, "report_script": true,
+}
+
+// firstServerKeys are the MHA application keys MHA reads from the first
+// server block (its servers_config[0]); mhago does the same.
+var firstServerKeys = map[string]bool{
+	"log_level": true, "manager_workdir": true, "manager_log": true, "check_repl_filter": true,
+}
+
+// checkAppKeys looks at the application keys a server block sets to
+// another value than [server default]: per-server keys are fine; keys MHA
+// reads from the first block are used from there (first says whether this
+// is that block) and warned about elsewhere; other MHA keys are ignored,
+// as by MHA, with a warning; mhago's own are refused.
+func (l *loader) checkAppKeys(own, defaults layer, first string, isFirst bool) {
 	for key, v := range own {
-		if keyDefs[key].scope != scopeApp {
+		def := keyDefs[key]
+		if def.scope != scopeApp || perServerKeys[key] {
 			continue
 		}
 		app, ok := defaults[key]
 		if !ok {
-			app = value{raw: keyDefs[key].def}
+			app = value{raw: def.def}
 		}
-		if app.raw != v.raw {
+		switch {
+		case app.raw == v.raw:
+		case firstServerKeys[key] && isFirst:
+			l.warnings.at(v.loc, key, fmt.Sprintf("used for the whole application: [%s] is the first server block, which MHA reads %s from", first, key),
+				fmt.Sprintf("set %s in [server default] to make that plain", key))
+		case firstServerKeys[key]:
+			l.warnings.at(v.loc, key, fmt.Sprintf("not used: MHA and mhago read %s from the first server block, [%s]", key, first),
+				fmt.Sprintf("set %s in [server default] and remove it here", key))
+		case def.mha:
+			l.warnings.at(v.loc, key, "not used in a server block: only [server default]'s value counts, in MHA too",
+				fmt.Sprintf("set %s in [server default] and remove it here", key))
+		default:
 			l.ps.at(v.loc, key, "application-wide setting differs from [server default] (mhago uses one value for all servers)",
 				fmt.Sprintf("set %s once in [server default] and remove it here", key))
 		}
@@ -185,6 +240,7 @@ func (l *loader) readServer(sec *section, own, defaults layer) Server {
 	s.ClientBindir = r.path("client_bindir")
 	s.ClientLibdir = r.path("client_libdir")
 	s.VIPInterface = r.ifaceName("vip_interface")
+	s.Settings = r.settings()
 	r.readFlags(&s)
 	if sec.name != defaultSection {
 		r.resolveIPs(&s)
@@ -207,10 +263,12 @@ func (r *reader) readSSH(s *Server) {
 	r.applySSHOptions(s)
 }
 
-// applySSHOptions takes keys, port and connect timeout from MHA's
-// ssh_options. The explicit ssh_port and ssh_connection_timeout keys win;
-// options the native client cannot apply are warnings, not errors, so that
-// an MHA config loads unchanged.
+// applySSHOptions takes keys, port, user, connect timeout and the host key
+// settings from MHA's ssh_options. The explicit mhago keys (ssh_port,
+// ssh_user, ssh_connection_timeout, ssh_known_hosts_file,
+// ssh_accept_unknown_host_keys) win. Options that only tune OpenSSH are
+// notes, shown once by check and config validate, never on every run: an
+// MHA config keeps loading unchanged and quietly.
 func (r *reader) applySSHOptions(s *Server) {
 	v, set := r.get("ssh_options")
 	if !set || strings.TrimSpace(v.raw) == "" {
@@ -227,12 +285,82 @@ func (r *reader) applySSHOptions(s *Server) {
 	if _, portSet := r.get("ssh_port"); o.port != 0 && !portSet {
 		s.SSHPort = o.port
 	}
+	if _, userSet := r.get("ssh_user"); o.user != "" && !userSet {
+		s.SSHUser = o.user
+	}
 	if _, timeoutSet := r.get("ssh_connection_timeout"); o.connectTimeout != 0 && !timeoutSet {
 		s.SSHConnectionTimeout = o.connectTimeout
 	}
-	for _, ig := range o.ignored {
-		r.l.warnings.at(v.loc, "ssh_options", "not applied by mhago's SSH client: "+ig,
-			"nothing to do if it only tuned OpenSSH; the whole value still reaches the hooks as --ssh_options")
+	if o.knownHostsFile != "" {
+		o.knownHostsFile = r.absPath(v, "ssh_options", o.knownHostsFile)
+	}
+	r.l.hostKeys = append(r.l.hostKeys, hostKeyOption{loc: v.loc, file: o.knownHostsFile, policy: o.hostKeyPolicy})
+	for _, n := range o.notes {
+		r.l.notes.at(v.loc, "ssh_options", n, "")
+	}
+}
+
+// hostKeyOption is one server's UserKnownHostsFile and
+// StrictHostKeyChecking from ssh_options.
+type hostKeyOption struct {
+	loc    location
+	file   string
+	policy HostKeyPolicy
+}
+
+// applyHostKeyOptions sets the pool-wide known_hosts file and host key
+// policy from ssh_options when ssh_known_hosts_file and
+// ssh_accept_unknown_host_keys are not set. mhago verifies every host
+// against one file with one policy, so servers whose ssh_options disagree
+// are refused rather than one of them silently chosen.
+func (l *loader) applyHostKeyOptions(defaults layer) {
+	file, fileAt := agreed(l, func(h hostKeyOption) string { return h.file }, "UserKnownHostsFile")
+	if _, set := defaults["ssh_known_hosts_file"]; !set && file != "" {
+		l.cfg.SSH.KnownHostsFile = file
+		l.cfg.where[defaultSection]["ssh_known_hosts_file"] = fileAt.export()
+	}
+	policy, policyAt := agreed(l, func(h hostKeyOption) string { return string(h.policy) }, "StrictHostKeyChecking")
+	if _, set := defaults["ssh_accept_unknown_host_keys"]; !set && policy != "" {
+		l.cfg.SSH.AcceptUnknownHostKeys = HostKeyPolicy(policy) == HostKeyAcceptNew
+		l.cfg.where[defaultSection]["ssh_accept_unknown_host_keys"] = policyAt.export()
+	}
+}
+
+// agreed returns the one value every server's ssh_options gives for an
+// option (servers that do not set it are ignored), reporting a problem at
+// each disagreeing line.
+func agreed(l *loader, get func(hostKeyOption) string, option string) (string, location) {
+	var val string
+	var at location
+	for _, h := range l.hostKeys {
+		v := get(h)
+		switch {
+		case v == "" || v == val:
+		case val == "":
+			val, at = v, h.loc
+		default:
+			l.ps.at(h.loc, "ssh_options", fmt.Sprintf("-o %s differs from the one at %s:%d: mhago checks every host key with one setting", option, at.file, at.line),
+				fmt.Sprintf("give every server the same %s, e.g. once in [server default]", option))
+		}
+	}
+	return val, at
+}
+
+// settings reads the application keys a block may set for itself.
+func (r *reader) settings() Settings {
+	return Settings{
+		CheckReplDelay: r.boolean("check_repl_delay"),
+		LatestPriority: r.boolean("latest_priority"),
+		MultiTierSlave: r.boolean("multi_tier_slave"),
+		PingInterval:   r.duration("ping_interval", minDuration),
+		PingType:       r.enum("ping_type", "SELECT", "CONNECT", "INSERT"),
+		Scripts: Scripts{
+			SecondaryCheck:       r.script("secondary_check_script"),
+			MasterIPFailover:     r.script("master_ip_failover_script"),
+			MasterIPOnlineChange: r.script("master_ip_online_change_script"),
+			Shutdown:             r.script("shutdown_script"),
+			Report:               r.script("report_script"),
+		},
 	}
 }
 

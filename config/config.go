@@ -2,12 +2,15 @@
 // unchanged, plus mhago's own keys (Redis lock, native SSH, timeouts,
 // secrets from files and environment variables).
 //
-// Inheritance follows MHA: an optional global defaults file
-// (/etc/masterha_default.cnf style, [server default] only), then the app
-// file's [server default], then the output of init_conf_load_script, then
-// each [serverN]/[binlogN] block. Keys MHA reads from one particular server
-// (scripts, ping settings, check_repl_*, manager_*) are app-level here and
-// come from [server default].
+// Inheritance follows MHA: a global defaults file (--global_conf, else
+// /etc/masterha_default.cnf when the commands find it; [server default]
+// only), then the app file's [server default] with the optional mhago
+// overlay file's (overlay.go), then the output of init_conf_load_script,
+// then each [serverN]/[binlogN] block. Keys MHA reads from one particular
+// server keep that meaning: the scripts, ping settings, check_repl_delay,
+// latest_priority and multi_tier_slave per server (Settings,
+// Config.ForServer); log_level, manager_* and check_repl_filter from the
+// first server block.
 //
 // Loading never stops at the first mistake: Load and Parse return a
 // *ProblemsError listing every problem with its file:line and a fix.
@@ -30,9 +33,13 @@ import (
 type Config struct {
 	// Path is the configuration file; App is its base name without
 	// extension, which names the state files in ManagerWorkdir as in MHA.
-	Path       string
-	App        string
+	Path string
+	App  string
+	// GlobalPath is the global defaults file read (or given and missing),
+	// "" when none.
 	GlobalPath string
+	// OverlayPath is the mhago overlay file read with Path, "" if none.
+	OverlayPath string
 
 	// Servers are the [serverN] blocks in candidate-priority order:
 	// numerically by the first number in the block name if every name has
@@ -84,6 +91,10 @@ type Config struct {
 	// Warnings are non-fatal findings (ignored keys, a missing global file,
 	// secret files readable by others).
 	Warnings []Problem
+	// Notes are findings that need no action on every run, such as
+	// ssh_options values that only tune OpenSSH: check and config validate
+	// show them; runs and reports do not repeat them.
+	Notes []Problem
 
 	where map[string]map[string]Location
 }
@@ -190,6 +201,45 @@ type Server struct {
 	// VIPInterface is the interface that carries the VIP on this server
 	// (vip_interface).
 	VIPInterface string
+
+	// Settings are the application keys MHA reads from one particular
+	// server; see Config.ForServer.
+	Settings Settings
+}
+
+// Settings are the MHA application keys a [serverN] block may set for
+// itself, because MHA reads each from one particular server's copy:
+//
+//   - CheckReplDelay: each replica's own, in the election (see
+//     decide.Candidate.IgnoreReplDelay);
+//   - LatestPriority: the first latest replica's;
+//   - MultiTierSlave: each replica's own;
+//   - PingInterval, PingType, Scripts.SecondaryCheck: the monitored
+//     master's;
+//   - Scripts.MasterIPFailover: the dead master's for stop, the new
+//     master's for start; Scripts.Shutdown and Scripts.Report: the dead
+//     (or switched) master's; Scripts.MasterIPOnlineChange: the original
+//     master's.
+//
+// A block inherits each from [server default] (Config.Default.Settings).
+type Settings struct {
+	CheckReplDelay bool
+	LatestPriority bool
+	MultiTierSlave bool
+	PingInterval   time.Duration
+	PingType       string
+	// Scripts holds the five hooks; InitConfLoad and PasswordArgs are
+	// application-wide and only in Config.Scripts.
+	Scripts Scripts
+}
+
+// ForServer returns the settings MHA would read from the server with the
+// given block name; [server default]'s for an unknown or empty block.
+func (c *Config) ForServer(block string) Settings {
+	if s, ok := c.Server(block); ok && block != "" {
+		return s.Settings
+	}
+	return c.Default.Settings
 }
 
 // Addr is the MySQL address ip:port (IPv6 in brackets).

@@ -17,9 +17,10 @@ const (
 	scopeServer
 	// scopeApp keys have one value for the whole application, taken from
 	// [server default]. MHA stores them on every server object and reads
-	// them from a particular one (the dead master, the first server, ...);
-	// mhago keeps a single value, so a server block may repeat it only with
-	// the same value.
+	// them from a particular one (the dead master, the first server, ...):
+	// see perServerKeys and firstServerKeys in build.go for how a block's
+	// own value is used. mhago's own scopeApp keys may be repeated in a
+	// block only with the same value.
 	scopeApp
 )
 

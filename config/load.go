@@ -12,12 +12,22 @@ import (
 	"time"
 )
 
-// LoadOptions tunes Load and Parse. The zero value is the production setup.
+// LoadOptions tunes Load and Parse. The zero value reads the app file (and,
+// from Load, the overlay beside it) with the OS's resolver and
+// environment; the commands also set DefaultGlobalPath.
 type LoadOptions struct {
-	// GlobalPath is an optional global defaults file holding only
-	// [server default] (MHA's --global_conf). "" means none; a path that
-	// does not exist is skipped with a warning, as in MHA.
+	// OverlayPath is the mhago overlay file (--mhago-conf; see overlay.go);
+	// it must exist. Load defaults it to OverlayPath(path) when that file
+	// exists; Parse reads no overlay unless it is set.
+	OverlayPath string
+	// GlobalPath is a global defaults file holding only [server default]
+	// (MHA's --global_conf), given explicitly: one that does not exist is
+	// skipped with a warning, as in MHA.
 	GlobalPath string
+	// DefaultGlobalPath is read when GlobalPath is "" and skipped silently
+	// when absent; the commands set it to DefaultGlobalFile, as MHA reads
+	// /etc/masterha_default.cnf. "" (tests, the zero value) reads none.
+	DefaultGlobalPath string
 	// Getenv looks up ${NAME} references; default os.LookupEnv.
 	Getenv func(name string) (string, bool)
 	// Resolve turns a host name into addresses; default net.LookupHost.
@@ -32,6 +42,9 @@ type LoadOptions struct {
 	HomeDir  string
 }
 
+// DefaultGlobalFile is MHA's default --global_conf.
+const DefaultGlobalFile = "/etc/masterha_default.cnf"
+
 // defaultInitScriptTimeout bounds init_conf_load_script, which MHA runs
 // without any limit; a hung secret store should not hang a failover forever.
 const defaultInitScriptTimeout = 10 * time.Second
@@ -42,6 +55,7 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
 	}
+	opts.OverlayPath = findOverlay(path, opts)
 	return Parse(path, data, opts)
 }
 
@@ -107,9 +121,15 @@ type loader struct {
 	name     string
 	dir      string
 	opts     LoadOptions
+	ov       overlayFile
 	ps       problems
 	warnings problems
+	notes    problems
 	cfg      *Config
+	// firstServer is the first [serverN] block's name once read.
+	firstServer string
+	// hostKeys are the host key settings of every ssh_options read.
+	hostKeys []hostKeyOption
 }
 
 func newLoader(name string, opts LoadOptions) *loader {
@@ -146,27 +166,38 @@ func (l *loader) fillUser() {
 
 func (l *loader) load(data []byte) *Config {
 	base := strings.TrimSuffix(filepath.Base(l.name), filepath.Ext(l.name))
-	l.cfg = &Config{Path: l.name, App: base, GlobalPath: l.opts.GlobalPath, where: map[string]map[string]Location{}}
+	l.cfg = &Config{Path: l.name, App: base, where: map[string]map[string]Location{}}
 	sections := parseINI(l.name, data, &l.ps)
-	defaults := overlay(l.globalDefaults(), l.appDefaults(sections))
+	l.readOverlay()
+	defaults := overlay(l.globalDefaults(), l.mergeOverlay(l.appDefaults(sections), l.ov.defaults))
 	defaults = overlay(defaults, l.runInitScript(defaults))
-	l.readApp(defaults)
+	l.readApp(overlay(defaults, l.firstServerApp(sections)))
 	l.cfg.Default = l.readServer(&section{name: defaultSection}, layer{}, defaults)
 	l.cfg.Servers = l.readBlocks(sections, kindServer, defaults)
 	l.cfg.BinlogServers = l.readBlocks(sections, kindBinlog, defaults)
-	l.cfg.Proxies = l.readProxies(sections)
+	l.cfg.Proxies = l.readProxies(l.proxySections(sections))
+	l.checkOverlayBlocks()
+	l.applyHostKeyOptions(defaults)
 	l.validate()
 	l.cfg.Warnings = l.warnings.list
+	l.cfg.Notes = l.notes.list
 	return l.cfg
 }
 
 // globalDefaults reads the optional global file's [server default].
 func (l *loader) globalDefaults() layer {
-	path := l.opts.GlobalPath
+	path, explicit := l.opts.GlobalPath, true
+	if path == "" {
+		path, explicit = l.opts.DefaultGlobalPath, false
+	}
 	if path == "" {
 		return layer{}
 	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return layer{}
+	}
+	l.cfg.GlobalPath = path
 	if errors.Is(err, fs.ErrNotExist) {
 		l.warnings.at(location{file: path}, "", "global configuration file not found, skipped",
 			"create it, or stop passing it, if the defaults it should hold matter")
@@ -221,9 +252,38 @@ func (l *loader) toLayer(sec *section, file string) layer {
 				"move it into the [serverN] blocks it applies to")
 		default:
 			out[e.key] = value{raw: l.expandEnv(e.value, loc, e.key), loc: loc}
+			l.warnNotActedOn(loc, e.key, out[e.key].raw)
 		}
 	}
 	return out
+}
+
+// notActedOn are the MHA keys mhago reads but does not act on, with why.
+// A value is warned about when "when" accepts it, i.e. when MHA would act
+// differently from mhago; a nil "when" warns whenever the key is set.
+var notActedOn = map[string]struct {
+	when func(v string) bool
+	why  string
+}{
+	"client_libdir": {func(v string) bool { return v != "" },
+		"read but not acted on: the agent runs client_bindir's mysqlbinlog with the host's own library path"},
+	"handle_raw_binlog": {func(v string) bool {
+		return v == "0" || strings.EqualFold(v, "false") || strings.EqualFold(v, "no") || strings.EqualFold(v, "off")
+	},
+		"read but not acted on: mhago always saves and copies binlog events raw and decodes them one file at a time on the target"},
+	"use_gtid_auto_pos": {nil,
+		"read but not acted on: mhago repoints with GTID auto-positioning exactly when the MySQL replicas already use Auto_Position=1 with gtid_mode=ON (MariaDB: Using_Gtid=Slave_Pos or Current_Pos), whatever this key says"},
+	"node_label": {nil,
+		"read but not acted on: mhago names servers by their block name in output and reports"},
+}
+
+// warnNotActedOn warns, once per line, about a key mhago ignores.
+func (l *loader) warnNotActedOn(loc location, key, v string) {
+	n, ok := notActedOn[key]
+	if !ok || (n.when != nil && !n.when(v)) {
+		return
+	}
+	l.warnings.at(loc, key, n.why, "nothing to do while MHA shares this file; otherwise remove the line")
 }
 
 func (l *loader) unknownKey(loc location, key string) {

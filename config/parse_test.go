@@ -67,7 +67,8 @@ func TestDefaults(t *testing.T) {
 	s := c.Servers[0]
 	want := Server{Block: "server1", Line: 2, Hostname: "host1", IP: "10.0.0.1", Port: 3306, User: "root",
 		SSHUser: "tester", SSHHost: "host1", SSHIP: "10.0.0.1", SSHPort: 22, SSHConnectionTimeout: 5 * time.Second,
-		MasterBinlogDirs: []string{"/var/lib/mysql", "/var/log/mysql"}, RemoteWorkdir: "/var/tmp", HandleRawBinlog: true}
+		MasterBinlogDirs: []string{"/var/lib/mysql", "/var/log/mysql"}, RemoteWorkdir: "/var/tmp", HandleRawBinlog: true,
+		Settings: Settings{CheckReplDelay: true, LatestPriority: true, PingInterval: 3 * time.Second, PingType: "SELECT"}}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("server1 =\n%+v\nwant\n%+v", s, want)
 	}

@@ -27,7 +27,11 @@ func (l *loader) newReader(sec *section, layers ...layer) *reader {
 		where = map[string]Location{}
 		l.cfg.where[sec.name] = where
 	}
-	loc := location{file: l.name, line: sec.line, section: sec.name}
+	file := sec.file
+	if file == "" {
+		file = l.name // the synthetic [server default] of readApp and readServer
+	}
+	loc := location{file: file, line: sec.line, section: sec.name}
 	return &reader{l: l, section: loc, layers: layers, where: where, defs: keyDefs}
 }
 
@@ -183,11 +187,17 @@ func (l *loader) checkScript(v value, key string) bool {
 		return true
 	case strings.Contains(fields[0], "/"):
 		l.ps.at(v.loc, key, fmt.Sprintf("script path %q is relative", fields[0]), "write the full path of the script, starting with /")
+	case key == "secondary_check_script" && fields[0] == "masterha_secondary_check":
+		return true // built in when not on PATH (package secondary)
 	default:
 		if _, err := exec.LookPath(fields[0]); err == nil {
 			return true
 		}
-		l.ps.at(v.loc, key, fmt.Sprintf("command %q is not found in $PATH", fields[0]), "write the full path of the script, starting with /")
+		// MHA's loader accepts it and its shell looks it up when the hook
+		// runs; this host may not have it installed yet.
+		l.warnings.at(v.loc, key, fmt.Sprintf("command %q is not found in $PATH here: the hook fails if it is still missing when it runs", fields[0]),
+			"install it in $PATH, or write the full path of the script, starting with /")
+		return true
 	}
 	return false
 }

@@ -49,7 +49,6 @@ func TestProblems(t *testing.T) {
 		{"redis secret pair", "[server default]\nredis_password_file=/p\nredis_password=x\n" + twoServers, 2, "redis_password_file", "both"},
 		{"missing secret file", "[server default]\npassword_file=/nonexistent/pw\n" + twoServers, 2, "password_file", "cannot read secret file"},
 		{"relative script", "[server default]\nreport_script=scripts/report\n" + twoServers, 2, "report_script", "relative"},
-		{"bare script not in PATH", "[server default]\nshutdown_script=no_such_command_mhago --x\n" + twoServers, 2, "shutdown_script", "not found in $PATH"},
 		{"bad boolean", "[server1]\nhostname=host1\ncandidate_master=2\n[server2]\nhostname=host2\n", 3, "candidate_master", "not a boolean"},
 		{"empty boolean", "[server default]\ncheck_repl_delay=\n" + twoServers, 2, "check_repl_delay", "not a boolean"},
 		{"bad duration", "[server default]\nphase_timeout=10 minutes\n" + twoServers, 2, "phase_timeout", "not a duration"},
@@ -69,8 +68,8 @@ func TestProblems(t *testing.T) {
 		{"manager_workdir is the root", "[server default]\nmanager_workdir=/\n" + twoServers, 2, "manager_workdir", "is the root directory"},
 		{"relative ssh key", "[server default]\nssh_key_file=id_rsa\n" + twoServers, 2, "ssh_key_file", "not an absolute path"},
 		{"unset env variable", "[server default]\npassword=${NOPE_NOT_SET}\n" + twoServers, 2, "password", "NOPE_NOT_SET is not set"},
-		{"app key differs in block", "[server default]\nping_interval=3\n[server1]\nhostname=host1\nping_interval=5\n[server2]\nhostname=host2\n", 5, "ping_interval", "differs from [server default]"},
-		{"app key differs from built-in default", "[server1]\nhostname=host1\nreport_script=/bin/true\n[server2]\nhostname=host2\n", 3, "report_script", "differs"},
+		{"mhago app key differs in block", "[server default]\nlock_ttl=30s\n[server1]\nhostname=host1\nlock_ttl=40s\n[server2]\nhostname=host2\n", 5, "lock_ttl", "differs from [server default]"},
+		{"mhago app key differs from built-in default", "[server1]\nhostname=host1\nredis_db=1\n[server2]\nhostname=host2\n", 3, "redis_db", "differs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,7 +48,7 @@ func badReasons(c Candidate, oldest *Candidate, latestRead *repl.Coordinates, r 
 	if c.LackRelayLogs {
 		why = append(why, "lacks relay logs: no latest replica holds the events it is missing")
 	}
-	if r.CheckReplDelay && latestRead != nil {
+	if r.CheckReplDelay && !c.IgnoreReplDelay && latestRead != nil {
 		if lag := replDelay(c, *latestRead, r.MaxDelayBytes); lag != "" {
 			why = append(why, lag)
 		}

@@ -24,6 +24,13 @@ type Candidate struct {
 	NoMaster bool
 	// CandidateMaster mirrors candidate_master: prefer this replica.
 	CandidateMaster bool
+	// IgnoreReplDelay is check_repl_delay=0 in the replica's own block:
+	// its lag does not bar it (MHA's documentation sets this on a
+	// candidate_master that must win even when behind). MHA 0.58 read the
+	// flag from the latest base replica for all; the replica's own is what
+	// the documentation means and never bars a lagging replica that asked
+	// to be checked.
+	IgnoreReplDelay bool
 	// LogBin is whether the replica writes a binary log; a new master must.
 	LogBin bool
 	// Version is the replica's server version.

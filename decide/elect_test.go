@@ -265,6 +265,28 @@ func TestElectBadCandidates(t *testing.T) {
 			wantChosen: "server2", wantRule: 2,
 		},
 		{
+			name: "check_repl_delay=0 in the lagging candidate's own block: it still wins, as MHA's documentation means",
+			cs: topology(t, on("server2", at("mysql-bin.000010:200000000"), execAt("mysql-bin.000010:4"), candidateMaster, ignoreReplDelay),
+				on("server3", at("mysql-bin.000010:200000000"))),
+			rules:      DefaultRules(),
+			wantChosen: "server2", wantRule: 3,
+		},
+		{
+			name: "check_repl_delay=0 on another replica does not let a lagging candidate through",
+			cs: topology(t, on("server2", at("mysql-bin.000010:200000000"), execAt("mysql-bin.000010:4"), candidateMaster),
+				on("server3", at("mysql-bin.000010:200000000"), ignoreReplDelay)),
+			rules:      DefaultRules(),
+			wantChosen: "server3", wantRule: 5,
+			someReasons: map[string]string{"server2": "SQL thread 199 MB behind the latest (check_repl_delay)"},
+		},
+		{
+			name: "check_repl_delay=0 on a lagging replica that is not a candidate: the candidate still comes first",
+			cs: topology(t, on("server2", at("mysql-bin.000010:200000000"), execAt("mysql-bin.000010:4"), ignoreReplDelay),
+				on("server3", at("mysql-bin.000010:200000000"), candidateMaster)),
+			rules:      DefaultRules(),
+			wantChosen: "server3", wantRule: 3,
+		},
+		{
 			name:       "check_repl_delay: exactly 100 MB behind is still acceptable",
 			cs:         topology(t, on("server2", at("mysql-bin.000010:100000004"), execAt("mysql-bin.000010:4")), on("server3", at("mysql-bin.000010:100000004"))),
 			rules:      DefaultRules(),

@@ -87,6 +87,9 @@ func withVersion(s string) fix { return func(c *Candidate) { c.Version = version
 func order(n int) fix { return func(c *Candidate) { c.Order = n } }
 
 func candidateMaster(c *Candidate) { c.CandidateMaster = true }
+
+// ignoreReplDelay is check_repl_delay=0 in the replica's own block.
+func ignoreReplDelay(c *Candidate) { c.IgnoreReplDelay = true }
 func noMaster(c *Candidate)        { c.NoMaster = true }
 func down(c *Candidate)            { c.Alive = false }
 func noLogBin(c *Candidate)        { c.LogBin = false }

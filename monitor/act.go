@@ -23,6 +23,7 @@ func (m *monitor) act(ctx context.Context, why string) error {
 		return nil // the fresh config names another master: ensureFresh moved to it
 	}
 	log.Warn("starting the failover", "why", why)
+	m.deps.Health.Set(StageFailover, m.tracker.State, m.master.Hostname)
 	// The run is not cut short by SIGTERM: it finishes, or, after its
 	// point of no return, records where it stopped in its journal.
 	err := m.deps.Failover(context.WithoutCancel(ctx), m.cfg)
@@ -37,9 +38,16 @@ func (m *monitor) act(ctx context.Context, why string) error {
 // after follows a failover's outcome: reload and rediscover the master
 // (the winner and, once it published, the losers), back off, or stop.
 func (m *monitor) after(ctx context.Context, o Outcome, err error) error {
-	switch o {
-	case OutcomeBroken:
+	switch {
+	case o == OutcomeBroken, m.opts.ExitAfterFailover && err != nil:
+		m.deps.Health.Set(StageFailoverError, m.tracker.State, "")
 		return err
+	case m.opts.ExitAfterFailover:
+		return errFailedOver
+	case o != OutcomeDone:
+		m.deps.Health.Set(StageRetrying, m.tracker.State, "")
+	}
+	switch o {
 	case OutcomeLost:
 		m.awaitPublished(ctx)
 	case OutcomeAlive, OutcomeRefused, OutcomeAborted:
@@ -51,6 +59,10 @@ func (m *monitor) after(ctx context.Context, o Outcome, err error) error {
 	m.reload(ctx)
 	return nil
 }
+
+// errFailedOver ends the loop of a monitor told to exit after its
+// failover, which completed; Run returns nil for it.
+var errFailedOver = errors.New("failed over")
 
 // ensureFresh refuses to act on a stale config: it pulls the newest one
 // and moves to the master that one leads to. Only a config that cannot be

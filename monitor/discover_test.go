@@ -115,3 +115,22 @@ func TestMetricsText(t *testing.T) {
 		t.Errorf("healthz: a check 10 s ago passed: %s", msg)
 	}
 }
+
+// TestIntervalIsTheMastersOwn: ping_interval set in the monitored master's
+// block is used for it, [server default]'s before a master is known, as
+// MHA reads it from the current master.
+func TestIntervalIsTheMastersOwn(t *testing.T) {
+	cfg := &config.Config{Default: config.Server{Settings: config.Settings{PingInterval: 3 * time.Second}},
+		Servers: []config.Server{
+			{Block: "server1", Settings: config.Settings{PingInterval: time.Second}},
+			{Block: "server2", Settings: config.Settings{PingInterval: 3 * time.Second}},
+		}}
+	m := &monitor{cfg: cfg}
+	if got := m.interval(); got != 3*time.Second {
+		t.Errorf("no master yet: %s, want 3s", got)
+	}
+	m.master = cfg.Servers[0]
+	if got := m.interval(); got != time.Second {
+		t.Errorf("server1 as master: %s, want its own 1s", got)
+	}
+}

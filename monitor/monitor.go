@@ -37,6 +37,8 @@ type Deps struct {
 	Sync    Sync
 	Log     *slog.Logger
 	Metrics *Metrics
+	// Health is MHA's status file; nil keeps none.
+	Health *HealthWriter
 }
 
 // Options are the operator's choices.
@@ -49,6 +51,10 @@ type Options struct {
 	// AwaitPublish bounds the wait of a monitor that lost the race for the
 	// winner's published config (default 2 minutes).
 	AwaitPublish time.Duration
+	// ExitAfterFailover ends the monitor after its first failover run,
+	// with that run's error (nil when it completed), as MHA's
+	// masterha_manager does, instead of following the new master.
+	ExitAfterFailover bool
 }
 
 // ErrStale: the local config is older than the published one, and it could
@@ -95,7 +101,10 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if opts.Once {
 		return m.once(ctx)
 	}
-	return m.loop(ctx)
+	if err := m.loop(ctx); !errors.Is(err, errFailedOver) {
+		return err
+	}
+	return nil
 }
 
 // load (re)reads the config file.
@@ -130,14 +139,17 @@ func (m *monitor) discover(ctx context.Context) error {
 }
 
 func (m *monitor) watchMaster(master config.Server) {
-	if m.master.Block != master.Block || m.pinger == nil {
-		m.log.Info("monitoring master", "host", master.Block, "addr", master.Addr(), "ping_type", m.cfg.PingType, "ping_interval", m.interval())
-	}
+	changed := m.master.Block != master.Block || m.pinger == nil
 	m.closePinger()
 	m.master = master
+	// ping_type and ping_interval are the master's own, as MHA reads them.
+	typ := m.cfg.ForServer(master.Block).PingType
+	if changed {
+		m.log.Info("monitoring master", "host", master.Block, "addr", master.Addr(), "ping_type", typ, "ping_interval", m.interval())
+	}
 	ep := endpoints.MySQL(m.cfg, master)
 	ep.ConnectTimeout = m.interval()
-	m.pinger = &pinger{ep: ep, typ: m.cfg.PingType, timeout: m.interval()}
+	m.pinger = &pinger{ep: ep, typ: typ, timeout: m.interval()}
 	m.tracker = Tracker{State: StateHealthy}
 	m.alarm = startAlarm(ep, m.interval(), m.ring, m.log)
 }
@@ -151,10 +163,12 @@ func (m *monitor) closePinger() {
 }
 
 func (m *monitor) interval() time.Duration {
-	if m.cfg.PingInterval <= 0 {
-		return 3 * time.Second
+	// The monitored master's ping_interval; [server default]'s before one
+	// is found.
+	if d := m.cfg.ForServer(m.master.Block).PingInterval; d > 0 {
+		return d
 	}
-	return m.cfg.PingInterval
+	return 3 * time.Second
 }
 
 // earlyChecks and earlyPause: after the watch connection broke, the
@@ -238,6 +252,7 @@ func (m *monitor) cycle(ctx context.Context, early bool) error {
 	var why string
 	m.tracker, why = Step(m.tracker, Observation{Ping: res, Replicas: replicas, ReplicasLost: lost, Early: early}, m.rule())
 	m.logStep(before, res, pingErr, replicas, lost, why)
+	m.deps.Health.Set(StageWatching, m.tracker.State, m.master.Hostname)
 	m.record(res, obs, start)
 	if m.tracker.State != StateDead || ctx.Err() != nil {
 		return nil

@@ -191,12 +191,12 @@ func (st *State) classifyReplicas() error {
 	return nil
 }
 
-// relayMaster is, with multi_tier_slave=1, the configured server other
+// relayMaster is, with multi_tier_slave=1 (h's own, as MHA reads it), the configured server other
 // than the dead master that h replicates from (h is a third-tier replica);
 // nil otherwise. Without multi_tier_slave such a replica is an error, as in
 // MHA.
 func (st *State) relayMaster(h *Host) *Host {
-	if !st.cfg.MultiTierSlave || !h.Status.IsReplica() {
+	if !st.cfg.ForServer(h.Name()).MultiTierSlave || !h.Status.IsReplica() {
 		return nil
 	}
 	m := st.hostByAddr(h.Status.Replica.MasterHost, h.Status.Replica.MasterPort)

@@ -29,7 +29,7 @@ func confirmDeadMaster(ctx context.Context, st *State) error {
 	ev := decide.Evidence{Host: st.Dead.Name(), SQLErr: errString(st.Dead.SQLErr),
 		SQLUnreachable: errors.Is(st.Dead.SQLErr, instance.ErrUnreachable),
 		AccessDenied:   errors.Is(st.Dead.SQLErr, instance.ErrAccessDenied),
-		CanFence:       st.cfg.Scripts.Shutdown != ""}
+		CanFence:       st.scripts(st.Dead).Shutdown != ""}
 	reachable := st.Dead.SSHErr == nil
 	ev.SSHReachable = &reachable
 	st.SSHReachable = reachable
@@ -100,7 +100,7 @@ func (st *State) probeFromReplicas(ctx context.Context, views []decide.ReplicaVi
 		case k < 0:
 		case reach[k][0] == string(netprobe.Unreachable):
 			views[i].Unreachable, views[i].Why = true, reach[k][1]
-		case reach[k][0] == string(netprobe.Silent) && st.cfg.Scripts.Shutdown != "":
+		case reach[k][0] == string(netprobe.Silent) && st.scripts(st.Dead).Shutdown != "":
 			// Hung there too, and shutdown_script can fence it: waiting
 			// for slave_net_timeout adds nothing (decide weighs it).
 			views[i].Silent = true
@@ -127,7 +127,7 @@ func (st *State) probeFrom(ctx context.Context, h *Host) (reach, detail string) 
 // secondaryCheck runs secondary_check_script with MHA's arguments; nil
 // when none is configured.
 func (st *State) secondaryCheck(ctx context.Context) *int {
-	cmd := st.cfg.Scripts.SecondaryCheck
+	cmd := st.scripts(st.Dead).SecondaryCheck // the monitored master's, as MHA
 	if cmd == "" {
 		return nil
 	}
@@ -136,6 +136,9 @@ func (st *State) secondaryCheck(ctx context.Context) *int {
 		"--master_port=" + fmt.Sprint(d.Port), "--master_user=" + d.User}
 	if d.SSHOptions != "" {
 		args = append(args, "--options="+d.SSHOptions)
+	}
+	if code, ok := st.builtinSecondaryCheck(ctx, cmd, args); ok {
+		return &code
 	}
 	res := st.runHook(ctx, "secondary_check_script", cmd, args, origMasterSecret(d.Password.Reveal()))
 	return &res.ExitCode

@@ -123,7 +123,7 @@ func shutdownDeadMaster(ctx context.Context, st *State) error {
 		return err
 	}
 	dead := checks.HookHost(st.Dead.Server)
-	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
+	if cmd := st.scripts(st.Dead).MasterIPFailover; cmd != "" {
 		res := st.runHook(ctx, hooks.IPFailoverScript, cmd, hooks.FailoverStopArgs(dead, st.SSHReachable), hooks.Secrets{})
 		switch hooks.Outcome(res) {
 		case hooks.Abort:
@@ -133,7 +133,7 @@ func shutdownDeadMaster(ctx context.Context, st *State) error {
 				hookCall(res), res.ExitCode, lastLine(res.Output+res.Err)))
 		}
 	}
-	if cmd := st.cfg.Scripts.Shutdown; cmd != "" {
+	if cmd := st.scripts(st.Dead).Shutdown; cmd != "" {
 		res := st.runHook(ctx, hooks.ShutdownScript, cmd, hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), hooks.Secrets{})
 		return st.fenced(res)
 	}

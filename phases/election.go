@@ -43,8 +43,10 @@ func electNewMaster(ctx context.Context, st *State) error {
 		return err
 	}
 	st.measureBacklogs(ctx)
-	rules := decide.Rules{NewMaster: st.forcedNewMaster(), LatestPriority: st.cfg.LatestPriority,
-		CheckReplDelay: st.cfg.CheckReplDelay, MaxDelayBytes: 100_000_000}
+	// latest_priority is the first latest replica's, as MHA reads it;
+	// check_repl_delay is each candidate's own (Candidate.IgnoreReplDelay).
+	rules := decide.Rules{NewMaster: st.forcedNewMaster(), LatestPriority: st.cfg.ForServer(st.Latest[0].Name()).LatestPriority,
+		CheckReplDelay: true, MaxDelayBytes: 100_000_000}
 	el := decide.Elect(st.candidates(), rules)
 	st.Report.SetElection(el.Chosen, el.Step, el.Reasons)
 	if el.Err != nil {
@@ -184,7 +186,7 @@ func (st *State) candidates() []decide.Candidate {
 		v, _ := repl.ParseVersion(h.Status.Version)
 		cs = append(cs, decide.Candidate{Name: h.Name(), Order: i, Alive: true, NoMaster: h.Server.NoMaster,
 			CandidateMaster: h.Server.CandidateMaster, LogBin: h.Status.LogBin, Version: v,
-			Read: readCoords(h), Exec: execCoords(h), LackRelayLogs: h.lackRelayLogs,
+			Read: readCoords(h), Exec: execCoords(h), LackRelayLogs: h.lackRelayLogs, IgnoreReplDelay: !st.cfg.ForServer(h.Name()).CheckReplDelay,
 			Backlog: uint64(max(h.ownBacklog+h.readGap, 0)), BacklogKnown: h.backlogKnown && !h.lackRelayLogs})
 	}
 	return cs

@@ -49,7 +49,7 @@ func recordNewMasterPosition(ctx context.Context, st *State) error {
 // made writable and the replicas are repointed all the same, and the
 // report says exactly what is left; --resume then runs only this hook.
 func activateNewMaster(ctx context.Context, st *State) error {
-	cmd := st.cfg.Scripts.MasterIPFailover
+	cmd := st.scripts(st.NewMaster).MasterIPFailover // MHA runs start from the new master's block
 	if cmd == "" {
 		return nil
 	}

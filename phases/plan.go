@@ -21,10 +21,10 @@ func planShutdown(st *State) {
 	}
 	st.wouldOn(st.Replicas, func(v repl.Version) replsql.Statement { return replsql.Stop(v, replsql.IOThread) }, "")
 	dead := checks.HookHost(st.Dead.Server)
-	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
+	if cmd := st.scripts(st.Dead).MasterIPFailover; cmd != "" {
 		st.would(st.planHook(hooks.IPFailoverScript, cmd, hooks.FailoverStopArgs(dead, st.SSHReachable), hooks.Secrets{}))
 	}
-	if cmd := st.cfg.Scripts.Shutdown; cmd != "" {
+	if cmd := st.scripts(st.Dead).Shutdown; cmd != "" {
 		st.would(st.planHook(hooks.ShutdownScript, cmd, hooks.ShutdownArgs(dead, st.SSHReachable, st.Dead.Server.MasterPIDFile), hooks.Secrets{}))
 	}
 	st.wouldOn(st.Replicas, func(v repl.Version) replsql.Statement { return replsql.Stop(v, replsql.SQLThread) },
@@ -38,7 +38,7 @@ func planNewMaster(st *State) {
 	}
 	v := hostVersion(nm)
 	st.would(fmt.Sprintf("%s on %s, then read its %s", applyWords(nm), nm.Name(), replsql.ShowBinlogStatus(v)))
-	if cmd := st.cfg.Scripts.MasterIPFailover; cmd != "" {
+	if cmd := st.scripts(nm).MasterIPFailover; cmd != "" {
 		args := hooks.FailoverStartArgs(checks.HookHost(st.Dead.Server), checks.HookHost(nm.Server), nm.Server.User)
 		st.would(st.planHook(hooks.IPFailoverScript, cmd, args, st.startSecrets()))
 	}
@@ -77,7 +77,7 @@ func planReplicas(st *State) {
 	} else {
 		st.would(replsql.Join(cleanupStatements(nm)) + " on " + nm.Name())
 	}
-	if cmd := st.cfg.Scripts.Report; cmd != "" {
+	if cmd := st.scripts(st.Dead).Report; cmd != "" {
 		st.would(cmd + " with MHA's report arguments")
 	}
 	if st.opts.RemoveDeadMasterConf {

@@ -42,7 +42,7 @@ type switchDecision struct {
 // onlineChangeStop (phase 2) runs master_ip_online_change_script
 // --command=stop with MHA's arguments; exit 10 is MHA's "proceed".
 func onlineChangeStop(ctx context.Context, st *State) error {
-	cmd := st.cfg.Scripts.MasterIPOnlineChange
+	cmd := st.scripts(st.Orig).MasterIPOnlineChange // MHA runs the original master's
 	if cmd == "" {
 		return nil
 	}
@@ -59,7 +59,7 @@ func (st *State) onlineChange(ctx context.Context, command string, orig, to *Hos
 	args := hooks.OnlineChangeArgs(command, checks.HookHost(orig.Server), checks.HookHost(to.Server), orig.Server.User, to.Server.User,
 		st.opts.Switch.OrigMasterIsNewSlave)
 	sec := hooks.Secrets{OrigMaster: orig.Server.Password.Reveal(), NewMaster: to.Server.Password.Reveal()}
-	res := st.runHook(ctx, hooks.OnlineChangeScript, st.cfg.Scripts.MasterIPOnlineChange, args, sec)
+	res := st.runHook(ctx, hooks.OnlineChangeScript, st.scripts(orig).MasterIPOnlineChange, args, sec)
 	switch hooks.Outcome(res) {
 	case hooks.Abort:
 		return hookError(res)
@@ -70,7 +70,7 @@ func (st *State) onlineChange(ctx context.Context, command string, orig, to *Hos
 }
 
 func planOnlineChange(st *State) {
-	if st.cfg.Scripts.MasterIPOnlineChange != "" {
+	if st.scripts(st.Orig).MasterIPOnlineChange != "" {
 		st.Report.Note(fmt.Sprintf("would run %s --command=stop, then --command=start once %s takes writes", hooks.OnlineChangeScript, st.NewMaster.Name()))
 	}
 }

@@ -28,7 +28,7 @@ func planOpenNewMaster(st *State) {
 // onlineChangeStart (phase 3) runs master_ip_online_change_script
 // --command=start for the new master, once.
 func onlineChangeStart(ctx context.Context, st *State) error {
-	if st.cfg.Scripts.MasterIPOnlineChange == "" {
+	if st.scripts(st.Orig).MasterIPOnlineChange == "" {
 		return nil
 	}
 	nm := st.NewMaster
