@@ -51,16 +51,6 @@ type errorDocument struct {
 	Problems []problemJSON `json:"problems,omitempty"`
 }
 
-// problemJSON is one config problem with snake_case keys.
-type problemJSON struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Section string `json:"section,omitempty"`
-	Key     string `json:"key,omitempty"`
-	Message string `json:"message"`
-	Fix     string `json:"fix,omitempty"`
-}
-
 func newErrorDocument(err error) errorDocument {
 	code := exitCode(err)
 	doc := errorDocument{ExitCode: code, Status: statusError, Error: err.Error()}
@@ -72,9 +62,7 @@ func newErrorDocument(err error) errorDocument {
 	}
 	var pe *config.ProblemsError
 	if errors.As(err, &pe) {
-		for _, p := range pe.Problems {
-			doc.Problems = append(doc.Problems, problemJSON{File: p.File, Line: p.Line, Section: p.Section, Key: p.Key, Message: p.Msg, Fix: p.Fix})
-		}
+		doc.Problems = problemsJSON(pe.Problems)
 	}
 	return doc
 }

@@ -88,7 +88,7 @@ func (e *reportedError) Is(target error) bool { return target == errReported }
 func (e *reportedError) Unwrap() error        { return e.err }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:           "mhago",
 		Usage:          "recover a MySQL/MariaDB replication cluster when its master dies",
 		Version:        buildinfo.Version,
@@ -104,15 +104,15 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(), stopCommand(), secondaryCheckCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
+	secondsFlags(app.Commands) // every duration flag of every command takes bare seconds
+	return app
 }
 
-// withUsageErrors makes every command's flag mistakes exit with exitConfig,
-// and its duration flags take bare seconds.
+// withUsageErrors makes every command's flag mistakes exit with exitConfig.
 func withUsageErrors(cmds ...*cli.Command) []*cli.Command {
 	for _, c := range cmds {
 		c.OnUsageError = usageError
 	}
-	secondsFlags(cmds)
 	return cmds
 }
 
