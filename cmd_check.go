@@ -116,7 +116,7 @@ func checkThenFailover(c *cli.Context, cfg *config.Config, rep checks.Report) er
 	if err != nil {
 		return fail(err)
 	}
-	frep, runErr, err := execOperation(c, cfg, true, op)
+	frep, runErr, err := execOperation(c, cfg, op)
 	if err != nil {
 		return fail(err)
 	}

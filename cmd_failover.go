@@ -72,7 +72,7 @@ func failover(c *cli.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	return runOperation(c, cfg, true, op)
+	return runOperation(c, cfg, op)
 }
 
 // failoverOperation is the failover the command line asks for.

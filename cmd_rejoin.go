@@ -50,7 +50,7 @@ func runRejoin(c *cli.Context) error {
 	}
 	opts := phases.Options{DryRun: c.Bool("dry-run"), Host: c.String("host"), NoLock: c.Bool("no-lock"),
 		AcceptNewHostKeys: c.Bool("accept-new-host-keys"), Command: strings.Join(os.Args, " ")}
-	return runOperation(c, cfg, false, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+	return runOperation(c, cfg, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
 		return phases.Rejoin(ctx, deps, opts)
 	})
 }

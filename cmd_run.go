@@ -19,8 +19,8 @@ type operation func(context.Context, phases.Deps) (*report.Report, error)
 
 // runOperation runs an operation and prints its report, which exists
 // whatever the outcome.
-func runOperation(c *cli.Context, cfg *config.Config, progress bool, op operation) error {
-	rep, runErr, err := execOperation(c, cfg, progress, op)
+func runOperation(c *cli.Context, cfg *config.Config, op operation) error {
+	rep, runErr, err := execOperation(c, cfg, op)
 	if err != nil {
 		return err
 	}
@@ -34,9 +34,9 @@ func runOperation(c *cli.Context, cfg *config.Config, progress bool, op operatio
 }
 
 // execOperation gives an operation what every run needs (the log, the
-// agent binary, warnings on stderr, progress when asked) and runs it. err
+// agent binary, warnings on stderr, progress) and runs it. err
 // is set when the run could not start; runErr is the run's own outcome.
-func execOperation(c *cli.Context, cfg *config.Config, progress bool, op operation) (rep *report.Report, runErr, err error) {
+func execOperation(c *cli.Context, cfg *config.Config, op operation) (rep *report.Report, runErr, err error) {
 	log, closeLog, err := newLogger(c, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -47,15 +47,10 @@ func execOperation(c *cli.Context, cfg *config.Config, progress bool, op operati
 		return nil, nil, err
 	}
 	deps := phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }}
-	var pp *progressPrinter
-	if progress {
-		pp = newProgressPrinter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
-		deps.Progress = pp.show
-	}
+	pp := newProgressPrinter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
+	deps.Progress = pp.show
 	rep, runErr = op(c.Context, deps)
-	if pp != nil {
-		pp.end()
-	}
+	pp.end()
 	return rep, runErr, nil
 }
 

@@ -71,7 +71,7 @@ func runSwitchover(c *cli.Context) error {
 			Limits: decide.SwitchLimits{RunningUpdates: c.Duration("running-updates-limit"), ReplicaLag: c.Duration("max-lag"),
 				NewMasterQueries: c.Duration("running-seconds-limit")},
 			BlockWait: c.Duration("block-wait"), CatchUp: c.Duration("catchup-timeout")}}
-	return runOperation(c, cfg, false, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+	return runOperation(c, cfg, func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
 		return phases.Switchover(ctx, deps, opts)
 	})
 }
