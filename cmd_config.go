@@ -66,6 +66,7 @@ on a file older than Redis's version with another cluster part.
 
 ` + exitStatusHelp,
 		Subcommands: withUsageErrors(configValidateCommand(), configPushCommand(), configPullCommand(), configWatchCommand()),
+		Action:      unknownSubcommand, // runs only when no subcommand matched
 	}
 }
 
@@ -409,7 +410,11 @@ func printValidate(w io.Writer, r validateResult) error {
 		}
 	}
 	if r.Status == validateInvalid {
-		fmt.Fprintf(&b, "%s: INVALID: %d problem(s); nothing was contacted\n", r.Config, len(r.Problems))
+		what := fmt.Sprintf("%d problem(s)", len(r.Problems))
+		if r.Error != "" && len(r.Problems) == 0 {
+			what = "cannot be read"
+		}
+		fmt.Fprintf(&b, "%s: INVALID: %s; nothing was contacted\n", r.Config, what)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}

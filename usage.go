@@ -20,8 +20,22 @@ func unknownCommand(c *cli.Context) error {
 	for _, cmd := range c.App.VisibleCommands() {
 		names = append(names, cmd.Name)
 	}
-	return fmt.Errorf("%w: unknown command %q (fix: use one of %s; mhago help lists them)",
-		errUsage, c.Args().First(), strings.Join(names, ", "))
+	return fmt.Errorf("%w: unknown command %q (fix: use one of %s; %s help lists them)",
+		errUsage, c.Args().First(), strings.Join(names, ", "), c.App.Name)
+}
+
+// unknownSubcommand is unknownCommand for a command with subcommands
+// (mhago config bogus).
+func unknownSubcommand(c *cli.Context) error {
+	if !c.Args().Present() {
+		return cli.ShowSubcommandHelp(c)
+	}
+	var names []string
+	for _, sub := range c.Command.VisibleCommands() {
+		names = append(names, sub.Name)
+	}
+	return fmt.Errorf("%w: unknown command %q (fix: use one of %s; mhago %s --help lists them)",
+		errUsage, strings.Join(c.Args().Slice(), " "), strings.Join(names, ", "), c.Command.Name)
 }
 
 // secondsDuration is a duration flag's value that also takes a bare number

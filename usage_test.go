@@ -76,6 +76,7 @@ func TestDurationFlagsTakeSeconds(t *testing.T) {
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{
 		{"fialover"},
+		{"config", "bogus"},
 		{"check", "--conf", "x", "--max-lag", "5x"},
 		{"failover", "--bogus"},
 		{"--bogus"},
