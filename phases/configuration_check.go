@@ -28,6 +28,9 @@ func checkConfiguration(ctx context.Context, st *State) error {
 		}
 		return err
 	}
+	if err := checkNamedDeadMaster(dead.Server, st.opts.DeadMaster); err != nil {
+		return err
+	}
 	st.Dead = dead
 	st.Report.SetDeadMaster(dead.Name(), dead.Server.Addr())
 	if err := st.classifyReplicas(); err != nil {
