@@ -24,7 +24,7 @@ import (
 func confFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "conf", Usage: "the cluster's MHA app.cnf (`FILE`)", Required: false},
-		&cli.StringFlag{Name: "global-conf", Usage: "optional global defaults (`FILE`), like MHA's /etc/masterha_default.cnf"},
+		globalConfFlag(), mhagoConfFlag(),
 		&cli.BoolFlag{Name: "json", Usage: "machine-readable output on stdout"},
 		&cli.BoolFlag{Name: "accept-new-host-keys", Usage: "record SSH host keys of hosts not yet in known_hosts (a changed key is always refused)"},
 	}
@@ -57,6 +57,7 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return reportConfigError(c, err)
 	}
+	printConfigNotes(c, cfg)
 	in, res, err := observe(c, cfg)
 	if err != nil {
 		return err

@@ -26,9 +26,21 @@ var errNoRedisAddress = errors.New("no redis configured")
 func configSyncFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "conf", Usage: "this manager host's MHA app.cnf (`FILE`)"},
-		&cli.StringFlag{Name: "global-conf", Usage: "optional global defaults (`FILE`), like MHA's /etc/masterha_default.cnf"},
+		globalConfFlag(), mhagoConfFlag(),
 		&cli.BoolFlag{Name: "json", Usage: "machine-readable output on stdout"},
 	}
+}
+
+// globalConfFlag is MHA's --global_conf, also spelt --global-conf.
+func globalConfFlag() cli.Flag {
+	return &cli.StringFlag{Name: "global-conf", Aliases: []string{"global_conf"},
+		Usage: "global defaults (`FILE`) read before --conf; default " + config.DefaultGlobalFile + " when it exists, as MHA"}
+}
+
+// mhagoConfFlag names the overlay holding mhago's own keys.
+func mhagoConfFlag() cli.Flag {
+	return &cli.StringFlag{Name: "mhago-conf", Aliases: []string{"mhago_conf"},
+		Usage: "mhago's own keys and [proxyN] blocks (`FILE`), apart from the MHA app.cnf; default <app>.mhago.cnf beside --conf when it exists"}
 }
 
 func configCommand() *cli.Command {
@@ -232,5 +244,14 @@ func runWatchExec(c *cli.Context, cfg *config.Config, cmd string, v int64, enc *
 	}
 	if err := res.Error(); err != nil {
 		fmt.Fprintf(c.App.ErrWriter, "mhago: warning: after version %d: %v\n", v, err)
+	}
+}
+
+// printConfigNotes shows, on stderr, the config's notes (ssh_options values
+// that only tune OpenSSH, ...): check and config validate show them, runs
+// do not repeat them.
+func printConfigNotes(c *cli.Context, cfg *config.Config) {
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(c.App.ErrWriter, "mhago: config note: %s\n", n)
 	}
 }

@@ -13,10 +13,12 @@ import (
 // clusterSync binds package configsync to one Redis client for the monitor.
 type clusterSync struct{ c *coord.Client }
 
-// newMonitorSync is nil without redis_address: nothing is published then.
+// newMonitorSync is nil without redis_address, and with an overlay file
+// (config sync keeps one combined file in step; configsync.ErrOverlay):
+// nothing is published then.
 func newMonitorSync(cfg *config.Config, _ *monitor.Metrics) (monitor.Sync, func()) {
 	ro, ok := endpoints.Redis(cfg)
-	if !ok {
+	if !ok || cfg.OverlayPath != "" {
 		return nil, func() {}
 	}
 	c := coord.NewClient(ro)

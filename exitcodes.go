@@ -107,7 +107,7 @@ func exitCode(err error) int {
 	case errors.Is(err, configsync.ErrStaleConfig):
 		return exitStaleConfig
 	case errors.Is(err, configsync.ErrOlderVersion), errors.Is(err, configsync.ErrStaleFence), errors.Is(err, configsync.ErrSecret),
-		errors.Is(err, configsync.ErrInvalidPushed), errors.Is(err, configsync.ErrLayout):
+		errors.Is(err, configsync.ErrInvalidPushed), errors.Is(err, configsync.ErrLayout), errors.Is(err, configsync.ErrOverlay):
 		return exitConfigSync
 	case errors.Is(err, phases.ErrMasterAlive):
 		return exitMasterAlive

@@ -144,7 +144,8 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: --conf is required (the MHA app.cnf of the cluster)", errUsage)
 	}
-	cfg, err := config.Load(path, config.LoadOptions{GlobalPath: c.String("global-conf")})
+	cfg, err := config.Load(path, config.LoadOptions{GlobalPath: c.String("global-conf"),
+		DefaultGlobalPath: config.DefaultGlobalFile, OverlayPath: c.String("mhago-conf")})
 	if err != nil && !errors.Is(err, config.ErrInvalid) {
 		return nil, fmt.Errorf("%w: %w", errConfigRead, err)
 	}

@@ -113,7 +113,7 @@ func (l *loader) readBlocks(sections []*section, kind sectionKind, defaults laye
 	sortBlocks(blocks)
 	servers := make([]Server, 0, len(blocks))
 	for _, sec := range blocks {
-		own := l.toLayer(sec, l.name)
+		own := l.mergeOverlay(l.toLayer(sec, sec.file), l.overlayBlock(sec.name))
 		l.checkAppKeys(own, defaults)
 		servers = append(servers, l.readServer(sec, own, defaults))
 	}
@@ -207,10 +207,12 @@ func (r *reader) readSSH(s *Server) {
 	r.applySSHOptions(s)
 }
 
-// applySSHOptions takes keys, port and connect timeout from MHA's
-// ssh_options. The explicit ssh_port and ssh_connection_timeout keys win;
-// options the native client cannot apply are warnings, not errors, so that
-// an MHA config loads unchanged.
+// applySSHOptions takes keys, port, user, connect timeout and the host key
+// settings from MHA's ssh_options. The explicit mhago keys (ssh_port,
+// ssh_user, ssh_connection_timeout, ssh_known_hosts_file,
+// ssh_accept_unknown_host_keys) win. Options that only tune OpenSSH are
+// notes, shown once by check and config validate, never on every run: an
+// MHA config keeps loading unchanged and quietly.
 func (r *reader) applySSHOptions(s *Server) {
 	v, set := r.get("ssh_options")
 	if !set || strings.TrimSpace(v.raw) == "" {
@@ -227,13 +229,65 @@ func (r *reader) applySSHOptions(s *Server) {
 	if _, portSet := r.get("ssh_port"); o.port != 0 && !portSet {
 		s.SSHPort = o.port
 	}
+	if _, userSet := r.get("ssh_user"); o.user != "" && !userSet {
+		s.SSHUser = o.user
+	}
 	if _, timeoutSet := r.get("ssh_connection_timeout"); o.connectTimeout != 0 && !timeoutSet {
 		s.SSHConnectionTimeout = o.connectTimeout
 	}
-	for _, ig := range o.ignored {
-		r.l.warnings.at(v.loc, "ssh_options", "not applied by mhago's SSH client: "+ig,
-			"nothing to do if it only tuned OpenSSH; the whole value still reaches the hooks as --ssh_options")
+	if o.knownHostsFile != "" {
+		o.knownHostsFile = r.absPath(v, "ssh_options", o.knownHostsFile)
 	}
+	r.l.hostKeys = append(r.l.hostKeys, hostKeyOption{loc: v.loc, file: o.knownHostsFile, policy: o.hostKeyPolicy})
+	for _, n := range o.notes {
+		r.l.notes.at(v.loc, "ssh_options", n, "")
+	}
+}
+
+// hostKeyOption is one server's UserKnownHostsFile and
+// StrictHostKeyChecking from ssh_options.
+type hostKeyOption struct {
+	loc    location
+	file   string
+	policy HostKeyPolicy
+}
+
+// applyHostKeyOptions sets the pool-wide known_hosts file and host key
+// policy from ssh_options when ssh_known_hosts_file and
+// ssh_accept_unknown_host_keys are not set. mhago verifies every host
+// against one file with one policy, so servers whose ssh_options disagree
+// are refused rather than one of them silently chosen.
+func (l *loader) applyHostKeyOptions(defaults layer) {
+	file, fileAt := agreed(l, func(h hostKeyOption) string { return h.file }, "UserKnownHostsFile")
+	if _, set := defaults["ssh_known_hosts_file"]; !set && file != "" {
+		l.cfg.SSH.KnownHostsFile = file
+		l.cfg.where[defaultSection]["ssh_known_hosts_file"] = fileAt.export()
+	}
+	policy, policyAt := agreed(l, func(h hostKeyOption) string { return string(h.policy) }, "StrictHostKeyChecking")
+	if _, set := defaults["ssh_accept_unknown_host_keys"]; !set && policy != "" {
+		l.cfg.SSH.AcceptUnknownHostKeys = HostKeyPolicy(policy) == HostKeyAcceptNew
+		l.cfg.where[defaultSection]["ssh_accept_unknown_host_keys"] = policyAt.export()
+	}
+}
+
+// agreed returns the one value every server's ssh_options gives for an
+// option (servers that do not set it are ignored), reporting a problem at
+// each disagreeing line.
+func agreed(l *loader, get func(hostKeyOption) string, option string) (string, location) {
+	var val string
+	var at location
+	for _, h := range l.hostKeys {
+		v := get(h)
+		switch {
+		case v == "" || v == val:
+		case val == "":
+			val, at = v, h.loc
+		default:
+			l.ps.at(h.loc, "ssh_options", fmt.Sprintf("-o %s differs from the one at %s:%d: mhago checks every host key with one setting", option, at.file, at.line),
+				fmt.Sprintf("give every server the same %s, e.g. once in [server default]", option))
+		}
+	}
+	return val, at
 }
 
 func (r *reader) readFlags(s *Server) {

@@ -30,9 +30,13 @@ import (
 type Config struct {
 	// Path is the configuration file; App is its base name without
 	// extension, which names the state files in ManagerWorkdir as in MHA.
-	Path       string
-	App        string
+	Path string
+	App  string
+	// GlobalPath is the global defaults file read (or given and missing),
+	// "" when none.
 	GlobalPath string
+	// OverlayPath is the mhago overlay file read with Path, "" if none.
+	OverlayPath string
 
 	// Servers are the [serverN] blocks in candidate-priority order:
 	// numerically by the first number in the block name if every name has
@@ -84,6 +88,10 @@ type Config struct {
 	// Warnings are non-fatal findings (ignored keys, a missing global file,
 	// secret files readable by others).
 	Warnings []Problem
+	// Notes are findings that need no action on every run, such as
+	// ssh_options values that only tune OpenSSH: check and config validate
+	// show them; runs and reports do not repeat them.
+	Notes []Problem
 
 	where map[string]map[string]Location
 }

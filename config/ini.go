@@ -15,6 +15,7 @@ type entry struct {
 
 // section is one [name] block of an INI file.
 type section struct {
+	file    string
 	name    string
 	line    int
 	entries []entry
@@ -72,7 +73,7 @@ func parseHeader(line string, loc location, byName map[string]*section, ps *prob
 			"merge the two blocks into one")
 		return prev
 	}
-	return &section{name: name, line: loc.line}
+	return &section{file: loc.file, name: name, line: loc.line}
 }
 
 // parseKeyValue handles a "key = value" line inside cur.

@@ -14,10 +14,18 @@ import (
 
 // LoadOptions tunes Load and Parse. The zero value is the production setup.
 type LoadOptions struct {
-	// GlobalPath is an optional global defaults file holding only
-	// [server default] (MHA's --global_conf). "" means none; a path that
-	// does not exist is skipped with a warning, as in MHA.
+	// OverlayPath is the mhago overlay file (--mhago-conf; see overlay.go);
+	// it must exist. Load defaults it to OverlayPath(path) when that file
+	// exists; Parse reads no overlay unless it is set.
+	OverlayPath string
+	// GlobalPath is a global defaults file holding only [server default]
+	// (MHA's --global_conf), given explicitly: one that does not exist is
+	// skipped with a warning, as in MHA.
 	GlobalPath string
+	// DefaultGlobalPath is read when GlobalPath is "" and skipped silently
+	// when absent; the commands set it to DefaultGlobalFile, as MHA reads
+	// /etc/masterha_default.cnf. "" (tests, the zero value) reads none.
+	DefaultGlobalPath string
 	// Getenv looks up ${NAME} references; default os.LookupEnv.
 	Getenv func(name string) (string, bool)
 	// Resolve turns a host name into addresses; default net.LookupHost.
@@ -32,6 +40,9 @@ type LoadOptions struct {
 	HomeDir  string
 }
 
+// DefaultGlobalFile is MHA's default --global_conf.
+const DefaultGlobalFile = "/etc/masterha_default.cnf"
+
 // defaultInitScriptTimeout bounds init_conf_load_script, which MHA runs
 // without any limit; a hung secret store should not hang a failover forever.
 const defaultInitScriptTimeout = 10 * time.Second
@@ -42,6 +53,7 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", path, err)
 	}
+	opts.OverlayPath = findOverlay(path, opts)
 	return Parse(path, data, opts)
 }
 
@@ -107,9 +119,13 @@ type loader struct {
 	name     string
 	dir      string
 	opts     LoadOptions
+	ov       overlayFile
 	ps       problems
 	warnings problems
+	notes    problems
 	cfg      *Config
+	// hostKeys are the host key settings of every ssh_options read.
+	hostKeys []hostKeyOption
 }
 
 func newLoader(name string, opts LoadOptions) *loader {
@@ -146,27 +162,38 @@ func (l *loader) fillUser() {
 
 func (l *loader) load(data []byte) *Config {
 	base := strings.TrimSuffix(filepath.Base(l.name), filepath.Ext(l.name))
-	l.cfg = &Config{Path: l.name, App: base, GlobalPath: l.opts.GlobalPath, where: map[string]map[string]Location{}}
+	l.cfg = &Config{Path: l.name, App: base, where: map[string]map[string]Location{}}
 	sections := parseINI(l.name, data, &l.ps)
-	defaults := overlay(l.globalDefaults(), l.appDefaults(sections))
+	l.readOverlay()
+	defaults := overlay(l.globalDefaults(), l.mergeOverlay(l.appDefaults(sections), l.ov.defaults))
 	defaults = overlay(defaults, l.runInitScript(defaults))
 	l.readApp(defaults)
 	l.cfg.Default = l.readServer(&section{name: defaultSection}, layer{}, defaults)
 	l.cfg.Servers = l.readBlocks(sections, kindServer, defaults)
 	l.cfg.BinlogServers = l.readBlocks(sections, kindBinlog, defaults)
-	l.cfg.Proxies = l.readProxies(sections)
+	l.cfg.Proxies = l.readProxies(l.proxySections(sections))
+	l.checkOverlayBlocks()
+	l.applyHostKeyOptions(defaults)
 	l.validate()
 	l.cfg.Warnings = l.warnings.list
+	l.cfg.Notes = l.notes.list
 	return l.cfg
 }
 
 // globalDefaults reads the optional global file's [server default].
 func (l *loader) globalDefaults() layer {
-	path := l.opts.GlobalPath
+	path, explicit := l.opts.GlobalPath, true
+	if path == "" {
+		path, explicit = l.opts.DefaultGlobalPath, false
+	}
 	if path == "" {
 		return layer{}
 	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return layer{}
+	}
+	l.cfg.GlobalPath = path
 	if errors.Is(err, fs.ErrNotExist) {
 		l.warnings.at(location{file: path}, "", "global configuration file not found, skipped",
 			"create it, or stop passing it, if the defaults it should hold matter")

@@ -132,7 +132,7 @@ func (l *loader) readProxy(sec *section) Proxy {
 func (l *loader) proxyLayer(sec *section) layer {
 	out := layer{}
 	for _, e := range sec.entries {
-		loc := location{file: l.name, line: e.line, section: sec.name}
+		loc := location{file: sec.file, line: e.line, section: sec.name}
 		if _, known := proxyKeyDefs[e.key]; !known {
 			l.unknownProxyKey(loc, e.key)
 			continue
@@ -292,7 +292,7 @@ func (l *loader) proxyLoc(p Proxy, key string) location {
 	if loc, ok := l.cfg.Where(p.Block, key); ok {
 		return location{file: loc.File, line: loc.Line, section: loc.Section}
 	}
-	return location{file: l.name, line: p.Line, section: p.Block}
+	return location{file: l.blockFile(p.Block), line: p.Line, section: p.Block}
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -27,7 +27,11 @@ func (l *loader) newReader(sec *section, layers ...layer) *reader {
 		where = map[string]Location{}
 		l.cfg.where[sec.name] = where
 	}
-	loc := location{file: l.name, line: sec.line, section: sec.name}
+	file := sec.file
+	if file == "" {
+		file = l.name // the synthetic [server default] of readApp and readServer
+	}
+	loc := location{file: file, line: sec.line, section: sec.name}
 	return &reader{l: l, section: loc, layers: layers, where: where, defs: keyDefs}
 }
 

@@ -44,6 +44,50 @@ func RemoveServerBlock(path, block, clusterID string) error {
 	return nil
 }
 
+// RemoveServerBlock is RemoveServerBlock for this config's files: with an
+// overlay file, the block's overlay part goes too and cluster_id is
+// written into the overlay, where MHA, which reads the app file, does not
+// see a key it would refuse.
+func (c *Config) RemoveServerBlock(block, clusterID string) error {
+	if c.OverlayPath == "" {
+		return RemoveServerBlock(c.Path, block, clusterID)
+	}
+	if err := RemoveServerBlock(c.Path, block, ""); err != nil {
+		return err
+	}
+	info, err := os.Stat(c.OverlayPath)
+	if err != nil {
+		return fmt.Errorf("remove [%s] from %s: %w", block, c.OverlayPath, err)
+	}
+	data, err := os.ReadFile(c.OverlayPath)
+	if err != nil {
+		return fmt.Errorf("remove [%s] from %s: %w", block, c.OverlayPath, err)
+	}
+	out, removed := withoutSection(string(data), block)
+	if clusterID != "" {
+		out = withSectionKey(out, overlayDefaultName(out), "cluster_id", clusterID)
+	}
+	if !removed && clusterID == "" {
+		return nil
+	}
+	if err := atomicfile.Write(c.OverlayPath, []byte(out), info.Mode().Perm()); err != nil {
+		return fmt.Errorf("remove [%s] from %s: %w", block, c.OverlayPath, err)
+	}
+	return nil
+}
+
+// overlayDefaultName is the overlay's section for application keys:
+// [server default] when the file uses it, else [mhago].
+func overlayDefaultName(text string) string {
+	for _, raw := range strings.Split(text, "\n") {
+		if l := strings.TrimSpace(raw); strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") &&
+			strings.TrimSpace(l[1:len(l)-1]) == defaultSection {
+			return defaultSection
+		}
+	}
+	return overlaySection
+}
+
 // withoutSection returns text without the [name] section; ok is false when
 // there is none. Lines are compared as parseINI reads them.
 func withoutSection(text, name string) (string, bool) {
@@ -66,16 +110,22 @@ func withoutSection(text, name string) (string, bool) {
 // withDefaultKey adds key=value as the first line of [server default],
 // creating the section at the top when the file has none.
 func withDefaultKey(text, key, value string) string {
+	return withSectionKey(text, defaultSection, key, value)
+}
+
+// withSectionKey adds key=value as the first line of [section], creating
+// the section at the top when the file has none.
+func withSectionKey(text, section, key, value string) string {
 	lines := strings.SplitAfter(text, "\n")
 	line := key + "=" + value + "\n"
 	for i, raw := range lines {
 		l := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
-		if strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") && strings.TrimSpace(l[1:len(l)-1]) == defaultSection {
+		if strings.HasPrefix(l, "[") && strings.HasSuffix(l, "]") && strings.TrimSpace(l[1:len(l)-1]) == section {
 			if !strings.HasSuffix(raw, "\n") {
 				lines[i] = raw + "\n"
 			}
 			return strings.Join(lines[:i+1], "") + line + strings.Join(lines[i+1:], "")
 		}
 	}
-	return "[" + defaultSection + "]\n" + line + "\n" + text
+	return "[" + section + "]\n" + line + "\n" + text
 }

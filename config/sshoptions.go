@@ -7,23 +7,44 @@ import (
 	"time"
 )
 
+// HostKeyPolicy is what mhago does with an SSH host key missing from
+// known_hosts. A changed key is refused under every policy.
+type HostKeyPolicy string
+
+const (
+	// HostKeyRefuseUnknown refuses a host whose key is not in known_hosts
+	// (OpenSSH StrictHostKeyChecking=yes, and "ask" in batch mode).
+	HostKeyRefuseUnknown HostKeyPolicy = "yes"
+	// HostKeyAcceptNew records an unknown key and refuses a changed one
+	// (OpenSSH accept-new). StrictHostKeyChecking=no maps here too: OpenSSH
+	// would also connect to a host whose key changed, which mhago, sending
+	// commands as root and passwords to hooks, never does.
+	HostKeyAcceptNew HostKeyPolicy = "accept-new"
+)
+
 // sshOptions is what mhago's own SSH client takes from MHA's ssh_options,
 // an OpenSSH command-line fragment that MHA pasted into its ssh commands.
 // The whole string still goes to the hooks as --ssh_options.
 type sshOptions struct {
 	identityFiles  []string
 	port           int
+	user           string
 	connectTimeout time.Duration
-	// ignored lists the options the native client does not apply, each
-	// with the mhago key to use instead when there is one.
-	ignored []string
+	// knownHostsFile is UserKnownHostsFile's first file; "" when unset or
+	// when it named /dev/null (see notes).
+	knownHostsFile string
+	// hostKeyPolicy is StrictHostKeyChecking's meaning; "" when unset.
+	hostKeyPolicy HostKeyPolicy
+	// notes lists what the native client does not apply: options that only
+	// tune OpenSSH, each with why nothing is lost or what to set instead.
+	notes []string
 }
 
-// parseSSHOptions reads the options an MHA setup typically passes: -i,
-// -p, and -o IdentityFile/Port/ConnectTimeout. Options that only change
-// OpenSSH's behaviour (-q, BatchMode, ServerAlive*, Control*) and options
-// mhago refuses to honour (turning off host key checking) are returned in
-// ignored. A malformed fragment is an error.
+// parseSSHOptions reads the options MHA setups pass: -i, -p, -l and
+// -o IdentityFile/Port/User/ConnectTimeout/UserKnownHostsFile/
+// StrictHostKeyChecking. Options that only change OpenSSH's behaviour
+// (-q, BatchMode, ServerAlive*, Control*, LogLevel, ...) are returned in
+// notes. A malformed fragment is an error.
 func parseSSHOptions(s string) (sshOptions, error) {
 	args, err := splitShellWords(s)
 	if err != nil {
@@ -45,10 +66,12 @@ func parseSSHOptions(s string) (sshOptions, error) {
 			o.identityFiles = append(o.identityFiles, val)
 		case "-p":
 			err = o.setPort(val)
+		case "-l":
+			o.user = val
 		case "-o":
 			err = o.setOption(val)
 		default:
-			o.ignored = append(o.ignored, a)
+			o.notes = append(o.notes, strings.TrimSpace(a+" "+val)+" (tunes OpenSSH only)")
 		}
 		if err != nil {
 			return sshOptions{}, err
@@ -88,6 +111,8 @@ func (o *sshOptions) setOption(kv string) error {
 		o.identityFiles = append(o.identityFiles, val)
 	case "port":
 		return o.setPort(val)
+	case "user":
+		o.user = val
 	case "connecttimeout":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 1 {
@@ -95,13 +120,47 @@ func (o *sshOptions) setOption(kv string) error {
 		}
 		o.connectTimeout = time.Duration(n) * time.Second
 	case "stricthostkeychecking":
-		o.ignored = append(o.ignored, "-o "+kv+" (mhago always verifies host keys; ssh_accept_unknown_host_keys=1 trusts new hosts on first use)")
+		return o.setHostKeyPolicy(val)
 	case "userknownhostsfile":
-		o.ignored = append(o.ignored, "-o "+kv+" (set ssh_known_hosts_file instead)")
+		o.setKnownHosts(kv, val)
 	default:
-		o.ignored = append(o.ignored, "-o "+kv)
+		o.notes = append(o.notes, "-o "+kv+" (tunes OpenSSH only)")
 	}
 	return nil
+}
+
+// setHostKeyPolicy maps StrictHostKeyChecking onto mhago's policies.
+func (o *sshOptions) setHostKeyPolicy(v string) error {
+	switch strings.ToLower(v) {
+	case "yes", "ask":
+		o.hostKeyPolicy = HostKeyRefuseUnknown
+	case "accept-new":
+		o.hostKeyPolicy = HostKeyAcceptNew
+	case "no", "off":
+		o.hostKeyPolicy = HostKeyAcceptNew
+		o.notes = append(o.notes, "-o StrictHostKeyChecking="+v+
+			" is applied as accept-new: unknown host keys are recorded, a changed key is still refused")
+	default:
+		return fmt.Errorf("StrictHostKeyChecking %q is not yes, accept-new, no or ask", v)
+	}
+	return nil
+}
+
+// setKnownHosts takes UserKnownHostsFile's first file. /dev/null, written
+// to silence OpenSSH, would make every key unknown and so accepted: mhago
+// keeps its own known_hosts file instead.
+func (o *sshOptions) setKnownHosts(kv, v string) {
+	files := strings.Fields(v)
+	switch {
+	case len(files) == 0:
+	case files[0] == "/dev/null":
+		o.notes = append(o.notes, "-o "+kv+" is not applied: host keys are still checked against ssh_known_hosts_file")
+	default:
+		o.knownHostsFile = files[0]
+		if len(files) > 1 {
+			o.notes = append(o.notes, "-o "+kv+": only the first file, "+files[0]+", is read and written")
+		}
+	}
 }
 
 // splitShellWords splits on blanks, honouring single and double quotes and

@@ -56,6 +56,22 @@ var ErrStaleFence = errors.New("config push fence older than the stored one")
 // file invalid; the file is left as it was.
 var ErrInvalidPushed = errors.New("pushed config does not load here")
 
+// ErrOverlay marks a push, pull or version check on a config whose mhago
+// keys live in an overlay file (config.OverlayPath): the cluster part
+// would span two files, and writing config_version or [proxyN] into the
+// MHA app file would make MHA refuse it.
+var ErrOverlay = errors.New("config sync needs one combined config file")
+
+// refuseOverlay returns an error wrapping ErrOverlay when cfg has one.
+func refuseOverlay(op string, cfg *config.Config) error {
+	if cfg.OverlayPath == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %s: its mhago keys are in %s; config sync keeps one file in step (fix: merge the two files into one "+
+		"for push/pull/watch, or keep the manager hosts' files in step by hand while MHA still reads %s)",
+		ErrOverlay, op, cfg.Path, cfg.OverlayPath, cfg.Path)
+}
+
 // Published is one version of a cluster's config as stored in Redis.
 type Published struct {
 	Version int64     `json:"version"`
@@ -103,6 +119,9 @@ return {1, v, fence}`)
 // change, 0 for an operator's push; runID names that run. It refuses with
 // ErrStaleConfig when the file is older than the stored version.
 func Push(ctx context.Context, c *coord.Client, cfg *config.Config, fence int64, runID string) (*Published, error) {
+	if err := refuseOverlay("push config", cfg); err != nil {
+		return nil, err
+	}
 	path, cluster := cfg.Path, cfg.ClusterID()
 	data, perm, err := readFile(path)
 	if err != nil {
@@ -182,6 +201,9 @@ func Latest(ctx context.Context, c *coord.Client, prefix, cluster string) (*Publ
 // to load before it replaces the file atomically. changed tells whether
 // the file was rewritten; v is the version the file holds now.
 func Pull(ctx context.Context, c *coord.Client, cfg *config.Config) (changed bool, v int64, err error) {
+	if err := refuseOverlay("pull config into", cfg); err != nil {
+		return false, 0, err
+	}
 	latest, err := Latest(ctx, c, cfg.Redis.KeyPrefix, cfg.ClusterID())
 	if err != nil {
 		return false, 0, err
@@ -243,6 +265,9 @@ func checkLoads(cfg *config.Config, text string) error {
 // is no reason to refuse a failover). nil when nothing was pushed. Errors
 // reaching Redis are returned as they are (coord.ErrUnreachable).
 func CheckFresh(ctx context.Context, c *coord.Client, cfg *config.Config) error {
+	if err := refuseOverlay("check config version of", cfg); err != nil {
+		return err
+	}
 	latest, err := Latest(ctx, c, cfg.Redis.KeyPrefix, cfg.ClusterID())
 	if err != nil || latest == nil || latest.Version <= cfg.ConfigVersion {
 		return err

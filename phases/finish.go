@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
 	"github.com/mhago/mhago/endpoints"
 	"github.com/mhago/mhago/hooks"
@@ -327,7 +326,7 @@ func (st *State) removeDeadMasterConf() {
 		return
 	}
 	block := st.Dead.Name()
-	if err := config.RemoveServerBlock(st.cfg.Path, block, st.pinnedClusterID()); err != nil {
+	if err := st.cfg.RemoveServerBlock(block, st.pinnedClusterID()); err != nil {
 		st.log.Warn("remove dead master from config", "phase", "finish", "host", block, "error", err)
 		st.Report.Note(fmt.Sprintf("could not remove [%s] from the config: %v; remove it by hand before the next run", block, err))
 		return
