@@ -73,8 +73,8 @@ func mhaUsage(format string, a ...any) error { return &errMHAUsage{fmt.Sprintf(f
 
 // Options common to every command that reads a config.
 var (
-	confFlag         = mhaFlag{"conf", optString, "--conf"}
-	globalConfFlag   = mhaFlag{"global_conf", optString, "--global-conf"}
+	mhaConf          = mhaFlag{"conf", optString, "--conf"}
+	mhaGlobalConf    = mhaFlag{"global_conf", optString, "--global-conf"}
 	workdirFlags     = []mhaFlag{{"workdir", optString, ignoredWorkdir}, {"manager_workdir", optString, ignoredWorkdir}}
 	logOutputFlags   = []mhaFlag{{"log_output", optString, ignoredLog}, {"manager_log", optString, ignoredLog}}
 	ignoredWorkdir   = "ignored: mhago uses manager_workdir from the config"
@@ -86,7 +86,7 @@ var (
 // monitorFlags are MHA's MasterMonitor options (masterha_check_repl and
 // masterha_manager pass their arguments to it).
 func monitorFlags() []mhaFlag {
-	fl := []mhaFlag{confFlag, globalConfFlag,
+	fl := []mhaFlag{mhaConf, mhaGlobalConf,
 		{"check_only", optBool, ignoredInternal}, {"check_repl_health", optBool, ignoredInternal},
 		{"monitor_only", optBool, ignoredInternal}, {"interactive", optInt, ignoredInternal},
 		{"seconds_behind_master", optInt, "--max-lag Ns"},
@@ -111,7 +111,7 @@ func checkReplFlags() []mhaFlag {
 
 // failoverMHAFlags are MHA's MasterFailover options.
 func failoverMHAFlags() []mhaFlag {
-	fl := []mhaFlag{confFlag, globalConfFlag,
+	fl := []mhaFlag{mhaConf, mhaGlobalConf,
 		{"dead_master_host", optString, "--dead-master HOST[:PORT] (must be the server the replicas replicate from)"},
 		{"dead_master_ip", optString, "--dead-master IP[:PORT]"},
 		{"dead_master_port", optInt, "the :PORT of --dead-master"},
@@ -134,7 +134,7 @@ func failoverMHAFlags() []mhaFlag {
 
 // switchoverMHAFlags are MHA's MasterRotate options.
 func switchoverMHAFlags() []mhaFlag {
-	return append([]mhaFlag{confFlag, globalConfFlag,
+	return append([]mhaFlag{mhaConf, mhaGlobalConf,
 		{"check_only", optBool, "--dry-run"},
 		{"new_master_host", optString, "--new-master HOST[:PORT]"},
 		{"new_master_port", optInt, "the :PORT of --new-master"},
@@ -167,10 +167,10 @@ func managerFlags() []mhaFlag {
 
 // adminFlags are MHA's ManagerAdminWrapper options (check_status, stop).
 func adminFlags() []mhaFlag {
-	fl := []mhaFlag{confFlag, globalConfFlag,
+	fl := []mhaFlag{mhaConf, mhaGlobalConf,
 		{"app", optString, "refused: give --conf"}, {"all", optBool, "refused: give --conf"},
 		{"basedir", optString, ignoredWorkdir}, {"baselog", optString, ignoredLog},
-		{"status_dir", optString, ignoredWorkdir}, {"ping_limit", optInt, "ignored"},
+		{"status_dir", optString, ignoredWorkdir}, {"ping_limit", optInt, "--ping-limit Ns (masterha_check_status)"},
 		{"abort", optBool, "--abort"}, {"abort_timeout", optInt, "--abort-timeout Ns"}}
 	return append(append(fl, workdirFlags...), logOutputFlags...)
 }
@@ -197,7 +197,7 @@ var mhaTools = map[string]*mhaTool{
 	"masterha_check_repl": {name: "masterha_check_repl", synopsis: "--conf=FILE [--global_conf=FILE] [--seconds_behind_master=N]",
 		command: "mhago check", exits: exitsHealth, flags: checkReplFlags(), translate: translateCheckRepl},
 	"masterha_check_ssh": {name: "masterha_check_ssh", synopsis: "--conf=FILE [--global_conf=FILE]",
-		command: "mhago check (its SSH findings)", exits: exitsHealth, flags: []mhaFlag{confFlag, globalConfFlag}, translate: translateCheckSSH},
+		command: "mhago check (its SSH findings)", exits: exitsHealth, flags: []mhaFlag{mhaConf, mhaGlobalConf}, translate: translateCheckSSH},
 	"masterha_master_switch": {name: "masterha_master_switch",
 		synopsis: "--master_state=dead --conf=FILE --dead_master_host=HOST [--dead_master_ip=IP] [--dead_master_port=PORT] [--new_master_host=HOST] [--interactive=0]\n" +
 			"       masterha_master_switch --master_state=alive --conf=FILE [--new_master_host=HOST] [--orig_master_is_new_slave] [--running_updates_limit=N] [--interactive=0]",
@@ -501,6 +501,9 @@ func translateAdmin(command string) func(mhaArgs) (mhaPlan, error) {
 			return mhaPlan{}, err
 		}
 		native := append([]string{command}, conf...)
+		if command == "status" && a.has("ping_limit") {
+			native = append(native, "--ping-limit="+seconds(a.str("ping_limit")))
+		}
 		if command == "stop" {
 			if a.flag("abort") {
 				native = append(native, "--abort")

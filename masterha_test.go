@@ -138,7 +138,7 @@ func TestMasterhaTranslation(t *testing.T) {
 				"--skip-check-ssh --wait-on-monitor-error=10s", finish: finishMHA,
 			warn: []string{"--ignore_fail_on_start ignored", "--log_output ignored"}},
 		{tool: "masterha_manager", args: "--conf=/a --skip_disable_read_only", err: "--skip_disable_read_only is not supported"},
-		{tool: "masterha_check_status", args: "--conf=/a --global_conf=/g", native: "status --conf=/a --global-conf=/g", finish: finishNative},
+		{tool: "masterha_check_status", args: "--conf=/a --global_conf=/g --ping_limit=20", native: "status --conf=/a --global-conf=/g --ping-limit=20s", finish: finishNative},
 		{tool: "masterha_check_status", args: "--app=app1", err: "--app and --all are not supported"},
 		{tool: "masterha_stop", args: "--conf=/a --abort --abort_timeout=7", native: "stop --conf=/a --abort --abort-timeout=7s", finish: finishNative},
 		{tool: "masterha_secondary_check", args: "-s h2 -s h3 --secondary_host=h4 --user=root --port=2222 --options=-i_/k --master_host=db1 " +
