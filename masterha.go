@@ -23,15 +23,15 @@ type mhaFlag struct {
 	to   string // for --help: the mhago flag, or why it is not needed
 }
 
-// finishKind is how a tool's exit code and last lines are made from the
+// mhaEnd is how a tool's exit code and last lines are made from the
 // mhago command's.
-type finishKind int
+type mhaEnd int
 
 const (
-	finishMHA    finishKind = iota // 0, 10 (partial) or 1, mhago's own code on stderr
-	finishHealth                   // check_repl: 0 or 1 and MHA's final line
-	finishSSH                      // check_ssh: the SSH findings of check --json, 0 or 1
-	finishNative                   // the mhago command already exits with MHA's codes
+	mhaEndCode    mhaEnd = iota // 0, 10 (partial) or 1, mhago's own code on stderr
+	mhaEndHealth                   // check_repl: 0 or 1 and MHA's final line
+	mhaEndSSH                      // check_ssh: the SSH findings of check --json, 0 or 1
+	mhaEndNative                   // the mhago command already exits with MHA's codes
 )
 
 // mhaTool is one MHA command.
@@ -60,7 +60,7 @@ type mhaPlan struct {
 	// confirm: MHA's --interactive=1 (its default): show the plan (a dry
 	// run) and ask on the terminal before running.
 	confirm bool
-	finish  finishKind
+	finish  mhaEnd
 }
 
 // errMHAUsage is an MHA command line mhago cannot run, said in MHA's
@@ -327,7 +327,7 @@ func translateCheckRepl(a mhaArgs) (mhaPlan, error) {
 	if a.has("seconds_behind_master") {
 		native = append(native, "--max-lag="+seconds(a.str("seconds_behind_master")))
 	}
-	return mhaPlan{native: native, finish: finishHealth, warnings: ignoredFlags(a, checkReplFlags(), "masterha_check_repl")}, nil
+	return mhaPlan{native: native, finish: mhaEndHealth, warnings: ignoredFlags(a, checkReplFlags(), "masterha_check_repl")}, nil
 }
 
 func translateCheckSSH(a mhaArgs) (mhaPlan, error) {
@@ -335,7 +335,7 @@ func translateCheckSSH(a mhaArgs) (mhaPlan, error) {
 	if err != nil {
 		return mhaPlan{}, err
 	}
-	return mhaPlan{native: append(append([]string{"check"}, conf...), "--json"), finish: finishSSH}, nil
+	return mhaPlan{native: append(append([]string{"check"}, conf...), "--json"), finish: mhaEndSSH}, nil
 }
 
 // hostPort is MHA's host and port pair as mhago names a server.
@@ -397,7 +397,7 @@ func translateDead(a mhaArgs) (mhaPlan, error) {
 	if a.flag("remove_dead_master_conf") || a.flag("remove_orig_master_conf") {
 		native = append(native, "--remove-dead-master-conf")
 	}
-	return mhaPlan{native: sortedFlags(native, 1), confirm: interactive(a), finish: finishMHA,
+	return mhaPlan{native: sortedFlags(native, 1), confirm: interactive(a), finish: mhaEndCode,
 		warnings: ignoredFlags(a, failoverMHAFlags(), "--master_state=dead")}, nil
 }
 
@@ -449,7 +449,7 @@ func translateAlive(a mhaArgs) (mhaPlan, error) {
 	if checkOnly {
 		native = append(native, "--dry-run")
 	}
-	return mhaPlan{native: sortedFlags(native, 1), confirm: interactive(a) && !checkOnly, finish: finishMHA,
+	return mhaPlan{native: sortedFlags(native, 1), confirm: interactive(a) && !checkOnly, finish: mhaEndCode,
 		warnings: ignoredFlags(a, switchoverMHAFlags(), "--master_state=alive")}, nil
 }
 
@@ -487,7 +487,7 @@ func translateManager(a mhaArgs) (mhaPlan, error) {
 			native = append(native, own)
 		}
 	}
-	return mhaPlan{native: sortedFlags(native, 1), finish: finishMHA, warnings: ignoredFlags(a, managerFlags(), "masterha_manager")}, nil
+	return mhaPlan{native: sortedFlags(native, 1), finish: mhaEndCode, warnings: ignoredFlags(a, managerFlags(), "masterha_manager")}, nil
 }
 
 // translateAdmin is masterha_check_status and masterha_stop.
@@ -512,7 +512,7 @@ func translateAdmin(command string) func(mhaArgs) (mhaPlan, error) {
 				native = append(native, "--abort-timeout="+seconds(a.str("abort_timeout")))
 			}
 		}
-		return mhaPlan{native: native, finish: finishNative, warnings: ignoredFlags(a, adminFlags(), "masterha_"+command)}, nil
+		return mhaPlan{native: native, finish: mhaEndNative, warnings: ignoredFlags(a, adminFlags(), "masterha_"+command)}, nil
 	}
 }
 
@@ -537,7 +537,7 @@ func translateSecondary(a mhaArgs) (mhaPlan, error) {
 	if a.has("timeout") {
 		native = append(native, "--timeout="+seconds(a.str("timeout")))
 	}
-	return mhaPlan{native: sortedFlags(native, 1+len(hosts)), finish: finishNative,
+	return mhaPlan{native: sortedFlags(native, 1+len(hosts)), finish: mhaEndNative,
 		warnings: ignoredFlags(a, append(secondaryFlags(), mhaFlag{"s", optStrings, ""}), "masterha_secondary_check")}, nil
 }
 

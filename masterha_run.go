@@ -94,7 +94,7 @@ func askYes(in io.Reader, out io.Writer) bool {
 // keeps check's JSON report for finish to read.
 func runNative(p mhaPlan, tio mhaIO) int {
 	args := append([]string{"mhago"}, p.native...)
-	if p.finish != finishSSH {
+	if p.finish != mhaEndSSH {
 		return run(args, tio.out, tio.err)
 	}
 	var buf bytes.Buffer
@@ -106,9 +106,9 @@ func runNative(p mhaPlan, tio mhaIO) int {
 // own on stderr when it is folded into MHA's 1.
 func (t *mhaTool) finish(p mhaPlan, code int, tio mhaIO) int {
 	switch p.finish {
-	case finishNative, finishSSH:
+	case mhaEndNative, mhaEndSSH:
 		return code
-	case finishHealth:
+	case mhaEndHealth:
 		if code == exitOK {
 			fmt.Fprint(tio.out, "\nMySQL Replication Health is OK.\n")
 			return exitOK

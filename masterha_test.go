@@ -95,56 +95,56 @@ func TestMasterhaTranslation(t *testing.T) {
 		args    string
 		native  string
 		confirm bool
-		finish  finishKind
+		finish  mhaEnd
 		warn    []string // substrings, one per warning, in order
 		err     string
 	}{
-		{tool: "masterha_check_repl", args: "--conf=/etc/app1.cnf", native: "check --conf=/etc/app1.cnf", finish: finishHealth},
+		{tool: "masterha_check_repl", args: "--conf=/etc/app1.cnf", native: "check --conf=/etc/app1.cnf", finish: mhaEndHealth},
 		{tool: "masterha_check_repl", args: "--conf /etc/app1.cnf --global_conf=/etc/g.cnf --seconds_behind_master=5 --skip_check_ssh",
-			native: "check --conf=/etc/app1.cnf --global-conf=/etc/g.cnf --max-lag=5s", finish: finishHealth,
+			native: "check --conf=/etc/app1.cnf --global-conf=/etc/g.cnf --max-lag=5s", finish: mhaEndHealth,
 			warn: []string{"--skip_check_ssh ignored"}},
 		{tool: "masterha_check_repl", args: "--global_conf=/g", err: "--conf=<server_config_file> must be set."},
-		{tool: "masterha_check_ssh", args: "--conf=/a", native: "check --conf=/a --json", finish: finishSSH},
+		{tool: "masterha_check_ssh", args: "--conf=/a", native: "check --conf=/a --json", finish: mhaEndSSH},
 		{tool: "masterha_master_switch", args: "--conf=/a --dead_master_host=db1", err: "--master_state=<dead|alive> must be set."},
 		{tool: "masterha_master_switch", args: "--master_state=gone --conf=/a", err: "--master_state=gone: it must be dead or alive."},
 		{tool: "masterha_master_switch", args: "--master_state=dead --conf=/a", err: "--dead_master_host=<dead_master_hostname> must be set."},
 		{tool: "masterha_master_switch", args: "--master_state=dead --conf=/a --dead_master_host=db1 --dead_master_ip=10.0.0.1 --dead_master_port=3307 --interactive=0",
-			native: "failover --conf=/a --dead-master=10.0.0.1:3307 --dead-master=db1:3307", finish: finishMHA},
+			native: "failover --conf=/a --dead-master=10.0.0.1:3307 --dead-master=db1:3307", finish: mhaEndCode},
 		{tool: "masterha_master_switch", args: "--master_state=dead --conf=/a --dead_master_host=10.0.0.1 --dead_master_ip=10.0.0.1",
-			native: "failover --conf=/a --dead-master=10.0.0.1", confirm: true, finish: finishMHA},
+			native: "failover --conf=/a --dead-master=10.0.0.1", confirm: true, finish: mhaEndCode},
 		{tool: "masterha_master_switch", args: "--master_state=dead --conf=/a --dead_master_host=fe80::1 --dead_master_port=3306 --interactive=0",
-			native: "failover --conf=/a --dead-master=[fe80::1]:3306", finish: finishMHA},
+			native: "failover --conf=/a --dead-master=[fe80::1]:3306", finish: mhaEndCode},
 		{tool: "masterha_master_switch",
 			args: "--master_state=dead --conf=/a --global_conf=/g --dead_master_host=db1 --new_master_host=db2 --new_master_port=3306 --interactive=0 " +
 				"--ignore_last_failover --last_failover_minute=30 --remove_orig_master_conf --skip_save_master_binlog --ignore_binlog_server_error " +
 				"--ssh_reachable=1 --wait_on_failover_error=5 --workdir=/w --orig_master_is_new_slave --mystery=1",
 			native: "failover --conf=/a --dead-master=db1 --global-conf=/g --ignore-binlog-server-error --ignore-last-failover --last-failover=30m " +
-				"--new-master=db2:3306 --remove-dead-master-conf --skip-save-binlog", finish: finishMHA,
+				"--new-master=db2:3306 --remove-dead-master-conf --skip-save-binlog", finish: mhaEndCode,
 			warn: []string{"--ssh_reachable ignored", "--wait_on_failover_error ignored", "--workdir ignored",
 				"--orig_master_is_new_slave is not an option of --master_state=dead", "--mystery: not an option of masterha_master_switch"}},
 		{tool: "masterha_master_switch", args: "--master_state=dead --conf=/a --dead_master_host=db1 --skip_change_master", err: "--skip_change_master is not supported"},
 		{tool: "masterha_master_switch", args: "--master_state=alive --conf=/a --new_master_host=db2 --new_master_port=3306 --orig_master_is_new_slave " +
 			"--running_updates_limit=10 --running_seconds_limit=20 --seconds_behind_master=3 --interactive=0 --skip_lock_all_tables --flush_tables=1",
 			native: "switchover --conf=/a --max-lag=3s --new-master=db2:3306 --orig-master-is-new-slave --running-seconds-limit=20s --running-updates-limit=10s",
-			finish: finishMHA, warn: []string{"--skip_lock_all_tables ignored: mhago never takes FLUSH TABLES", "--flush_tables ignored"}},
+			finish: mhaEndCode, warn: []string{"--skip_lock_all_tables ignored: mhago never takes FLUSH TABLES", "--flush_tables ignored"}},
 		{tool: "masterha_master_switch", args: "--master_state=alive --conf=/a --check_only",
-			native: "switchover --conf=/a --dry-run", finish: finishMHA},
-		{tool: "masterha_master_switch", args: "--master_state=alive --conf=/a", native: "switchover --conf=/a", confirm: true, finish: finishMHA},
+			native: "switchover --conf=/a --dry-run", finish: mhaEndCode},
+		{tool: "masterha_master_switch", args: "--master_state=alive --conf=/a", native: "switchover --conf=/a", confirm: true, finish: mhaEndCode},
 		{tool: "masterha_master_switch", args: "--master_state=alive --conf=/a --dead_master_host=db1 --bogus=secret extra",
 			err: "Unknown options: --bogus --dead_master_host (and 1 argument(s) that are no option)"},
 		{tool: "masterha_manager", args: "--conf=/a --global_conf=/g --wait_on_monitor_error=10 --skip_check_ssh --last_failover_minute=60 " +
 			"--ignore_last_failover --remove_dead_master_conf --ignore_fail_on_start --log_output=/l",
 			native: "monitor --conf=/a --exit-after-failover --global-conf=/g --ignore-last-failover --last-failover=60m --remove-dead-master-conf " +
-				"--skip-check-ssh --wait-on-monitor-error=10s", finish: finishMHA,
+				"--skip-check-ssh --wait-on-monitor-error=10s", finish: mhaEndCode,
 			warn: []string{"--ignore_fail_on_start ignored", "--log_output ignored"}},
 		{tool: "masterha_manager", args: "--conf=/a --skip_disable_read_only", err: "--skip_disable_read_only is not supported"},
-		{tool: "masterha_check_status", args: "--conf=/a --global_conf=/g --ping_limit=20", native: "status --conf=/a --global-conf=/g --ping-limit=20s", finish: finishNative},
+		{tool: "masterha_check_status", args: "--conf=/a --global_conf=/g --ping_limit=20", native: "status --conf=/a --global-conf=/g --ping-limit=20s", finish: mhaEndNative},
 		{tool: "masterha_check_status", args: "--app=app1", err: "--app and --all are not supported"},
-		{tool: "masterha_stop", args: "--conf=/a --abort --abort_timeout=7", native: "stop --conf=/a --abort --abort-timeout=7s", finish: finishNative},
+		{tool: "masterha_stop", args: "--conf=/a --abort --abort_timeout=7", native: "stop --conf=/a --abort --abort-timeout=7s", finish: mhaEndNative},
 		{tool: "masterha_secondary_check", args: "-s h2 -s h3 --secondary_host=h4 --user=root --port=2222 --options=-i_/k --master_host=db1 " +
 			"--master_ip=10.0.0.1 --master_port=3306 --master_user=mha --master_password=s3cret --ping_type=SELECT --timeout=3",
 			native: "secondary-check --secondary-host=h4 --secondary-host=h2 --secondary-host=h3 --master-host=db1 --master-ip=10.0.0.1 " +
-				"--master-port=3306 --options=-i_/k --ping-type=SELECT --port=2222 --timeout=3s --user=root", finish: finishNative,
+				"--master-port=3306 --options=-i_/k --ping-type=SELECT --port=2222 --timeout=3s --user=root", finish: mhaEndNative,
 			warn: []string{"--master_user ignored", "--master_password ignored, never echoed"}},
 		{tool: "masterha_secondary_check", args: "-s h2", err: "--master_host=<master_hostname> must be set."},
 	} {
