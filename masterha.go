@@ -28,10 +28,10 @@ type mhaFlag struct {
 type mhaEnd int
 
 const (
-	mhaEndCode    mhaEnd = iota // 0, 10 (partial) or 1, mhago's own code on stderr
-	mhaEndHealth                   // check_repl: 0 or 1 and MHA's final line
-	mhaEndSSH                      // check_ssh: the SSH findings of check --json, 0 or 1
-	mhaEndNative                   // the mhago command already exits with MHA's codes
+	mhaEndCode   mhaEnd = iota // 0, 10 (partial) or 1, mhago's own code on stderr
+	mhaEndHealth               // check_repl: 0 or 1 and MHA's final line
+	mhaEndSSH                  // check_ssh: the SSH findings of check --json, 0 or 1
+	mhaEndNative               // the mhago command already exits with MHA's codes
 )
 
 // mhaTool is one MHA command.
