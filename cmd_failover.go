@@ -53,7 +53,8 @@ earlier run did not finish, failover stops with exit 9, says where that run
 stopped and prints the --resume and --abandon commands.
 
 ` + exitStatusHelp,
-		Flags:  append(confFlags(), failoverFlags()...),
+		Flags: append(append(confFlags(), failoverFlags()...),
+			&cli.StringSliceFlag{Name: "dead-master", Usage: "refuse unless the replicas replicate from this server (`BLOCK`, hostname or IP, with or without :port; repeatable: each must name it)"}),
 		Action: runFailover,
 	}
 }
@@ -80,7 +81,7 @@ func failoverOperation(c *cli.Context, cfg *config.Config) (operation, error) {
 	if err := exclusiveResume(c); err != nil {
 		return nil, err
 	}
-	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
+	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), DeadMaster: c.StringSlice("dead-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
 		IgnoreBinlogServerError: c.Bool("ignore-binlog-server-error"),
 		RemoveDeadMasterConf:    c.Bool("remove-dead-master-conf"),

@@ -31,6 +31,9 @@ func main() {
 // when the config is loaded: stdout (tables, reports, --json), stderr
 // (errors, warnings) and, through newLogger, manager_log.
 func run(args []string, stdout, stderr io.Writer) int {
+	if code, ok := runMasterha(args, stdout, stderr); ok {
+		return code // MHA's commands, translated to the ones below
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// go-redis prints dial retries straight to stderr, past the scrubber,

@@ -251,12 +251,16 @@ func observeHooks(ctx context.Context, cfg *config.Config, masterBlock string, s
 		if cmd == "" {
 			return
 		}
-		obs := HookObs{Key: key, Path: cmd, Style: style, Err: hooks.CheckExecutable(hooks.Program(cmd))}
+		prog, err := hooks.ProgramPath(cmd)
+		if err == nil {
+			err = hooks.CheckExecutable(prog)
+		}
+		obs := HookObs{Key: key, Path: cmd, Style: style, Err: err}
 		if key == hooks.SecondaryCheckScript && secondary.Builtin(cmd) {
 			obs.Err = nil // mhago runs its own masterha_secondary_check
 		}
 		if obs.Err == nil && key == hooks.IPFailoverScript {
-			obs.PasswordOption, _ = hooks.ScriptPasswordOption(hooks.Program(cmd))
+			obs.PasswordOption, _ = hooks.ScriptPasswordOption(prog)
 		}
 		if obs.Err == nil && statusArgs != nil && master != nil {
 			// The new master is not known yet: the master's password

@@ -197,6 +197,22 @@ func Program(command string) string {
 	return f[0]
 }
 
+// ProgramPath is the file a configured hook command runs: its first word,
+// a bare name looked up in $PATH as the shell that runs hooks looks it up
+// (MHA's documentation writes "secondary_check_script=masterha_secondary_check
+// -s host").
+func ProgramPath(command string) (string, error) {
+	prog := Program(command)
+	if prog == "" || strings.Contains(prog, "/") {
+		return prog, nil
+	}
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		return "", fmt.Errorf("%s is not found in $PATH (fix: write the script's full path, or put it in a directory of mhago's $PATH): %w", prog, err)
+	}
+	return path, nil
+}
+
 // CheckExecutable reports why path cannot be run as a hook, or nil.
 func CheckExecutable(path string) error {
 	fi, err := os.Stat(path)

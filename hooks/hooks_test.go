@@ -102,6 +102,29 @@ func TestCheckExecutable(t *testing.T) {
 	}
 }
 
+// A bare hook name is found in $PATH, as the shell that runs it finds it.
+func TestProgramPath(t *testing.T) {
+	p := writeScript(t, "exit 0")
+	t.Setenv("PATH", filepath.Dir(p)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	got, err := ProgramPath(filepath.Base(p) + " -s host2")
+	if err != nil || got != p {
+		t.Fatalf("bare name: %q %v, want %q", got, err, p)
+	}
+	if err := CheckExecutable(got); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ProgramPath(p + " --x"); err != nil || got != p {
+		t.Fatalf("full path: %q %v", got, err)
+	}
+	if _, err := ProgramPath("mhago-no-such-hook --x"); err == nil || !strings.Contains(err.Error(), "not found in $PATH") {
+		t.Fatalf("missing bare name: %v", err)
+	}
+	r := Run(context.Background(), Call{Name: "x", Path: filepath.Base(p)})
+	if r.ExitCode != 0 || r.Err != "" {
+		t.Fatalf("the shell does not run the bare name: %+v", r)
+	}
+}
+
 func TestRunCommandWithOwnArgs(t *testing.T) {
 	p := writeScript(t, `for a in "$@"; do echo "[$a]"; done`)
 	r := Run(context.Background(), Call{Name: "x", Path: p + " --fixed=1", Args: []string{"--body=a b 'c' $(x)"}})

@@ -30,6 +30,10 @@ func checkConfiguration(ctx context.Context, st *State) error {
 	}
 	st.Dead = dead
 	st.Report.SetDeadMaster(dead.Name(), dead.Server.Addr())
+	// After the report names the master found, so a refusal shows both.
+	if err := checkNamedDeadMaster(dead.Server, st.opts.DeadMaster); err != nil {
+		return err
+	}
 	if err := st.classifyReplicas(); err != nil {
 		return err
 	}

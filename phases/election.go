@@ -173,7 +173,7 @@ func (st *State) forcedNewMaster() string {
 	}
 	for _, h := range st.Hosts {
 		s := h.Server
-		if st.opts.NewMaster == s.Block || st.opts.NewMaster == s.Hostname || st.opts.NewMaster == s.IP || st.opts.NewMaster == s.Addr() {
+		if serverNamed(s, st.opts.NewMaster) {
 			return s.Block
 		}
 	}

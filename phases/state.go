@@ -28,8 +28,12 @@ import (
 
 // Options are the operator's choices for one run.
 type Options struct {
-	DryRun             bool
-	NewMaster          string // config block or hostname[:port] to promote (--new-master)
+	DryRun    bool
+	NewMaster string // config block or hostname[:port] to promote (--new-master)
+	// DeadMaster are the names (block, hostname or IP, with or without
+	// :port) the operator gave the dead master; each must name the server
+	// the replicas replicate from (MHA's --dead_master_host/ip/port).
+	DeadMaster         []string
 	IgnoreLastFailover bool
 	LastFailover       time.Duration // refuse when the last failover is younger (default 8h)
 	NoLock             bool          // run without the Redis lock (Redis down)

@@ -11,11 +11,10 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # run keepalived in network namespaces.
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 [ -x /usr/sbin/keepalived ] || command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
-# make bench compares with MHA 0.58 from Debian's packages.
-if [ "${BENCH:-0}" = 1 ]; then
-  command -v masterha_master_switch >/dev/null 2>&1 || need+=(mha4mysql-manager)
-  command -v apply_diff_relay_logs >/dev/null 2>&1 || need+=(mha4mysql-node)
-fi
+# make bench compares with MHA 0.58 from Debian's packages, and the
+# side-by-side test runs MHA's masterha_check_repl on the test cluster.
+command -v masterha_master_switch >/dev/null 2>&1 || need+=(mha4mysql-manager)
+command -v apply_diff_relay_logs >/dev/null 2>&1 || need+=(mha4mysql-node)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
