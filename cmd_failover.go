@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -81,31 +79,20 @@ func failoverOperation(c *cli.Context, cfg *config.Config) (operation, error) {
 	if err := exclusiveResume(c); err != nil {
 		return nil, err
 	}
-	opts := phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), DeadMaster: c.StringSlice("dead-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
+	opts := failoverOptions(c, cfg)
+	return func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
+		return phases.Failover(ctx, deps, opts)
+	}, nil
+}
+
+// failoverOptions are the failover flags' values (failover, and the
+// monitor's failovers, which take the same flags).
+func failoverOptions(c *cli.Context, cfg *config.Config) phases.Options {
+	return phases.Options{DryRun: c.Bool("dry-run"), NewMaster: c.String("new-master"), DeadMaster: c.StringSlice("dead-master"), IgnoreLastFailover: c.Bool("ignore-last-failover"),
 		LastFailover: c.Duration("last-failover"), NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"),
 		IgnoreBinlogServerError: c.Bool("ignore-binlog-server-error"),
 		RemoveDeadMasterConf:    c.Bool("remove-dead-master-conf"),
 		HookPasswordArgs:        c.Bool("hook-password-args") || cfg.Scripts.PasswordArgs, AcceptNewHostKeys: c.Bool("accept-new-host-keys"),
 		ConfirmWait: c.Duration("confirm-wait"), Resume: c.Bool("resume"), Abandon: c.Bool("abandon"),
 		ApplyWait: c.Duration("apply-wait"), Command: strings.Join(os.Args, " ")}
-	return func(ctx context.Context, deps phases.Deps) (*report.Report, error) {
-		return phases.Failover(ctx, deps, opts)
-	}, nil
-}
-
-// printReport prints the report's sanitized copy: the live report may
-// hold a secret a caller put in a note or an error text.
-func printReport(w io.Writer, rep *report.Report, asJSON bool) error {
-	if rep == nil {
-		return nil
-	}
-	safe, err := rep.Sanitized()
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return writeJSON(w, safe)
-	}
-	_, err = fmt.Fprint(w, report.Text(safe))
-	return err
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -217,14 +216,14 @@ func monitorFailover(c *cli.Context, log *slog.Logger) func(context.Context, *co
 		if err != nil {
 			return err
 		}
-		opts := phases.Options{IgnoreLastFailover: c.Bool("ignore-last-failover"), LastFailover: c.Duration("last-failover"),
-			NoLock: c.Bool("no-lock"), SkipSaveBinlog: c.Bool("skip-save-binlog"), IgnoreBinlogServerError: c.Bool("ignore-binlog-server-error"),
-			RemoveDeadMasterConf: c.Bool("remove-dead-master-conf"), HookPasswordArgs: c.Bool("hook-password-args") || cfg.Scripts.PasswordArgs,
-			AcceptNewHostKeys: c.Bool("accept-new-host-keys"), ConfirmWait: c.Duration("confirm-wait"), ApplyWait: c.Duration("apply-wait"),
-			Command: strings.Join(os.Args, " ")}
+		// The monitor acts on the master it saw die, never on a plan, a
+		// named server or an earlier run: those flags are the failover
+		// command's own.
+		opts := failoverOptions(c, cfg)
+		opts.DryRun, opts.NewMaster, opts.DeadMaster, opts.Resume, opts.Abandon = false, "", nil, false, false
 		warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "mhago: warning: %s\n", msg) }
 		rep, runErr := phases.Failover(ctx, phases.Deps{Config: cfg, Log: log, Agent: bin, Warn: warn}, opts)
-		if werr := printReport(c.App.Writer, rep, c.Bool("json")); werr != nil {
+		if werr := printRunReport(c.App.Writer, rep, runErr, c.Bool("json")); werr != nil {
 			log.Error("print the failover report", "err", werr)
 		}
 		return runErr
