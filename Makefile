@@ -10,7 +10,8 @@ FUZZTIME ?= 30s
 all: build
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/mhago/mhago/buildinfo.Version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS := -X github.com/mhago/mhago/buildinfo.Version=$(VERSION) -X github.com/mhago/mhago/buildinfo.Commit=$(COMMIT)
 
 # mhago with the node agent (static, CGO off) embedded: one binary to copy.
 build:
