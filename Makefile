@@ -5,7 +5,7 @@ BIN     := bin/mhago
 DEMO    ?= /tmp/mhago-demo
 FUZZTIME ?= 30s
 
-.PHONY: all build deps test unit demo demo-down chaos fuzz bench lint clean
+.PHONY: all build deps test install-test unit demo demo-down chaos fuzz bench lint clean
 
 all: build
 
@@ -26,6 +26,14 @@ deps:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+
+# mhago as `go install` gives it, without `make build`: installed into an
+# empty GOBIN, it fails a killed master over on a test cluster
+# (TestInstalledBinaryFailsOver; make test covers a plain `go build`).
+install-test: deps
+	@gobin=$$(mktemp -d) && trap 'rm -rf "$$gobin"' EXIT && \
+	echo "GOBIN=$$gobin $(GO) install ./..." && GOBIN=$$gobin $(GO) install ./... && \
+	MHAGO_BIN=$$gobin/mhago $(GO) test -count=1 -timeout 5m -run '^TestInstalledBinaryFailsOver$$' .
 
 unit:
 	$(GO) test -count=1 -short ./...
