@@ -5,7 +5,7 @@ BIN     := bin/mhago
 DEMO    ?= /tmp/mhago-demo
 FUZZTIME ?= 30s
 
-.PHONY: all build deps test install-test unit demo demo-down chaos fuzz bench lint clean
+.PHONY: all build dist deps test install-test unit demo demo-down chaos fuzz bench lint clean
 
 all: build
 
@@ -17,6 +17,13 @@ LDFLAGS := -X github.com/mhago/mhago/buildinfo.Version=$(VERSION) -X github.com/
 build:
 	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o agentctl/embedded/mhago-agent ./nodeagent/cmd/mhago-agent
 	$(GO) build -tags embedagent -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# Release artifacts in dist/ (scripts/dist.sh): static mhago for linux/amd64
+# and linux/arm64, each embedding the agent of its own architecture, the
+# agents alone, and .deb packages (nfpm) with man page, completion, systemd
+# unit and cron file.
+dist:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) scripts/dist.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -71,4 +78,4 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -96,10 +96,13 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:      stderr,
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		OnUsageError:   usageError,
+		// `mhago --generate-bash-completion` lists commands and flags for
+		// the shell completion scripts in packaging/completion.
+		EnableBashCompletion: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
-		Commands:              withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand()),
+		Commands:              withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand(), manCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
 }
