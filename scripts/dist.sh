@@ -30,10 +30,12 @@ debversion() {
 
 mkdir -p "$OUT"
 embedded=agentctl/embedded/mhago-agent
-# The embedded agent is this script's per-arch build: remove it on exit so
-# no later `go build -tags embedagent` picks up another arch's agent
-# (`make build` builds its own).
-trap 'rm -f "$embedded"' EXIT
+# The embedded agent is this script's per-arch build; on exit the one
+# `make build` left there (this machine's arch) is put back, so no later
+# `go build -tags embedagent` picks up another arch's agent.
+saved=$(mktemp)
+if [ -f "$embedded" ]; then cp -p "$embedded" "$saved"; else rm -f "$saved"; fi
+trap 'if [ -f "$saved" ]; then mv "$saved" "$embedded"; else rm -f "$embedded"; fi' EXIT
 
 # The man page is the same for every arch: rendered once by this machine.
 $GO run . man | gzip -9n >"$OUT/mhago.1.gz"
