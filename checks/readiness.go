@@ -85,7 +85,7 @@ func (e *evaluation) checkTools(h *HostObs, isMaster bool) {
 func (e *evaluation) checkAgentBinary() {
 	if e.in.AgentErr != "" {
 		e.fail(CatEnvironment, "", "agent", e.in.AgentErr,
-			"set agent_path in [server default] to the mhago-agent built with this mhago, or use the mhago binary from `make build`, which embeds it")
+			"correct agent_path in [server default] to a readable mhago-agent of this mhago's version, or remove it: mhago then pushes its built-in agent or itself")
 	}
 }
 
