@@ -5,17 +5,25 @@ BIN     := bin/mhago
 DEMO    ?= /tmp/mhago-demo
 FUZZTIME ?= 30s
 
-.PHONY: all build deps test unit demo demo-down chaos fuzz bench lint clean
+.PHONY: all build dist deps test install-test unit demo demo-down chaos fuzz bench lint clean
 
 all: build
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/mhago/mhago/buildinfo.Version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS := -X github.com/mhago/mhago/buildinfo.Version=$(VERSION) -X github.com/mhago/mhago/buildinfo.Commit=$(COMMIT)
 
 # mhago with the node agent (static, CGO off) embedded: one binary to copy.
 build:
 	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o agentctl/embedded/mhago-agent ./nodeagent/cmd/mhago-agent
 	$(GO) build -tags embedagent -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# Release artifacts in dist/ (scripts/dist.sh): static mhago for linux/amd64
+# and linux/arm64, each embedding the agent of its own architecture, the
+# agents alone, and .deb packages (nfpm) with man page, completion, systemd
+# unit and cron file.
+dist:
+	VERSION=$(VERSION) COMMIT=$(COMMIT) scripts/dist.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +33,14 @@ deps:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+
+# mhago as `go install` gives it, without `make build`: installed into an
+# empty GOBIN, it fails a killed master over on a test cluster
+# (TestInstalledBinaryFailsOver; make test covers a plain `go build`).
+install-test: deps
+	@gobin=$$(mktemp -d) && trap 'rm -rf "$$gobin"' EXIT && \
+	echo "GOBIN=$$gobin $(GO) install ./..." && GOBIN=$$gobin $(GO) install ./... && \
+	MHAGO_BIN=$$gobin/mhago $(GO) test -count=1 -timeout 5m -run '^TestInstalledBinaryFailsOver$$' .
 
 unit:
 	$(GO) test -count=1 -short ./...
@@ -62,4 +78,4 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -152,19 +152,28 @@ func runConfigPush(c *cli.Context) error {
 		return redisFailure(err)
 	}
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, pub)
+		return writeJSON(c.App.Writer, pushResult{ExitCode: exitOK, Status: statusOK, Published: pub})
 	}
 	_, err = fmt.Fprintf(c.App.Writer, "%s: pushed version %d of cluster %s's config to redis %s (fence %d)\n",
 		cfg.Path, pub.Version, cfg.ClusterID(), rc.Where(), pub.Fence)
 	return err
 }
 
+// pushResult is what push prints with --json: the version it published.
+type pushResult struct {
+	ExitCode int    `json:"exit_code"`
+	Status   string `json:"status"`
+	*configsync.Published
+}
+
 // pullResult is what pull prints with --json.
 type pullResult struct {
-	Config  string `json:"config"`
-	Changed bool   `json:"changed"`
-	Version int64  `json:"version"`
-	Backup  string `json:"backup,omitempty"`
+	ExitCode int    `json:"exit_code"`
+	Status   string `json:"status"`
+	Config   string `json:"config"`
+	Changed  bool   `json:"changed"`
+	Version  int64  `json:"version"`
+	Backup   string `json:"backup,omitempty"`
 }
 
 func runConfigPull(c *cli.Context) error {
@@ -177,7 +186,7 @@ func runConfigPull(c *cli.Context) error {
 	if err != nil {
 		return redisFailure(err)
 	}
-	res := pullResult{Config: cfg.Path, Changed: changed, Version: v}
+	res := pullResult{ExitCode: exitOK, Status: statusOK, Config: cfg.Path, Changed: changed, Version: v}
 	if changed {
 		res.Backup = configsync.BackupPath(cfg.Path, cfg.ConfigVersion)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,6 +19,10 @@ import (
 var faultDir string
 
 func TestMain(m *testing.M) {
+	if err := placeTestAgent(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "mhago-fault-")
 	if err == nil {
 		faultDir = dir

@@ -45,7 +45,7 @@ func jsonKeys(t reflect.Type, path string, seen map[reflect.Type]bool, out *[]st
 // Every key of every document and event mhago prints with --json is
 // snake_case, exit_code and status included at the top.
 func TestJSONDocumentsAreSnakeCase(t *testing.T) {
-	for _, v := range []any{runDocument{}, cronDocument{}, errorDocument{}, validateResult{}, phaseJSON{}, progressJSON{}} {
+	for _, v := range []any{runDocument{}, cronDocument{}, errorDocument{}, validateResult{}, phaseJSON{}, progressJSON{}, versionInfo{}, pushResult{}, pullResult{}} {
 		var keys []string
 		jsonKeys(reflect.TypeOf(v), "", map[reflect.Type]bool{}, &keys)
 		if len(keys) < 5 {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/config"
 	"github.com/mhago/mhago/coord"
@@ -23,6 +23,10 @@ import (
 )
 
 func main() {
+	if startedAsAgent(os.Args[0]) {
+		os.Exit(serveAgent(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	}
+	agentctl.SelfServes = true
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
@@ -100,10 +104,13 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		OnUsageError:   usageError,
 		Action:         unknownCommand,
+		// `mhago --generate-bash-completion` lists commands and flags for
+		// the shell completion scripts in packaging/completion.
+		EnableBashCompletion: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
-		Commands: append(withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand()),
+		Commands: append(withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand(), manCommand()),
 			statusCommand(), stopCommand(), secondaryCheckCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
@@ -126,14 +133,15 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "version",
-		Usage:       "print the version",
+		Usage:       "print the version, commit, Go version and where the node agent comes from",
 		Description: "Example:\n   mhago version --json",
 		Flags:       []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "machine-readable output"}},
 		Action: func(c *cli.Context) error {
+			v := describeVersion()
 			if c.Bool("json") {
-				return json.NewEncoder(c.App.Writer).Encode(map[string]string{"version": buildinfo.Version})
+				return writeJSON(c.App.Writer, v)
 			}
-			_, err := fmt.Fprintf(c.App.Writer, "mhago %s\n", buildinfo.Version)
+			_, err := io.WriteString(c.App.Writer, v.text())
 			return err
 		},
 	}

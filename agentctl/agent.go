@@ -99,7 +99,7 @@ func Deploy(ctx context.Context, c *remote.Client, workdir, runID string, bin Bi
 	}
 	if err != nil {
 		cache.undo()
-		return nil, noExecError(err, workdir, c.Target().String())
+		return nil, runError(noExecError(err, workdir, c.Target().String()), bin, c.Target().String())
 	}
 	cache.prune()
 	return a, nil

@@ -36,7 +36,7 @@ type applyEnv struct {
 func newApplyEnv(t *testing.T, base int) *applyEnv {
 	c := cluster.Start(t, cluster.Options{Base: base, Hosts: 2})
 	ctx := context.Background()
-	bin, err := Locate(ctx, "")
+	bin, err := builtAgent(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func TestLoginAndTools(t *testing.T) {
 func TestDeployUnusableWorkdir(t *testing.T) {
 	c := cluster.Start(t, cluster.Options{Base: 224, Hosts: 1})
 	ctx := context.Background()
-	bin, err := Locate(ctx, "")
+	bin, err := builtAgent(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ type env struct {
 func newEnv(t *testing.T, opts cluster.Options) *env {
 	c := cluster.Start(t, opts)
 	ctx := context.Background()
-	bin, err := Locate(ctx, "")
+	bin, err := builtAgent(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

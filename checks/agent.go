@@ -45,7 +45,10 @@ func (sc *scratch) deploy(ctx context.Context, s config.Server, bin agentctl.Bin
 // place that tells the causes apart.
 func agentFailed(err error) *AgentObs {
 	obs := &AgentObs{Err: err.Error()}
+	var re *agentctl.RunError
 	switch {
+	case errors.As(err, &re):
+		obs.Err, obs.Fix = re.Why, re.Fix
 	case errors.Is(err, agentctl.ErrNoExec):
 		obs.NoExec = true
 	case errors.Is(err, agentctl.ErrNoSpace):

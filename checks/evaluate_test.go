@@ -253,6 +253,10 @@ func TestEvaluate(t *testing.T) {
 			in.ReplLogins = nil
 			in.AgentErr = "node agent binary not available: read /opt/mhago-agent: no such file or directory"
 		}, worst: CatEnvironment, master: "server1", wantSubstr: "node agent binary not available", wantFix: "agent_path"},
+		{name: "agent binary the host cannot run", mutate: func(in *Input) {
+			in.Hosts[1].SSH.Workdir.Agent = &AgentObs{Err: "the agent (mhago itself) is dynamically linked against /lib64/ld-linux-x86-64.so.2, which this host does not have",
+				Fix: "build mhago with CGO_ENABLED=0"}
+		}, worst: CatEnvironment, master: "server1", wantHost: "server2", wantSubstr: "the node agent cannot run on", wantFix: "build mhago with CGO_ENABLED=0"},
 		{name: "wrong repl_password", mutate: func(in *Input) { refuseLogin(in, "server3", "server2") },
 			worst: CatLogin, master: "server1", wantHost: "server2",
 			wantSubstr: "repl user 'repl' cannot log in to server2 (127.0.0.12:3306) from server3: ERROR 1045",

@@ -133,6 +133,9 @@ type AgentObs struct {
 	Err     string
 	NoExec  bool
 	NoSpace bool
+	// Fix is set when the agent binary does not fit the host (its
+	// architecture or C library) and says how to get one that does.
+	Fix string
 	// FreeBytes is the free space in remote_workdir (valid when Err == "").
 	FreeBytes uint64
 	// Decoder and Client are the apply tools the agent found

@@ -45,6 +45,8 @@ func (e *evaluation) checkWorkdir(h *HostObs, isMaster bool) {
 	case a.NoSpace:
 		e.fail(CatEnvironment, h.Name, "agent", fmt.Sprintf("no space left in remote_workdir %s on %s for the node agent (%s)", d.Path, h.Hostname, a.Err),
 			fmt.Sprintf("free space on that filesystem, or set remote_workdir in [%s] to a larger one", h.Name))
+	case a.Fix != "":
+		e.fail(CatEnvironment, h.Name, "agent", fmt.Sprintf("the node agent cannot run on %s: %s", h.Hostname, a.Err), a.Fix)
 	case a.Err != "":
 		e.fail(CatEnvironment, h.Name, "agent", fmt.Sprintf("the node agent cannot run from remote_workdir %s on %s: %s", d.Path, h.Hostname, a.Err),
 			"fix the cause named here; a failover pushes and runs the agent the same way")
@@ -84,7 +86,7 @@ func (e *evaluation) checkTools(h *HostObs, isMaster bool) {
 func (e *evaluation) checkAgentBinary() {
 	if e.in.AgentErr != "" {
 		e.fail(CatEnvironment, "", "agent", e.in.AgentErr,
-			"set agent_path in [server default] to the mhago-agent built with this mhago, or use the mhago binary from `make build`, which embeds it")
+			"correct agent_path in [server default] to a readable mhago-agent of this mhago's version, or remove it: mhago then pushes its built-in agent or itself")
 	}
 }
 

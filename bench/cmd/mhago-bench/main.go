@@ -263,7 +263,12 @@ func scaleRows(ctx context.Context, env bench.Env, bin string, runs int, md *str
 
 // applyRow compares the own SQL thread with the diff replay on mb MB.
 func applyRow(ctx context.Context, env bench.Env, mb int, md *strings.Builder) error {
-	bin, err := agentctl.Locate(ctx, "")
+	// This tool is not mhago: it builds the agent that mhago would carry.
+	path, err := agentctl.BuildFromSource(ctx, "")
+	if err != nil {
+		return err
+	}
+	bin, err := agentctl.Locate(ctx, path)
 	if err != nil {
 		return err
 	}
