@@ -71,9 +71,6 @@ func threadCause(h, master *HostObs, errno int) string {
 func passwordChange(h *HostObs) string {
 	v := serverVersion(h)
 	stop, start := replsql.Stop(v, replsql.IOThread).String(), replsql.Start(v, replsql.IOThread).String()
-	verb, kw := "CHANGE MASTER TO ", "MASTER_"
-	if s := replsql.PointAt(v, "", 0).String(); strings.HasPrefix(s, "CHANGE REPLICATION SOURCE") {
-		verb, kw = "CHANGE REPLICATION SOURCE TO ", "SOURCE_"
-	}
-	return stop + "; " + verb + kw + "PASSWORD='<repl password>'; " + start + "; and keep repl_password in the config the same"
+	set := replsql.SetPasswordPlaceholder(v, "<repl password>").String()
+	return stop + "; " + set + "; " + start + "; and keep repl_password in the config the same"
 }

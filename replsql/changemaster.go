@@ -123,6 +123,15 @@ func PointAt(v repl.Version, host string, port int) Statement {
 	return plain(render(verb, []option{{kw + "HOST", quote(host), false}, {kw + "PORT", strconv.Itoa(port), false}}, false))
 }
 
+// SetPasswordPlaceholder returns CHANGE MASTER TO (or CHANGE REPLICATION
+// SOURCE TO) setting only the replication password, with placeholder in
+// its place, for a fix text: the operator types the password; mhago never
+// prints one.
+func SetPasswordPlaceholder(v repl.Version, placeholder string) Statement {
+	verb, kw := changeSyntax(v.Flavor(), v)
+	return plain(render(verb, []option{{kw + "PASSWORD", quote(placeholder), false}}, false))
+}
+
 // changeSyntax returns the statement verb and the option prefix.
 func changeSyntax(f repl.Flavor, v repl.Version) (verb, kw string) {
 	if f == repl.FlavorMySQL && v.AtLeast(8, 0, 23) {

@@ -177,6 +177,19 @@ func TestPointAtQuotesTheHost(t *testing.T) {
 	}
 }
 
+func TestSetPasswordPlaceholder(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{
+		"10.11.6-MariaDB": `CHANGE MASTER TO MASTER_PASSWORD='<repl password>'`,
+		"8.0.22":          `CHANGE MASTER TO MASTER_PASSWORD='<repl password>'`,
+		"8.0.23":          `CHANGE REPLICATION SOURCE TO SOURCE_PASSWORD='<repl password>'`,
+	} {
+		if got := SetPasswordPlaceholder(version(v), "<repl password>").String(); got != want {
+			t.Errorf("%s: %s, want %s", v, got, want)
+		}
+	}
+}
+
 func TestSetGTIDSlavePos(t *testing.T) {
 	t.Parallel()
 	maria := version("10.11.6-MariaDB-log")
