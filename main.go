@@ -111,7 +111,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "log-level", Value: "", Usage: "debug, info, warn or error (default: log_level from the config, else warn on stderr)"},
 		},
 		Commands: append(withUsageErrors(checkCommand(), failoverCommand(), switchoverCommand(), rejoinCommand(), monitorCommand(), configCommand(), versionCommand(), manCommand()),
-			statusCommand(), stopCommand(), secondaryCheckCommand()),
+			statusCommand(), stopCommand(), secondaryCheckCommand(), masterhaCommand()),
 		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitStatusHelp + "\n",
 	}
 	secondsFlags(app.Commands) // every duration flag of every command takes bare seconds

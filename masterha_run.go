@@ -6,10 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/checks"
@@ -206,4 +210,26 @@ func valueHint(k optKind) string {
 		return "=S"
 	}
 	return ""
+}
+
+// masterhaCommand lists MHA's commands in mhago's help. A known name never
+// reaches it (run hands those to runMasterha first), so its action answers
+// only a missing or unknown name.
+func masterhaCommand() *cli.Command {
+	names := slices.Sorted(maps.Keys(mhaTools))
+	return &cli.Command{
+		Name:      "masterha",
+		Usage:     "run one of MHA's commands with MHA's options and exit codes (or symlink its name to mhago)",
+		ArgsUsage: "NAME [MHA OPTIONS]",
+		Description: "NAME is one of " + strings.Join(names, ", ") + ".\n\nExample:\n" +
+			"   mhago masterha masterha_check_repl --conf=/etc/mha/app1.cnf\n" +
+			"   mhago masterha masterha_master_switch --help",
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			if !c.Args().Present() {
+				return cli.ShowSubcommandHelp(c)
+			}
+			return fmt.Errorf("%w: %q is not one of MHA's commands (fix: use one of %s)", errUsage, c.Args().First(), strings.Join(names, ", "))
+		},
+	}
 }

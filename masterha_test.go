@@ -257,3 +257,18 @@ func TestStdinIsTerminal(t *testing.T) {
 		t.Fatal("/dev/null or a pipe counted as a terminal")
 	}
 }
+
+// "mhago masterha" without a name shows the names; an unknown name is a
+// usage error that lists them.
+func TestMasterhaWithoutAKnownName(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"mhago", "masterha"}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "masterha_master_switch") {
+		t.Errorf("mhago masterha: exit %d, out %q", code, out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	code := run([]string{"mhago", "masterha", "masterha_bogus", "--conf=x"}, &out, &errb)
+	if code != exitConfig || !strings.Contains(errb.String(), `"masterha_bogus" is not one of MHA's commands`) || !strings.Contains(errb.String(), "masterha_check_repl") {
+		t.Errorf("unknown name: exit %d, stderr %q", code, errb.String())
+	}
+}
