@@ -55,6 +55,10 @@ cat "$dir/hook.log"
 step "after the failover: mhago check (server1's block was removed from app.cnf: healthy)"
 "$bin" check --conf "$dir/app.cnf"
 
+step "MHA's command lines work unchanged: masterha_check_repl is a symlink to mhago"
+ln -sf "$bin" "$dir/masterha_check_repl"
+"$dir/masterha_check_repl" --conf="$dir/app.cnf"
+
 step "verification: every acknowledged commit is on the new master, checksums equal on server2-4"
 acked=$(sed -n 's/.*max id \([0-9]*\).*/\1/p' "$dir/acked.txt")
 for i in 2 3 4; do
