@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/mhago/mhago/agentctl"
 	"github.com/mhago/mhago/buildinfo"
@@ -21,14 +16,7 @@ func startedAsAgent(argv0 string) bool {
 	return filepath.Base(argv0) == agentctl.AgentName
 }
 
-// serveAgent is the node agent's main (nodeagent/cmd/mhago-agent) inside
-// mhago: one command, its request on stdin, its answer on stdout.
+// serveAgent is the node agent's process inside mhago.
 func serveAgent(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) != 2 {
-		fmt.Fprintln(stderr, "usage: mhago-agent version|status|save|find|diff|apply|login|hash|vip < request.json, or mhago-agent session")
-		return exitConfig
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-	return nodeagent.Serve(ctx, args[1], stdin, stdout, buildinfo.Version)
+	return nodeagent.Main(args, stdin, stdout, stderr, buildinfo.Version)
 }

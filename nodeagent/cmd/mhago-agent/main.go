@@ -4,22 +4,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/mhago/mhago/buildinfo"
 	"github.com/mhago/mhago/nodeagent"
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: mhago-agent version|status|save|find|diff|apply|login|hash|vip < request.json, or mhago-agent session")
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-	os.Exit(nodeagent.Serve(ctx, os.Args[1], os.Stdin, os.Stdout, buildinfo.Version))
+	os.Exit(nodeagent.Main(os.Args, os.Stdin, os.Stdout, os.Stderr, buildinfo.Version))
 }
