@@ -166,14 +166,18 @@ func writeStatusConf(t *testing.T, dir string) string {
 
 // fakeMonitor starts a shell whose argv reads as `mhago ... monitor
 // --conf conf` and that ignores SIGTERM when stubborn: a stand-in with
-// the process-level behaviour stop acts on.
+// the process-level behaviour stop acts on. It returns once the shell
+// has set its trap (it touches a file then): its argv is there from the
+// exec on, the trap only when the shell has read its script.
 func fakeMonitor(t *testing.T, conf string, stubborn bool) *exec.Cmd {
 	t.Helper()
-	script := "while :; do sleep 0.1; done"
+	ready := filepath.Join(t.TempDir(), "ready")
+	script := `: > "$FAKE_MONITOR_READY"; while :; do sleep 0.1; done`
 	if stubborn {
 		script = `trap "" TERM; ` + script
 	}
-	cmd := &exec.Cmd{Path: "/bin/sh", Args: []string{"mhago", "-c", script, "monitor", "--conf", conf}}
+	cmd := &exec.Cmd{Path: "/bin/sh", Args: []string{"mhago", "-c", script, "monitor", "--conf", conf},
+		Env: append(os.Environ(), "FAKE_MONITOR_READY="+ready)}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -183,12 +187,15 @@ func fakeMonitor(t *testing.T, conf string, stubborn bool) *exec.Cmd {
 		cmd.Process.Kill() // this test's own child only
 		<-done
 	})
-	for deadline := time.Now().Add(5 * time.Second); !isMonitorCmdline(procArgs(cmd.Process.Pid), appName(conf)); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, err := os.Stat(ready)
+		if err == nil && isMonitorCmdline(procArgs(cmd.Process.Pid), appName(conf)) {
+			return cmd
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("fake monitor argv: %q", procArgs(cmd.Process.Pid))
+			t.Fatalf("fake monitor not ready (%v), argv: %q", err, procArgs(cmd.Process.Pid))
 		}
 	}
-	return cmd
 }
 
 func writeHealth(t *testing.T, dir string, f monitor.HealthFile, age time.Duration) {
