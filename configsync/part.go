@@ -3,7 +3,9 @@ package configsync
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -217,7 +219,7 @@ func (p part) text() string {
 	var b strings.Builder
 	if len(p.keys) > 0 {
 		b.WriteString("[" + defaultSection + "]\n")
-		for _, k := range sortedKeys(p.keys) {
+		for _, k := range slices.Sorted(maps.Keys(p.keys)) {
 			b.WriteString(p.keys[k] + "\n")
 		}
 	}
@@ -230,15 +232,6 @@ func (p part) text() string {
 		}
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 var firstNumber = regexp.MustCompile(`[0-9]+`)
@@ -353,7 +346,7 @@ func (r *replacer) defaults(c chunk) chunk {
 		r.keysDone[k] = true
 	}
 	var added []string
-	for _, k := range sortedKeys(r.want.keys) {
+	for _, k := range slices.Sorted(maps.Keys(r.want.keys)) {
 		if !r.keysDone[k] {
 			added = append(added, r.want.keys[k]+r.f.eol)
 			r.keysDone[k] = true
@@ -446,7 +439,7 @@ func (r *replacer) addBlocks() {
 // first section (after the preamble's comments).
 func (r *replacer) addDefaults() {
 	c := chunk{name: defaultSection, header: "[" + defaultSection + "]" + r.f.eol}
-	for _, k := range sortedKeys(r.want.keys) {
+	for _, k := range slices.Sorted(maps.Keys(r.want.keys)) {
 		c.body = append(c.body, r.want.keys[k]+r.f.eol)
 	}
 	c.body = append(c.body, r.f.eol)

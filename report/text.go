@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -309,7 +311,7 @@ func (r *Report) electionOrder() []string {
 	for _, h := range r.Hosts {
 		add(h.Name)
 	}
-	for _, h := range sortedKeys(e.Reasons) {
+	for _, h := range slices.Sorted(maps.Keys(e.Reasons)) {
 		add(h)
 	}
 	return out
