@@ -233,12 +233,7 @@ func redisArgs(bin, ip string, port int, dir, password string, conf ...string) (
 // redis-server, like RequireBinaries does for a whole cluster.
 func RequireRedis(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("integration test run with -short under CI=true")
-		}
-		t.Skip("integration test (skipped by -short)")
-	}
+	requireNotShort(t)
 	if _, err := findBinary("redis-server"); err == nil {
 		return
 	}

@@ -120,13 +120,7 @@ func Start(t testing.TB, opts Options) *Cluster {
 // servers when it runs with -short or without the servers installed.
 func RequireBinaries(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		// CI must run every integration test: there a skip is a failure.
-		if os.Getenv("CI") == "true" {
-			t.Fatal("integration test run with -short under CI=true")
-		}
-		t.Skip("integration test (skipped by -short)")
-	}
+	requireNotShort(t)
 	missing := MissingBinaries()
 	if len(missing) == 0 {
 		return
@@ -140,6 +134,19 @@ func RequireBinaries(t testing.TB) {
 	if err := EnsurePackages(ctx); err != nil {
 		t.Fatalf("CI=true and server binaries missing: %v", err)
 	}
+}
+
+// requireNotShort skips an integration test under -short, and fails it
+// under CI=true: CI must run every integration test.
+func requireNotShort(t testing.TB) {
+	t.Helper()
+	if !testing.Short() {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("integration test run with -short under CI=true")
+	}
+	t.Skip("integration test (skipped by -short)")
 }
 
 // RequireNetns skips (or, under CI=true, fails) a test that needs network
