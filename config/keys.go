@@ -127,6 +127,10 @@ var keyDefs = map[string]keyDef{
 	"config_version":               {scopeApp, "0", false},
 }
 
+// BuiltinSecondaryCheck is MHA's reference secondary_check_script, which
+// mhago runs itself (package secondary) when no such program is on PATH.
+const BuiltinSecondaryCheck = "masterha_secondary_check"
+
 // KnownKeys returns every accepted key name, sorted.
 func KnownKeys() []string {
 	names := make([]string, 0, len(keyDefs))

@@ -187,7 +187,7 @@ func (l *loader) checkScript(v value, key string) bool {
 		return true
 	case strings.Contains(fields[0], "/"):
 		l.ps.at(v.loc, key, fmt.Sprintf("script path %q is relative", fields[0]), "write the full path of the script, starting with /")
-	case key == "secondary_check_script" && fields[0] == "masterha_secondary_check":
+	case key == "secondary_check_script" && fields[0] == BuiltinSecondaryCheck:
 		return true // built in when not on PATH (package secondary)
 	default:
 		if _, err := exec.LookPath(fields[0]); err == nil {

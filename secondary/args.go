@@ -21,7 +21,7 @@ import (
 )
 
 // Program is the name of MHA's reference script this package replaces.
-const Program = "masterha_secondary_check"
+const Program = config.BuiltinSecondaryCheck
 
 // Request is one check, with masterha_secondary_check's arguments.
 type Request struct {
